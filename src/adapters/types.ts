@@ -1,0 +1,80 @@
+/** The callbacks every platform call takes (seed 000, 004): each fires at most once; `complete` always fires. */
+export interface CallOptions<T = unknown> {
+  success?: (result: T) => void;
+  fail?: (error: { errMsg: string; code?: string | number }) => void;
+  complete?: () => void;
+}
+
+/** Payload of an open event, normalized on every platform. */
+export interface OpenEvent {
+  header?: Record<string, string>;
+}
+
+/** Payload of a message event: text, or binary as an `ArrayBuffer`. */
+export interface MessageEvent {
+  data: string | ArrayBuffer;
+}
+
+/** Payload of an error event: `errMsg` always present, whatever shape the platform used. */
+export interface ErrorEvent {
+  errMsg: string;
+  code?: string | number;
+}
+
+/** Payload of a close event: the code is always a number and the reason always a string. */
+export interface CloseEvent {
+  code: number;
+  reason: string;
+}
+
+/**
+ * The seeds' `SocketTask`, normalized: what every adapter's `connect()` hands the machine.
+ * A WeChat task already has this shape; the web and Node adapters wrap a `WebSocket` into it.
+ */
+export interface SocketTaskLike {
+  send(options: { data: string | ArrayBuffer } & CallOptions): void;
+  close(options: { code?: number; reason?: string } & CallOptions): void;
+  onOpen(callback: (event: OpenEvent) => void): void;
+  onClose(callback: (event: CloseEvent) => void): void;
+  onError(callback: (event: ErrorEvent) => void): void;
+  onMessage(callback: (event: MessageEvent) => void): void;
+}
+
+/** How a platform's socket behaves where the platforms disagree (see PLATFORMS.md §2). */
+export interface PlatformProfile {
+  /** `'ignored'`: a close while CONNECTING has no effect (WeChat, QQ, Baidu devices). `'aborts'`: it aborts the handshake. */
+  closeWhileConnecting: 'ignored' | 'aborts';
+  /** Sockets open at once; `Infinity` where the platform has no limit. */
+  maxConcurrent: number;
+  /** Mini-programs accept `wss://` only. */
+  requiresSecureUrl: boolean;
+  binary: boolean;
+  headers: boolean;
+  protocols: boolean;
+}
+
+export interface ConnectOptions {
+  url: string;
+  protocols?: string[];
+  header?: Record<string, string>;
+}
+
+/** Binds the machine to one platform's socket object. */
+export interface SocketAdapter {
+  name: string;
+  profile: PlatformProfile;
+  connect(options: ConnectOptions): SocketTaskLike | Promise<SocketTaskLike>;
+}
+
+/**
+ * Exists only for type inference, like crossws' `defineWebSocketAdapter`.
+ *
+ * @example
+ * ```ts
+ * export const myAdapter = (opts: { my: MyPlatform }) =>
+ *   defineSocketAdapter({ name: 'my', profile, connect: ({ url }) => opts.my.connectSocket({ url }) });
+ * ```
+ */
+export function defineSocketAdapter<A extends SocketAdapter>(adapter: A): A {
+  return adapter;
+}

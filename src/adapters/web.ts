@@ -1,0 +1,121 @@
+// WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
+import {
+  defineSocketAdapter,
+  type PlatformProfile,
+  type SocketAdapter,
+  type SocketTaskLike,
+} from './types.js';
+
+/** Browsers, Deno, Bun, Node's global WebSocket: a close while CONNECTING aborts; no handshake headers. */
+export const webProfile: PlatformProfile = {
+  closeWhileConnecting: 'aborts',
+  maxConcurrent: Number.POSITIVE_INFINITY,
+  requiresSecureUrl: false,
+  binary: true,
+  headers: false,
+  protocols: true,
+};
+
+/** The part of the WHATWG `WebSocket` the adapter uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string | ArrayBuffer): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'error' | 'close', listener: (event: never) => void): void;
+}
+
+/** A `WebSocket` constructor: the browser's, or a compatible one such as the `ws` package's. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface WebAdapterOptions {
+  /** @defaultValue `globalThis.WebSocket` */
+  WebSocket?: WebSocketConstructor;
+}
+
+const OPEN = 1;
+
+function wrap(ws: WebSocketLike): SocketTaskLike {
+  // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
+  ws.binaryType = 'arraybuffer';
+  return {
+    send({ data, success, fail, complete }) {
+      // Browsers silently drop a send while CLOSING / CLOSED and throw while CONNECTING: report both as fail.
+      if (ws.readyState !== OPEN) {
+        fail?.({ errMsg: `send:fail not open, readyState ${ws.readyState}` });
+      } else {
+        try {
+          ws.send(data);
+          success?.(undefined);
+        } catch (error) {
+          fail?.({ errMsg: `send:fail ${(error as Error).message}` });
+        }
+      }
+      complete?.();
+    },
+    close({ code, reason, success, fail, complete }) {
+      try {
+        // The seeds' default close code is 1000; a browser would send none (the peer sees 1005).
+        ws.close(code ?? 1000, reason);
+        success?.(undefined);
+      } catch (error) {
+        fail?.({ errMsg: `close:fail ${(error as Error).message}` });
+      }
+      complete?.();
+    },
+    onOpen(callback) {
+      ws.addEventListener('open', () => callback({}));
+    },
+    onMessage(callback) {
+      ws.addEventListener('message', (event: { data: unknown }) => {
+        const { data } = event;
+        if (typeof data === 'string' || data instanceof ArrayBuffer) callback({ data });
+        else if (ArrayBuffer.isView(data)) {
+          callback({
+            data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+          });
+        }
+      });
+    },
+    onError(callback) {
+      ws.addEventListener('error', (event: { message?: unknown }) =>
+        callback({
+          errMsg: typeof event.message === 'string' && event.message ? event.message : 'WebSocket error',
+        }),
+      );
+    },
+    onClose(callback) {
+      ws.addEventListener('close', (event: { code: number; reason: string }) =>
+        callback({ code: event.code, reason: event.reason }),
+      );
+    },
+  };
+}
+
+/**
+ * Binds the machine to a WHATWG `WebSocket`: browsers, Deno, Bun, Node 22's global, or `ws`'s WebSocket.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { webAdapter } from 'socket-task-machine/adapters/web';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: webAdapter() });
+ * ```
+ */
+export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
+  const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (typeof WebSocket !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `webAdapter(): no WebSocket class; pass one, e.g. webAdapter({ WebSocket }) (got ${describe(WebSocket)})`,
+    );
+  }
+  return defineSocketAdapter({
+    name: 'web',
+    profile: webProfile,
+    connect: ({ url, protocols }) => wrap(new WebSocket(url, protocols ?? [])),
+  });
+}

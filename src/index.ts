@@ -1,0 +1,20 @@
+export type {
+  CallOptions,
+  CloseEvent,
+  ConnectOptions,
+  ErrorEvent,
+  MessageEvent,
+  OpenEvent,
+  PlatformProfile,
+  SocketAdapter,
+  SocketTaskLike,
+} from './adapters/types.js';
+export { defineSocketAdapter } from './adapters/types.js';
+export type { Callbacks } from './callbacks.js';
+export type { CloseOptions, Connection, ConnectionOptions, WithCallbacks } from './connection.js';
+export { createConnection } from './connection.js';
+export type { SocketTaskErrorCode } from './errors.js';
+export { SocketTaskError } from './errors.js';
+export type { ReadyState, ReadyStateName } from './readyState.js';
+export { READY_STATE } from './readyState.js';
+export type { SocketData } from './validate.js';

@@ -1,0 +1,206 @@
+import { assign, emit, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../adapters/types.js';
+import type { DataPath } from './dataPath.js';
+import { type ResolveTarget, socketTaskActor, type TaskEvent } from './taskActor.js';
+
+/** What `connectionMachine` is started with; `createConnection` builds it from validated options. */
+export interface ConnectionMachineInput {
+  adapter: SocketAdapter;
+  resolveTarget: ResolveTarget;
+  dataPath: DataPath;
+  closeBeforeOpen: 'defer' | 'ignore';
+  /** ms to wait for a close after an error before synthesising close 1006. */
+  errorGrace: number;
+  /** ms to wait for the platform's close after asking for one before synthesising close 1006. */
+  closeTimeout: number;
+}
+
+export interface ConnectionContext extends ConnectionMachineInput {
+  /** Number of the current attempt; events of any other attempt's task are ignored. */
+  generation: number;
+  closeRequest: { code?: number; reason?: string } | null;
+  lastError: ErrorEvent | null;
+  closeInfo: CloseEvent | null;
+}
+
+export type ConnectionEvent = { type: 'user.close'; code?: number; reason?: string } | TaskEvent;
+
+export type ConnectionEmitted =
+  | { type: 'open'; event: OpenEvent }
+  | { type: 'error'; event: ErrorEvent }
+  | { type: 'close'; event: CloseEvent };
+
+/**
+ * The manager users run. Its top-level states are the four readyStates; sub-states carry what platforms lack:
+ * `CONNECTING.closePending` remembers a close asked for before open, `CLOSING.failed` waits a grace period for
+ * the close that may never follow an error, `CLOSED.terminated` is the end.
+ */
+export const connectionMachine = setup({
+  types: {
+    input: {} as ConnectionMachineInput,
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    emitted: {} as ConnectionEmitted,
+  },
+  actors: {
+    socketTask: socketTaskActor,
+  },
+  guards: {
+    isCurrentTask: ({ context, event }) => 'generation' in event && event.generation === context.generation,
+    abortsWhileConnecting: ({ context }) => context.adapter.profile.closeWhileConnecting === 'aborts',
+    defersCloseBeforeOpen: ({ context }) => context.closeBeforeOpen === 'defer',
+  },
+  delays: {
+    errorGrace: ({ context }) => context.errorGrace,
+    closeTimeout: ({ context }) => context.closeTimeout,
+  },
+  actions: {
+    startAttempt: assign({ generation: ({ context }) => context.generation + 1 }),
+    spawnTask: spawnChild('socketTask', {
+      id: 'task',
+      input: ({ context }) => ({
+        generation: context.generation,
+        adapter: context.adapter,
+        resolveTarget: context.resolveTarget,
+        dataPath: context.dataPath,
+      }),
+    }),
+    stopTask: stopChild('task'),
+    rememberClose: assign({
+      closeRequest: ({ event }) => {
+        if (event.type !== 'user.close') return null;
+        const request: { code?: number; reason?: string } = {};
+        if (event.code !== undefined) request.code = event.code;
+        if (event.reason !== undefined) request.reason = event.reason;
+        return request;
+      },
+    }),
+    closeTask: sendTo('task', ({ context }) => ({
+      type: 'close' as const,
+      ...context.closeRequest,
+      when: 'effective' as const,
+    })),
+    forwardClose: sendTo('task', ({ event }) => {
+      const command: { type: 'close'; code?: number; reason?: string; when: 'now' } = {
+        type: 'close',
+        when: 'now',
+      };
+      if (event.type === 'user.close') {
+        if (event.code !== undefined) command.code = event.code;
+        if (event.reason !== undefined) command.reason = event.reason;
+      }
+      return command;
+    }),
+    recordError: assign({
+      lastError: ({ event, context }) => (event.type === 'platform.error' ? event.event : context.lastError),
+    }),
+    emitError: emit(({ context }) => ({
+      type: 'error' as const,
+      event: context.lastError ?? { errMsg: 'error' },
+    })),
+    recordClose: assign({
+      closeInfo: ({ event }) => (event.type === 'platform.close' ? event.event : null),
+    }),
+    synthesizeAbnormalClose: assign({ closeInfo: () => ({ code: 1006, reason: '' }) }),
+    emitOpen: emit(({ event }) => ({
+      type: 'open' as const,
+      event: event.type === 'platform.open' ? event.event : {},
+    })),
+    emitClose: emit(({ context }) => ({
+      type: 'close' as const,
+      event: context.closeInfo ?? { code: 1006, reason: '' },
+    })),
+    openDataPath: ({ context }) => context.dataPath.open(context.generation),
+    stopSending: ({ context }) => context.dataPath.stopSending(),
+    closeDataPath: ({ context }) => context.dataPath.close(),
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => ({
+    ...input,
+    generation: 0,
+    closeRequest: null,
+    lastError: null,
+    closeInfo: null,
+  }),
+  initial: 'CONNECTING',
+  states: {
+    CONNECTING: {
+      entry: ['startAttempt', 'spawnTask'],
+      initial: 'handshake',
+      states: {
+        handshake: {
+          on: {
+            'platform.open': { guard: 'isCurrentTask', target: '#connection.OPEN' },
+            'user.close': [
+              {
+                guard: 'abortsWhileConnecting',
+                target: '#connection.CLOSING',
+                actions: ['rememberClose', 'closeTask'],
+              },
+              { guard: 'defersCloseBeforeOpen', target: 'closePending', actions: 'rememberClose' },
+              { actions: 'forwardClose' },
+            ],
+          },
+        },
+        closePending: {
+          on: {
+            'platform.open': { guard: 'isCurrentTask', target: '#connection.CLOSING', actions: 'closeTask' },
+          },
+        },
+      },
+      on: {
+        'platform.error': {
+          guard: 'isCurrentTask',
+          target: 'CLOSING.failed',
+          actions: ['recordError', 'emitError', 'closeTask'],
+        },
+        'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
+      },
+    },
+    OPEN: {
+      entry: ['openDataPath', 'emitOpen'],
+      on: {
+        'user.close': { target: 'CLOSING', actions: ['rememberClose', 'closeTask'] },
+        'platform.error': {
+          guard: 'isCurrentTask',
+          target: 'CLOSING.failed',
+          actions: ['recordError', 'emitError', 'closeTask'],
+        },
+        'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
+      },
+    },
+    CLOSING: {
+      entry: 'stopSending',
+      initial: 'closeRequested',
+      states: {
+        closeRequested: {
+          after: { closeTimeout: { target: '#connection.CLOSED', actions: 'synthesizeAbnormalClose' } },
+          on: {
+            'platform.error': {
+              guard: 'isCurrentTask',
+              target: 'failed',
+              actions: ['recordError', 'emitError'],
+            },
+          },
+        },
+        failed: {
+          after: { errorGrace: { target: '#connection.CLOSED', actions: 'synthesizeAbnormalClose' } },
+          on: {
+            'platform.error': { guard: 'isCurrentTask', actions: ['recordError', 'emitError'] },
+          },
+        },
+      },
+      on: {
+        'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
+      },
+    },
+    CLOSED: {
+      entry: ['closeDataPath', 'stopTask', 'emitClose'],
+      initial: 'terminated',
+      states: {
+        terminated: { type: 'final' },
+      },
+    },
+  },
+});

@@ -1,0 +1,175 @@
+import { fromCallback } from 'xstate';
+import type {
+  CloseEvent,
+  ConnectOptions,
+  ErrorEvent,
+  OpenEvent,
+  SocketAdapter,
+  SocketTaskLike,
+} from '../adapters/types.js';
+import { SocketTaskError } from '../errors.js';
+import type { DataPath } from './dataPath.js';
+
+/** Resolves the url, protocols and header of one attempt; providers are called anew on every attempt. */
+export type ResolveTarget = () => ConnectOptions | Promise<ConnectOptions>;
+
+export interface TaskActorInput {
+  generation: number;
+  adapter: SocketAdapter;
+  resolveTarget: ResolveTarget;
+  dataPath: DataPath;
+}
+
+/**
+ * `'now'` hands the close to the platform at once, even where it will be ignored (closeBeforeOpen: 'ignore').
+ * `'effective'` waits, on a platform that ignores a close while CONNECTING, until the task opens.
+ */
+export type TaskCommand = { type: 'close'; code?: number; reason?: string; when: 'now' | 'effective' };
+
+/** Platform events, tagged with the generation of the task that produced them. */
+export type TaskEvent =
+  | { type: 'platform.open'; generation: number; event: OpenEvent }
+  | { type: 'platform.error'; generation: number; event: ErrorEvent }
+  | { type: 'platform.close'; generation: number; event: CloseEvent };
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && typeof (error as ErrorEvent).errMsg === 'string') {
+    return (error as ErrorEvent).errMsg;
+  }
+  return String(error);
+}
+
+/**
+ * Owns ONE platform task: creates it, registers each native listener once, forwards lifecycle events to the
+ * machine and messages to the data path. Whatever the machine does, the task never outlives its need: a close
+ * that the platform would ignore while CONNECTING is carried out the moment the task opens, and a task that
+ * arrives or opens after this actor was stopped is closed at once.
+ */
+export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEvent>(
+  ({ input, sendBack, receive }) => {
+    const { generation, adapter, dataPath } = input;
+    const aborts = adapter.profile.closeWhileConnecting === 'aborts';
+    let task: SocketTaskLike | undefined;
+    let phase: 'connecting' | 'open' | 'closed' = 'connecting';
+    let stopped = false;
+    let closeSent = false;
+    let pendingClose: TaskCommand | undefined;
+
+    const report = (code: string, errMsg: string) => {
+      if (!stopped) sendBack({ type: 'platform.error', generation, event: { errMsg, code } });
+    };
+
+    // No task exists, so no close event can ever come: report the error and the abnormal close ourselves.
+    const failWithoutTask = (code: string, errMsg: string) => {
+      if (phase === 'closed') return;
+      phase = 'closed';
+      report(code, errMsg);
+      if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
+    };
+
+    const closeTask = (t: SocketTaskLike, command: TaskCommand | undefined) => {
+      if (closeSent || phase === 'closed') return;
+      closeSent = true;
+      const options: { code?: number; reason?: string; fail: (e: ErrorEvent) => void } = {
+        fail: (e) => report('ERR_PLATFORM', `close failed: ${errorText(e)}`),
+      };
+      if (command?.code !== undefined) options.code = command.code;
+      if (command?.reason !== undefined) options.reason = command.reason;
+      try {
+        t.close(options);
+      } catch (e) {
+        report('ERR_PLATFORM', `close failed: ${errorText(e)}`);
+      }
+    };
+
+    // closeBeforeOpen: 'ignore' hands the close over while CONNECTING exactly as the platform documents; on an
+    // ignoring platform it has no effect, so a later close must still be possible.
+    const forwardIgnored = (t: SocketTaskLike, command: TaskCommand) => {
+      closeTask(t, command);
+      if (phase === 'connecting') closeSent = false;
+    };
+
+    const attach = (t: SocketTaskLike) => {
+      task = t;
+      // Listeners are registered synchronously, right after connect: WeChat fires onOpen only to listeners
+      // that exist by then, and its tasks have no off*, so each is registered exactly once.
+      t.onOpen((event) => {
+        if (phase !== 'connecting') return;
+        phase = 'open';
+        if (stopped || pendingClose) {
+          closeTask(t, pendingClose);
+          if (stopped) return;
+        }
+        sendBack({ type: 'platform.open', generation, event: event ?? {} });
+      });
+      t.onMessage((event) => dataPath.message(generation, event));
+      t.onError((event) => {
+        if (phase === 'closed') return;
+        report(typeof event?.code === 'string' ? event.code : 'ERR_PLATFORM', errorText(event));
+      });
+      t.onClose((event) => {
+        if (phase === 'closed') return;
+        phase = 'closed';
+        if (!stopped) sendBack({ type: 'platform.close', generation, event });
+      });
+      if (stopped) {
+        if (aborts) closeTask(t, undefined);
+        return;
+      }
+      dataPath.attach(generation, t);
+      if (!pendingClose) return;
+      if (aborts) closeTask(t, pendingClose);
+      else if (pendingClose.when === 'now') {
+        forwardIgnored(t, pendingClose);
+        pendingClose = undefined;
+      }
+    };
+
+    const connect = (target: ConnectOptions) => {
+      if (stopped) return;
+      let created: SocketTaskLike | Promise<SocketTaskLike>;
+      try {
+        created = adapter.connect(target);
+      } catch (e) {
+        failWithoutTask(
+          e instanceof SocketTaskError ? e.code : 'ERR_PLATFORM',
+          `connect failed: ${errorText(e)}`,
+        );
+        return;
+      }
+      if (isThenable(created)) {
+        created.then(attach, (e: unknown) =>
+          failWithoutTask('ERR_PLATFORM', `connect failed: ${errorText(e)}`),
+        );
+      } else attach(created);
+    };
+
+    const invalidTarget = (e: unknown) =>
+      failWithoutTask(e instanceof SocketTaskError ? e.code : 'ERR_INVALID_OPTIONS', errorText(e));
+    try {
+      const target = input.resolveTarget();
+      if (isThenable(target)) target.then(connect, invalidTarget);
+      else connect(target);
+    } catch (e) {
+      invalidTarget(e);
+    }
+
+    receive((command) => {
+      if (phase === 'closed' || closeSent) return;
+      if (!task) pendingClose = command;
+      else if (phase === 'open' || aborts) closeTask(task, command);
+      else if (command.when === 'now') forwardIgnored(task, command);
+      else pendingClose = command;
+    });
+
+    return () => {
+      stopped = true;
+      if (task && (phase === 'open' || aborts)) closeTask(task, pendingClose);
+    };
+  },
+);
