@@ -24,7 +24,8 @@ export interface WebSocketLike {
   binaryType: string;
   send(data: string | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open' | 'message' | 'error' | 'close', listener: (event: never) => void): void;
+  // `unknown`, not a narrower event type: both the DOM's and ws's WebSocket must be assignable to this.
+  addEventListener(type: 'open' | 'message' | 'error' | 'close', listener: (event: unknown) => void): void;
 }
 
 /** A `WebSocket` constructor: the browser's, or a compatible one such as the `ws` package's. */
@@ -69,8 +70,8 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
       ws.addEventListener('open', () => callback({}));
     },
     onMessage(callback) {
-      ws.addEventListener('message', (event: { data: unknown }) => {
-        const { data } = event;
+      ws.addEventListener('message', (event) => {
+        const { data } = event as { data: unknown };
         if (typeof data === 'string' || data instanceof ArrayBuffer) callback({ data });
         else if (ArrayBuffer.isView(data)) {
           callback({
@@ -80,16 +81,16 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
       });
     },
     onError(callback) {
-      ws.addEventListener('error', (event: { message?: unknown }) =>
-        callback({
-          errMsg: typeof event.message === 'string' && event.message ? event.message : 'WebSocket error',
-        }),
-      );
+      ws.addEventListener('error', (event) => {
+        const { message } = event as { message?: unknown };
+        callback({ errMsg: typeof message === 'string' && message ? message : 'WebSocket error' });
+      });
     },
     onClose(callback) {
-      ws.addEventListener('close', (event: { code: number; reason: string }) =>
-        callback({ code: event.code, reason: event.reason }),
-      );
+      ws.addEventListener('close', (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        callback({ code, reason });
+      });
     },
   };
 }

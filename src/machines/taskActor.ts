@@ -65,11 +65,15 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     };
 
     // No task exists, so no close event can ever come: report the error and the abnormal close ourselves.
+    // A microtask later: a sync provider or connect fails inside createConnection(), before the user's
+    // onError/onClose listeners can exist.
     const failWithoutTask = (code: string, errMsg: string) => {
       if (phase === 'closed') return;
       phase = 'closed';
-      report(code, errMsg);
-      if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
+      queueMicrotask(() => {
+        report(code, errMsg);
+        if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
+      });
     };
 
     const closeTask = (t: SocketTaskLike, command: TaskCommand | undefined) => {
