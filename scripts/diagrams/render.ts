@@ -1,0 +1,290 @@
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { type DirectedGraphNode, toDirectedGraph } from 'xstate/graph';
+import { connectionMachine } from '../../src/machines/connection.js';
+import { socketTaskMachine } from '../../src/machines/socketTask.js';
+
+/** One machine to draw, and where its diagram goes. */
+export interface DiagramSpec {
+  /** Short name: the `.mmd` file name and the README marker name (`<!-- diagram:<name>:start -->`). */
+  name: string;
+  title: string;
+  /** Path of the machine's source file, relative to the repository root. */
+  source: string;
+  machine: AnyStateMachine;
+}
+
+export interface GeneratedFile {
+  /** Relative to the repository root, with `/` separators. */
+  path: string;
+  content: string;
+}
+
+export const REGENERATE = 'npm run diagrams';
+
+/** The machines `npm run diagrams` draws. */
+export const diagramSpecs: readonly DiagramSpec[] = [
+  {
+    name: 'socket-task',
+    title: 'socketTaskMachine: one platform SocketTask',
+    source: 'src/machines/socketTask.ts',
+    machine: socketTaskMachine,
+  },
+  {
+    name: 'connection',
+    title: 'connectionMachine: the connection manager',
+    source: 'src/machines/connection.ts',
+    machine: connectionMachine,
+  },
+];
+
+// Mermaid ends a statement at `;`, drops `<...>` as HTML and uses `:` as the label separator, and it does not
+// decode entity codes in state diagram labels: anything outside this set becomes `_`.
+const LABEL_SAFE = /[^A-Za-z0-9 _.,/()[\]*!-]/g;
+
+/**
+ * The Mermaid id of a state node: its path joined with `_` (`CONNECTING_handshake`). The root has no id: its
+ * children are the diagram's top-level states.
+ */
+export function mermaidId(node: AnyStateNode): string {
+  return node.path.map((key: string) => key.replace(/[^A-Za-z0-9_]/g, '_')).join('_');
+}
+
+export function escapeLabel(text: string): string {
+  return text.replace(LABEL_SAFE, '_');
+}
+
+function nameOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'function') {
+    const typed = value as { type?: unknown; name?: string };
+    if (typeof typed.type === 'string') return typed.type.replace(/^xstate\./, '');
+    return typed.name || 'inline';
+  }
+  if (value !== null && typeof value === 'object' && 'type' in value && typeof value.type === 'string') {
+    return value.type;
+  }
+  return 'inline';
+}
+
+/** A guard as written in the config: a name, or `not` / `and` / `or` of names. */
+export function guardText(guard: unknown): string {
+  if (typeof guard === 'function') {
+    const combinator = guard as { check?: unknown; guards?: unknown[]; name?: string };
+    if (typeof combinator.check === 'function' && Array.isArray(combinator.guards)) {
+      const parts = combinator.guards.map(guardText);
+      if (combinator.name === 'not') return `not ${parts[0] ?? ''}`;
+      return `(${parts.join(` ${combinator.name ?? 'and'} `)})`;
+    }
+  }
+  return nameOf(guard);
+}
+
+/** The trigger of a transition: its event, `after <delay name>` for a delayed one, `always` for an eventless one. */
+export function triggerText(transition: AnyTransitionDefinition): string {
+  const delay = (transition as { delay?: unknown }).delay;
+  if (typeof delay === 'string') return `after ${delay}`;
+  if (typeof delay === 'number') return `after ${delay}ms`;
+  const event = String(transition.eventType);
+  if (event === '') return 'always';
+  const done = /^xstate\.done\.state\./.exec(event);
+  if (done) return 'onDone';
+  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event);
+  if (actor) return `${actor[1] === 'done' ? 'onDone' : 'onError'} (${actor[2]})`;
+  return event;
+}
+
+/**
+ * `event [guard]`; a transition without a target also names its actions (`user.send / acceptSend`), since they
+ * are all it does and two such self-loops would otherwise read the same.
+ */
+export function transitionLabel(transition: AnyTransitionDefinition): string {
+  let label = triggerText(transition);
+  if (transition.guard !== undefined) label += ` [${guardText(transition.guard)}]`;
+  if (transition.target === undefined && transition.actions.length > 0) {
+    label += ` / ${transition.actions.map(nameOf).join(', ')}`;
+  }
+  return escapeLabel(label);
+}
+
+interface Edge {
+  source: AnyStateNode;
+  target: AnyStateNode;
+  transition: AnyTransitionDefinition;
+}
+
+function edgesOf(node: DirectedGraphNode): Edge[] {
+  const edges: Edge[] = node.edges.map((edge) => ({
+    source: edge.source,
+    target: edge.target,
+    transition: edge.transition,
+  }));
+  // xstate/graph leaves eventless (`always`) transitions out of its edges.
+  for (const transition of (node.stateNode.always ?? []) as AnyTransitionDefinition[]) {
+    for (const target of transition.target ?? [node.stateNode]) {
+      edges.push({ source: node.stateNode, target, transition });
+    }
+  }
+  return edges;
+}
+
+function walk(node: DirectedGraphNode, visit: (node: DirectedGraphNode) => void): void {
+  visit(node);
+  for (const child of node.children) walk(child, visit);
+}
+
+/** Every state node of the machine below the root, in config order. */
+export function statesOf(machine: AnyStateMachine): AnyStateNode[] {
+  const states: AnyStateNode[] = [];
+  walk(toDirectedGraph(machine), (node) => {
+    if (node.stateNode !== machine.root) states.push(node.stateNode);
+  });
+  return states;
+}
+
+function checkIds(machine: AnyStateMachine): void {
+  const seen = new Map<string, string>();
+  for (const state of statesOf(machine)) {
+    const id = mermaidId(state);
+    const other = seen.get(id);
+    if (other !== undefined) {
+      throw new Error(
+        `diagrams: states ${other} and ${state.id} both map to the Mermaid id ${id}; rename one`,
+      );
+    }
+    seen.set(id, state.id);
+  }
+}
+
+function renderStates(node: DirectedGraphNode, indent: string, lines: string[]): void {
+  const state = node.stateNode;
+  const children = node.children.filter((child) => child.stateNode.type !== 'history');
+  const initial = state.type === 'compound' ? (state.initial?.target ?? []) : [];
+  children.forEach((child, index) => {
+    const childState = child.stateNode;
+    const id = mermaidId(childState);
+    if (state.type === 'parallel' && index > 0) lines.push(`${indent}--`);
+    if (id !== childState.key) lines.push(`${indent}state "${escapeLabel(childState.key)}" as ${id}`);
+    if (childState.description) lines.push(`${indent}${id} : ${escapeLabel(childState.description)}`);
+    if (initial.includes(childState)) lines.push(`${indent}[*] --> ${id}`);
+    const grandchildren = child.children.filter((c) => c.stateNode.type !== 'history');
+    if (grandchildren.length > 0) {
+      lines.push(`${indent}state ${id} {`);
+      renderStates(child, `${indent}  `, lines);
+      lines.push(`${indent}}`);
+    } else if (id === childState.key) {
+      lines.push(`${indent}${id}`);
+    }
+    if (childState.type === 'final') lines.push(`${indent}${id} --> [*]`);
+  });
+}
+
+/** The `stateDiagram-v2` of a machine, without the generated-file header. */
+export function renderStateDiagram(machine: AnyStateMachine): string {
+  checkIds(machine);
+  const graph = toDirectedGraph(machine);
+  const lines = ['stateDiagram-v2'];
+  renderStates(graph, '  ', lines);
+  // Transitions come after every state is declared, so Mermaid never creates a state in the wrong composite
+  // from its first mention in a transition.
+  // Mermaid draws one arrow per pair of states, so transitions between the same pair share one arrow with one
+  // line per transition, in config order.
+  const arrows = new Map<string, string[]>();
+  const topLevel = graph.children.map((child) => child.stateNode);
+  walk(graph, (node) => {
+    for (const edge of edgesOf(node)) {
+      const label = transitionLabel(edge.transition);
+      // The root is no box in Mermaid; a root-level transition applies in every top-level state, so it is drawn
+      // from each of them.
+      const sources = edge.source === machine.root ? topLevel : [edge.source];
+      for (const source of sources) {
+        const target = edge.target === machine.root ? source : edge.target;
+        const arrow = `${mermaidId(source)} --> ${mermaidId(target)}`;
+        const labels = arrows.get(arrow) ?? [];
+        if (!labels.includes(label)) labels.push(label);
+        arrows.set(arrow, labels);
+      }
+    }
+  });
+  for (const [arrow, labels] of arrows) lines.push(`  ${arrow} : ${labels.join('<br/>')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function mmdHeader(spec: DiagramSpec): string {
+  return `%% Generated from ${spec.source} by \`${REGENERATE}\`; do not edit.\n`;
+}
+
+function markdownHeader(source: string): string {
+  return `<!-- Generated from ${source} by \`${REGENERATE}\`; do not edit. -->\n`;
+}
+
+function mermaidBlock(diagram: string): string {
+  return `\`\`\`mermaid\n${diagram}\`\`\`\n`;
+}
+
+export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
+  const sources = specs.map((spec) => spec.source).join(' and ');
+  const parts = [
+    markdownHeader(sources),
+    '# State diagrams\n',
+    'Both diagrams are drawn from the machines themselves through `xstate/graph`; a test fails when a file here',
+    `no longer matches its machine, and \`${REGENERATE}\` rewrites them.\n`,
+    'How to read them:\n',
+    '- The top-level states are the four readyStates: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2), `CLOSED` (3).',
+    '  The boxes inside one are its sub-states. An arrow leaving a box applies in every sub-state of it.',
+    '- A filled dot points at the state entered first; a ringed dot follows a final state.',
+    '- Each arrow is labelled `event [guard]`: the event that triggers it and, in brackets, the named guard that',
+    '  must hold. `user.*` events are user commands, `platform.*` events come from the platform task. When',
+    '  several transitions share an event, the first one in the machine config whose guard holds is taken.',
+    "- `after closeTimeout` is a delayed transition: `closeTimeout` is the name of the delay in the machine's",
+    '  `delays`, whose duration is configured, not drawn.',
+    '- An arrow back to the same state, labelled `event / action`, changes no state and only runs the named',
+    '  actions, e.g. `user.send / acceptSend`. Transitions between the same two states share one arrow, one',
+    '  line each.\n',
+  ];
+  for (const spec of specs) {
+    parts.push(`## ${spec.title}\n`);
+    parts.push(
+      `From [\`${spec.source}\`](../${spec.source}); Mermaid source: [\`${spec.name}.mmd\`](./${spec.name}.mmd).\n`,
+    );
+    parts.push(mermaidBlock(renderStateDiagram(spec.machine)));
+  }
+  return parts.join('\n');
+}
+
+const markerPattern = /(<!-- diagram:([a-z0-9-]+):start -->)[\s\S]*?(<!-- diagram:\2:end -->)/g;
+
+/**
+ * Replaces what lies between each `<!-- diagram:<name>:start -->` and `<!-- diagram:<name>:end -->` pair with
+ * that diagram as a mermaid block. Markers naming no known diagram are an error, so a typo cannot leave a
+ * region silently unmanaged.
+ */
+export function replaceMarkedRegions(markdown: string, specs: readonly DiagramSpec[]): string {
+  return markdown.replace(markerPattern, (_match, start: string, name: string, end: string) => {
+    const spec = specs.find((candidate) => candidate.name === name);
+    if (spec === undefined) {
+      const known = specs.map((candidate) => candidate.name).join(', ');
+      throw new Error(`diagrams: README marker names unknown diagram "${name}"; known: ${known}`);
+    }
+    return `${start}\n${markdownHeader(spec.source)}\n${mermaidBlock(renderStateDiagram(spec.machine))}${end}`;
+  });
+}
+
+export function hasMarkedRegion(markdown: string): boolean {
+  return new RegExp(markerPattern.source).test(markdown);
+}
+
+/**
+ * Every generated file, from the machines alone; `rootReadme` is the current README.md, or undefined when there
+ * is none. README.md is listed only when it has marked regions.
+ */
+export function generateDiagramFiles(specs: readonly DiagramSpec[], rootReadme?: string): GeneratedFile[] {
+  const files: GeneratedFile[] = specs.map((spec) => ({
+    path: `diagrams/${spec.name}.mmd`,
+    content: mmdHeader(spec) + renderStateDiagram(spec.machine),
+  }));
+  files.push({ path: 'diagrams/README.md', content: renderDiagramsReadme(specs) });
+  if (rootReadme !== undefined && hasMarkedRegion(rootReadme)) {
+    files.push({ path: 'README.md', content: replaceMarkedRegions(rootReadme, specs) });
+  }
+  return files;
+}
