@@ -45,21 +45,28 @@ export function report<T>(
     (result) => {
       if (settled) return;
       settled = true;
-      try {
-        success?.(result);
-      } finally {
-        complete?.();
-      }
+      invoke(success, result);
+      invoke(complete, undefined);
     },
     (error) => {
       if (settled) return;
       settled = true;
-      try {
-        fail?.(error);
-      } finally {
-        complete?.();
-      }
+      invoke(fail, error);
+      invoke(complete, undefined);
     },
   );
   return undefined;
+}
+
+// A throwing user callback must neither skip `complete` nor unwind into the platform's callback, where it would be
+// mistaken for a platform failure: it is rethrown asynchronously, like an EventTarget listener's error.
+function invoke<A>(callback: ((arg: A) => void) | undefined, arg: A): void {
+  if (callback === undefined) return;
+  try {
+    callback(arg);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }

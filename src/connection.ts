@@ -139,6 +139,14 @@ function validateAdapter(adapter: unknown): SocketAdapter {
   return a as SocketAdapter;
 }
 
+function insecureUrlProblem(adapter: SocketAdapter, url: string): SocketTaskError | undefined {
+  if (!adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
+  return new SocketTaskError(
+    'ERR_INVALID_URL',
+    `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://`,
+  );
+}
+
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
@@ -207,7 +215,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const adapter = validateAdapter(options.adapter);
   const { url, header } = options;
   if (typeof url !== 'function') {
-    const problem = urlProblem(url);
+    const problem = urlProblem(url) ?? insecureUrlProblem(adapter, url);
     if (problem) throw problem;
   }
   if (header !== undefined && !adapter.profile.headers) {
@@ -249,12 +257,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     const urlError = urlProblem(resolvedUrl);
     if (urlError) throw urlError;
     const target: ConnectOptions = { url: resolvedUrl as string };
-    if (adapter.profile.requiresSecureUrl && target.url.startsWith('ws:')) {
-      throw new SocketTaskError(
-        'ERR_INVALID_URL',
-        `url ${JSON.stringify(target.url)}: the ${adapter.name} platform accepts wss:// only; use wss://`,
-      );
-    }
+    const insecure = insecureUrlProblem(adapter, target.url);
+    if (insecure) throw insecure;
     if (resolvedHeader !== undefined) {
       const headerError = headerProblem(resolvedHeader);
       if (headerError) throw headerError;

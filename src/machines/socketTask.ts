@@ -85,7 +85,7 @@ export const socketTaskMachine = setup({
         'user.send': { actions: 'rejectSend' },
         'user.close': [
           { guard: 'hasInvalidCloseArgs', actions: 'rejectClose' },
-          { guard: 'abortsWhileConnecting', target: 'CLOSING', actions: 'acceptClose' },
+          { guard: 'abortsWhileConnecting', target: 'CLOSING.aborting', actions: 'acceptClose' },
           { actions: 'ignoreClose' },
         ],
       },
@@ -121,6 +121,12 @@ export const socketTaskMachine = setup({
         draining: {
           on: {
             'platform.message': { actions: 'deliverMessage' },
+            'platform.error': { target: 'errored', actions: 'reportError' },
+          },
+        },
+        // A handshake aborted by a close while CONNECTING: the socket never opened, so no message can arrive.
+        aborting: {
+          on: {
             'platform.error': { target: 'errored', actions: 'reportError' },
           },
         },

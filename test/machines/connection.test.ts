@@ -1,0 +1,488 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import type { ConnectOptions, PlatformProfile } from '../../src/adapters/types.js';
+import {
+  type ConnectionEmitted,
+  type ConnectionEvent,
+  type ConnectionMachineInput,
+  connectionMachine,
+} from '../../src/machines/connection.js';
+import type { DataPath } from '../../src/machines/dataPath.js';
+import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
+import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures/readyStateGraph.js';
+
+const ERROR_GRACE = 200;
+const CLOSE_TIMEOUT = 1000;
+
+type DataPathCall = { call: keyof DataPath; generation?: number };
+
+/** A DataPath that only records what the machine asked of it. */
+function recordingDataPath(): DataPath & { calls: DataPathCall[]; names: () => string[] } {
+  const calls: DataPathCall[] = [];
+  return {
+    calls,
+    names: () => calls.map((c) => c.call),
+    attach: (generation) => calls.push({ call: 'attach', generation }),
+    message: (generation) => calls.push({ call: 'message', generation }),
+    open: (generation) => calls.push({ call: 'open', generation }),
+    stopSending: () => calls.push({ call: 'stopSending' }),
+    close: () => calls.push({ call: 'close' }),
+  };
+}
+
+interface Options {
+  profile: PlatformProfile;
+  closeBeforeOpen: 'defer' | 'ignore';
+}
+
+const target: ConnectOptions = { url: 'wss://example.test/socket' };
+
+/** The machine with its task replaced by a recorder: the test plays the task by sending platform events. */
+function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
+  const clock = new SimulatedClock();
+  const commands: TaskCommand[] = [];
+  const spawned: number[] = [];
+  let stopped = 0;
+  const socketTask = fromCallback<TaskCommand, TaskActorInput, TaskEvent>(({ input, receive }) => {
+    spawned.push(input.generation);
+    receive((command) => commands.push(command));
+    return () => {
+      stopped++;
+    };
+  });
+  const dataPath = recordingDataPath();
+  const input: ConnectionMachineInput = {
+    adapter: fakeAdapter(profile),
+    resolveTarget: () => target,
+    dataPath,
+    closeBeforeOpen,
+    errorGrace: ERROR_GRACE,
+    closeTimeout: CLOSE_TIMEOUT,
+  };
+  const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
+  const emitted: ConnectionEmitted[] = [];
+  const readyStates: string[] = [];
+  actor.on('*', (event) => emitted.push(event));
+  actor.subscribe((snapshot) => {
+    const name = readyStateName(snapshot);
+    if (readyStates.at(-1) !== name) readyStates.push(name);
+  });
+  actor.start();
+  const platform = {
+    open: (generation = 1) =>
+      actor.send({ type: 'platform.open', generation, event: { header: { a: 'b' } } }),
+    error: (generation = 1) =>
+      actor.send({ type: 'platform.error', generation, event: { errMsg: 'network error' } }),
+    close: (generation = 1, code = 1000, reason = '') =>
+      actor.send({ type: 'platform.close', generation, event: { code, reason } }),
+  };
+  return {
+    actor,
+    clock,
+    commands,
+    spawned,
+    stopped: () => stopped,
+    dataPath,
+    emitted,
+    readyStates,
+    platform,
+    value: () => actor.getSnapshot().value,
+    kinds: () => emitted.map((e) => e.type),
+    closes: () => emitted.filter((e) => e.type === 'close'),
+  };
+}
+
+type Harness = ReturnType<typeof startWithFakeTask>;
+
+describe('connectionMachine with a recorded task', () => {
+  const reachable: Array<[string, Options, (h: Harness) => void]> = [
+    ['CONNECTING.handshake', { profile: wechatProfile, closeBeforeOpen: 'defer' }, () => {}],
+    [
+      'CONNECTING.closePending',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => h.actor.send({ type: 'user.close' }),
+    ],
+    ['OPEN', { profile: wechatProfile, closeBeforeOpen: 'defer' }, (h) => h.platform.open()],
+    [
+      'CLOSING.closeRequested',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.open();
+        h.actor.send({ type: 'user.close' });
+      },
+    ],
+    [
+      'CLOSING.failed',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.open();
+        h.platform.error();
+      },
+    ],
+  ];
+
+  it.each(reachable)('ignores open, error and close of another generation in %s', (_name, options, reach) => {
+    const h = startWithFakeTask(options);
+    reach(h);
+    const before = h.actor.getSnapshot();
+    const emittedBefore = h.emitted.length;
+    const callsBefore = h.dataPath.calls.length;
+    const commandsBefore = h.commands.length;
+    for (const generation of [0, 2, 7]) {
+      h.platform.open(generation);
+      h.platform.error(generation);
+      h.platform.close(generation, 4000, 'stale');
+    }
+    const after = h.actor.getSnapshot();
+    expect(after.value).toEqual(before.value);
+    expect(after.context.lastError).toEqual(before.context.lastError);
+    expect(after.context.closeInfo).toBeNull();
+    expect(h.emitted.length).toBe(emittedBefore);
+    expect(h.dataPath.calls.length).toBe(callsBefore);
+    expect(h.commands.length).toBe(commandsBefore);
+  });
+
+  it('accepts nothing more once CLOSED: neither the current generation nor another', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.platform.open();
+    h.platform.close(1, 1000, 'bye');
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.value).toEqual({ CLOSED: 'terminated' });
+    const late: ConnectionEvent[] = [
+      { type: 'platform.open', generation: 1, event: {} },
+      { type: 'platform.error', generation: 1, event: { errMsg: 'late' } },
+      { type: 'platform.close', generation: 1, event: { code: 4000, reason: 'late' } },
+      { type: 'platform.close', generation: 2, event: { code: 4000, reason: 'late' } },
+      { type: 'user.close' },
+    ];
+    for (const event of late) {
+      expect(snapshot.can(event)).toBe(false);
+      h.actor.send(event);
+    }
+    expect(h.actor.getSnapshot().value).toEqual({ CLOSED: 'terminated' });
+    expect(h.actor.getSnapshot().context.closeInfo).toEqual({ code: 1000, reason: 'bye' });
+    expect(h.kinds()).toEqual(['open', 'close']);
+  });
+
+  it('runs exactly one attempt with generation 1 and stops its task on CLOSED', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    expect(h.spawned).toEqual([1]);
+    expect(h.actor.getSnapshot().context.generation).toBe(1);
+    h.platform.close(1, 1006, '');
+    expect(h.stopped()).toBe(1);
+  });
+
+  it('opens on the platform open: attaches the data path for generation 1, then emits open with the header', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.platform.open();
+    expect(h.value()).toBe('OPEN');
+    expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
+    expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
+  });
+
+  describe("closeBeforeOpen 'defer' on a platform that ignores close while CONNECTING", () => {
+    it('waits in CONNECTING.closePending without telling the task', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
+      expect(h.value()).toEqual({ CONNECTING: 'closePending' });
+      expect(h.commands).toEqual([]);
+      expect(h.dataPath.calls).toEqual([]);
+    });
+
+    it('goes to CLOSING on the platform open without emitting open or opening the data path', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
+      h.platform.open();
+      expect(h.value()).toEqual({ CLOSING: 'closeRequested' });
+      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'effective' }]);
+      expect(h.kinds()).not.toContain('open');
+      expect(h.dataPath.names()).toEqual(['stopSending']);
+      h.platform.close(1, 4001, 'early');
+      expect(h.closes()).toEqual([{ type: 'close', event: { code: 4001, reason: 'early' } }]);
+      expect(h.dataPath.names()).toEqual(['stopSending', 'close']);
+      expect(h.readyStates).toEqual(['CONNECTING', 'CLOSING', 'CLOSED']);
+    });
+
+    it('ignores a second close while the first is pending', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.actor.send({ type: 'user.close', code: 4001 });
+      expect(h.actor.getSnapshot().can({ type: 'user.close', code: 4002 })).toBe(false);
+      expect(h.actor.getSnapshot().context.closeRequest).toEqual({ code: 4001 });
+    });
+
+    it('still honours an error before the open: CLOSING.failed, error emitted, close sent to the task', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.actor.send({ type: 'user.close', code: 4001 });
+      h.platform.error();
+      expect(h.value()).toEqual({ CLOSING: 'failed' });
+      expect(h.kinds()).toEqual(['error']);
+      expect(h.commands).toEqual([{ type: 'close', code: 4001, when: 'effective' }]);
+    });
+  });
+
+  describe("closeBeforeOpen 'ignore' on a platform that ignores close while CONNECTING", () => {
+    it('hands the close to the task at once, stays in the handshake and opens normally', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'ignore' });
+      h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
+      expect(h.value()).toEqual({ CONNECTING: 'handshake' });
+      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'now' }]);
+      h.platform.open();
+      expect(h.value()).toBe('OPEN');
+      expect(h.kinds()).toEqual(['open']);
+      expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
+    });
+  });
+
+  describe.each(['defer', 'ignore'] as const)(
+    "closeBeforeOpen '%s' on a platform that aborts",
+    (closeBeforeOpen) => {
+      it('goes straight to CLOSING on a close while CONNECTING and closes on the platform close', () => {
+        const h = startWithFakeTask({ profile: abortingProfile, closeBeforeOpen });
+        h.actor.send({ type: 'user.close', code: 4001 });
+        expect(h.value()).toEqual({ CLOSING: 'closeRequested' });
+        expect(h.commands).toEqual([{ type: 'close', code: 4001, when: 'effective' }]);
+        h.platform.close(1, 1006, '');
+        expect(h.closes()).toEqual([{ type: 'close', event: { code: 1006, reason: '' } }]);
+        expect(h.kinds()).not.toContain('open');
+        expect(h.dataPath.names()).toEqual(['stopSending', 'close']);
+      });
+    },
+  );
+
+  describe('timers (SimulatedClock)', () => {
+    it.each([
+      ['CONNECTING', (_h: Harness) => {}],
+      ['OPEN', (h: Harness) => h.platform.open()],
+    ])('synthesises close 1006 errorGrace ms after an error in %s that no close follows', (_name, reach) => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      reach(h);
+      h.platform.error();
+      expect(h.value()).toEqual({ CLOSING: 'failed' });
+      expect(h.commands).toEqual([{ type: 'close', when: 'effective' }]);
+      h.clock.increment(ERROR_GRACE - 1);
+      expect(h.value()).toEqual({ CLOSING: 'failed' });
+      expect(h.closes()).toEqual([]);
+      h.clock.increment(1);
+      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.closes()).toEqual([{ type: 'close', event: { code: 1006, reason: '' } }]);
+      expect(h.emitted.filter((e) => e.type === 'error')).toEqual([
+        { type: 'error', event: { errMsg: 'network error' } },
+      ]);
+    });
+
+    it('does not extend the grace period when more errors arrive', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.error();
+      h.clock.increment(ERROR_GRACE / 2);
+      h.platform.error();
+      expect(h.kinds()).toEqual(['open', 'error', 'error']);
+      h.clock.increment(ERROR_GRACE / 2);
+      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+    });
+
+    it('synthesises close 1006 closeTimeout ms after a close the platform never answers', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.actor.send({ type: 'user.close' });
+      h.clock.increment(CLOSE_TIMEOUT - 1);
+      expect(h.value()).toEqual({ CLOSING: 'closeRequested' });
+      h.clock.increment(1);
+      expect(h.closes()).toEqual([{ type: 'close', event: { code: 1006, reason: '' } }]);
+    });
+
+    it('replaces the close timeout by the shorter error grace when an error arrives while closing', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.actor.send({ type: 'user.close' });
+      h.clock.increment(500);
+      h.platform.error();
+      expect(h.value()).toEqual({ CLOSING: 'failed' });
+      h.clock.increment(ERROR_GRACE - 1);
+      expect(h.value()).toEqual({ CLOSING: 'failed' });
+      h.clock.increment(1);
+      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.clock.now()).toBe(500 + ERROR_GRACE);
+    });
+
+    it('keeps the platform close code when the close arrives within the grace period, and fires no timer after', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.error();
+      h.clock.increment(ERROR_GRACE - 1);
+      h.platform.close(1, 1011, 'server error');
+      h.clock.increment(CLOSE_TIMEOUT * 10);
+      expect(h.closes()).toEqual([{ type: 'close', event: { code: 1011, reason: 'server error' } }]);
+    });
+  });
+
+  const scenarios: Array<[string, Options, (h: Harness) => void]> = [
+    [
+      'close before open',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => h.platform.close(1, 1006),
+    ],
+    [
+      'open, user close, platform close',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.open();
+        h.actor.send({ type: 'user.close' });
+        h.platform.close();
+      },
+    ],
+    [
+      'open, platform close',
+      { profile: wechatProfile, closeBeforeOpen: 'ignore' },
+      (h) => {
+        h.platform.open();
+        h.platform.close(1, 1001);
+      },
+    ],
+    [
+      'error without close while CONNECTING',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.error();
+        h.clock.increment(ERROR_GRACE);
+      },
+    ],
+    [
+      'error, then close while OPEN',
+      { profile: abortingProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.open();
+        h.platform.error();
+        h.platform.close(1, 1006);
+      },
+    ],
+    [
+      'user close never answered',
+      { profile: abortingProfile, closeBeforeOpen: 'ignore' },
+      (h) => {
+        h.platform.open();
+        h.actor.send({ type: 'user.close' });
+        h.clock.increment(CLOSE_TIMEOUT);
+      },
+    ],
+    [
+      'deferred close before open',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.actor.send({ type: 'user.close' });
+        h.platform.open();
+        h.platform.close();
+      },
+    ],
+    [
+      'aborted handshake never answered',
+      { profile: abortingProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.actor.send({ type: 'user.close' });
+        h.clock.increment(CLOSE_TIMEOUT);
+      },
+    ],
+    [
+      'error while closing, then close',
+      { profile: wechatProfile, closeBeforeOpen: 'defer' },
+      (h) => {
+        h.platform.open();
+        h.actor.send({ type: 'user.close' });
+        h.platform.error();
+        h.platform.close(1, 1006);
+      },
+    ],
+  ];
+
+  it.each(scenarios)(
+    'emits close exactly once, last, along allowed readyState edges: %s',
+    (_name, options, play) => {
+      const h = startWithFakeTask(options);
+      play(h);
+      // Anything late must change nothing: timers, events of this or another attempt.
+      h.clock.increment(CLOSE_TIMEOUT + ERROR_GRACE);
+      h.platform.open();
+      h.platform.error();
+      h.platform.close(1, 4000, 'late');
+      h.platform.close(2, 4000, 'late');
+      h.actor.send({ type: 'user.close' });
+      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.closes()).toHaveLength(1);
+      expect(h.emitted.at(-1)?.type).toBe('close');
+      expect(h.dataPath.names().at(-1)).toBe('close');
+      expect(h.dataPath.names().filter((n) => n === 'close')).toHaveLength(1);
+      expect(h.stopped()).toBe(1);
+      for (let i = 1; i < h.readyStates.length; i++) {
+        const from = h.readyStates[i - 1] as Parameters<typeof isReadyStateEdge>[1];
+        const to = h.readyStates[i] as Parameters<typeof isReadyStateEdge>[2];
+        expect(isReadyStateEdge(READY_STATE_EDGES, from, to), `${from} → ${to}`).toBe(true);
+      }
+      const opens = h.dataPath.calls.filter((c) => c.call === 'open');
+      expect(opens.length).toBe(h.kinds().includes('open') ? 1 : 0);
+    },
+  );
+});
+
+describe('connectionMachine with the real task actor and a fake WeChat-style platform', () => {
+  function startWithFakePlatform(profile: PlatformProfile, closeBeforeOpen: 'defer' | 'ignore') {
+    const adapter = fakeAdapter(profile);
+    const dataPath = recordingDataPath();
+    const actor = createActor(connectionMachine, {
+      input: {
+        adapter,
+        resolveTarget: () => target,
+        dataPath,
+        closeBeforeOpen,
+        errorGrace: ERROR_GRACE,
+        closeTimeout: CLOSE_TIMEOUT,
+      },
+      clock: new SimulatedClock(),
+    });
+    const emitted: string[] = [];
+    actor.on('*', (event) => emitted.push(event.type));
+    actor.start();
+    const task = adapter.tasks[0];
+    if (!task) throw new Error('the machine did not connect synchronously');
+    return { actor, task, dataPath, emitted };
+  }
+
+  it("closes the platform task the moment it opens when the close was deferred ('defer', seed 003)", () => {
+    const { actor, task, dataPath, emitted } = startWithFakePlatform(wechatProfile, 'defer');
+    actor.send({ type: 'user.close', code: 4001, reason: 'early' });
+    expect(task.log.filter((e) => e.kind === 'user')).toEqual([]);
+    task.emitOpen();
+    expect(task.log.filter((e) => e.kind === 'user')).toEqual([
+      { kind: 'user', call: 'close', outcome: 'success', args: { code: 4001, reason: 'early' } },
+    ]);
+    expect(actor.getSnapshot().value).toEqual({ CLOSING: 'closeRequested' });
+    task.completeClose();
+    expect(task.readyStates).toEqual([0, 1, 2, 3]);
+    expect(emitted).toEqual(['close']);
+    expect(dataPath.names()).toEqual(['attach', 'stopSending', 'close']);
+  });
+
+  it("reproduces the platform with 'ignore': the early close is ignored and the socket opens", () => {
+    const { actor, task, emitted } = startWithFakePlatform(wechatProfile, 'ignore');
+    actor.send({ type: 'user.close' });
+    expect(task.log).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
+    task.emitOpen();
+    expect(actor.getSnapshot().value).toBe('OPEN');
+    expect(emitted).toEqual(['open']);
+    expect(task.isLeaking).toBe(true);
+    actor.send({ type: 'user.close' });
+    task.completeClose();
+    expect(task.isLeaking).toBe(false);
+    expect(emitted).toEqual(['open', 'close']);
+  });
+
+  it('aborts the handshake on an aborting platform and reports its error and close 1006 once', async () => {
+    const { actor, task, emitted } = startWithFakePlatform(abortingProfile, 'defer');
+    actor.send({ type: 'user.close' });
+    expect(task.readyState).toBe(2);
+    await Promise.resolve();
+    expect(actor.getSnapshot().value).toEqual({ CLOSED: 'terminated' });
+    expect(emitted).toEqual(['error', 'close']);
+    expect(actor.getSnapshot().context.closeInfo).toEqual({ code: 1006, reason: '' });
+  });
+});

@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AnyEventObject,
+  type AnyStateMachine,
+  type AnyTransitionDefinition,
+  createActor,
+  type EventObject,
+  fromCallback,
+  type InspectionEvent,
+  SimulatedClock,
+} from 'xstate';
+import { getShortestPaths, getStateNodes } from 'xstate/graph';
+import type { PlatformProfile } from '../../src/adapters/types.js';
+import { type ConnectionMachineInput, connectionMachine } from '../../src/machines/connection.js';
+import type { DataPath } from '../../src/machines/dataPath.js';
+import { type SocketTaskProfile, socketTaskMachine } from '../../src/machines/socketTask.js';
+import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
+import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+
+/** One transition of the definition, named by its source, event, index among that event's candidates, target. */
+function transitionKey(t: AnyTransitionDefinition): string {
+  const candidates = t.source.transitions.get(t.eventType) ?? [];
+  const targets = t.target?.map((node) => node.id).join(', ') ?? '(stays)';
+  return `${t.source.id}  ${t.eventType}[${candidates.indexOf(t)}] → ${targets}`;
+}
+
+/** Every transition the machine defines, delayed (`after`) ones included: they live in `transitions` too. */
+function allTransitions(machine: AnyStateMachine): Map<AnyTransitionDefinition, string> {
+  const map = new Map<AnyTransitionDefinition, string>();
+  for (const node of [machine.root, ...getStateNodes(machine.root)]) {
+    for (const candidates of node.transitions.values()) {
+      for (const t of candidates) map.set(t, transitionKey(t));
+    }
+  }
+  return map;
+}
+
+function serializeState(
+  snapshot: { value: unknown },
+  event: EventObject | undefined,
+  previous: { value: unknown } | undefined,
+): string {
+  // Naming a state by the transition into it makes every transition its own vertex, so the shortest paths
+  // to all vertices take every transition at least once (the trick of xstate's createTestModel).
+  const via = event ? ` via ${JSON.stringify(event)} from ${JSON.stringify(previous?.value)}` : '';
+  return `${JSON.stringify(snapshot.value)}${via}`;
+}
+
+interface Coverage {
+  covered: Set<string>;
+  /** Every event the generated paths send, in order, path after path. */
+  replayed: EventObject[];
+}
+
+/**
+ * Generates the shortest path to every (state, incoming transition) with xstate/graph, replays each on a fresh
+ * actor and records the transitions the actor really takes. Delayed transitions appear in the graph as
+ * `xstate.after.<delay>.<state id>` events; the replay does not send those but advances a SimulatedClock by
+ * the delay, so they fire the way they would in production.
+ */
+function cover(
+  machine: AnyStateMachine,
+  input: unknown,
+  events: AnyEventObject[],
+  delays: Record<string, number>,
+): Coverage {
+  const known = allTransitions(machine);
+  const delayOf = new Map<string, number>();
+  for (const t of known.keys()) {
+    if (!t.eventType.startsWith('xstate.after.')) continue;
+    const ref = (t as { delay?: unknown }).delay;
+    const ms = typeof ref === 'number' ? ref : delays[String(ref)];
+    if (ms === undefined) throw new Error(`no duration given for delay ${String(ref)} of ${known.get(t)}`);
+    delayOf.set(t.eventType, ms);
+  }
+
+  // A custom `events` list replaces xstate/graph's default one, so the delayed events are listed here too;
+  // `filterEvents` keeps, in each state, only those the state can take.
+  const afterEvents = [...delayOf.keys()].map((type) => ({ type }));
+  const paths = getShortestPaths(machine, {
+    input,
+    events: [...events, ...afterEvents],
+    serializeState,
+    filterEvents: (snapshot, event) => snapshot.can(event),
+  });
+
+  const covered = new Set<string>();
+  const replayed: EventObject[] = [];
+  for (const path of paths) {
+    const clock = new SimulatedClock();
+    let actorRef: unknown;
+    const actor = createActor(machine, {
+      input,
+      clock,
+      inspect: (e: InspectionEvent) => {
+        if (e.type !== '@xstate.microstep' || e.actorRef !== actorRef) return;
+        for (const t of e._transitions) {
+          const key = known.get(t);
+          if (key !== undefined) covered.add(key);
+        }
+      },
+    });
+    actorRef = actor;
+    actor.start();
+    // alterPath() puts the event that led INTO each step's state on that step; the first is xstate.init.
+    for (const step of path.steps.slice(1)) {
+      replayed.push(step.event);
+      const ms = delayOf.get(step.event.type);
+      if (ms === undefined) actor.send(step.event);
+      else clock.increment(ms);
+      expect(actor.getSnapshot().value, `after ${JSON.stringify(step.event)}`).toEqual(step.state.value);
+    }
+    actor.stop();
+  }
+  return { covered, replayed };
+}
+
+function expectCovered(machine: AnyStateMachine, coverage: Coverage, unreachable: string[]): void {
+  const all = [...allTransitions(machine).values()];
+  for (const key of unreachable)
+    expect(all, 'an unreachable transition that no longer exists').toContain(key);
+  const expected = all.filter((key) => !unreachable.includes(key)).sort();
+  expect([...coverage.covered].sort()).toEqual(expected);
+}
+
+describe('socketTaskMachine: every transition is exercised', () => {
+  const events: AnyEventObject[] = [
+    { type: 'user.send', data: 'text' },
+    { type: 'user.send', data: 42 },
+    { type: 'user.close' },
+    { type: 'user.close', code: 1001 },
+    { type: 'platform.open' },
+    { type: 'platform.message', data: 'hi' },
+    { type: 'platform.error', errMsg: 'network error' },
+    { type: 'platform.close', code: 1000, reason: '' },
+  ];
+  const configurations: Array<[string, SocketTaskProfile, string[]]> = [
+    [
+      'ignored',
+      { closeWhileConnecting: 'ignored' },
+      [
+        'socketTask.CONNECTING  user.close[1] → socketTask.CLOSING.aborting',
+        'socketTask.CLOSING.aborting  platform.error[0] → socketTask.CLOSING.errored',
+      ],
+    ],
+    ['aborts', { closeWhileConnecting: 'aborts' }, ['socketTask.CONNECTING  user.close[2] → (stays)']],
+  ];
+  const union = new Set<string>();
+
+  it.each(configurations)(
+    "on the '%s' profile, all but the other profile's close-while-CONNECTING branch",
+    (_name, profile, unreachable) => {
+      const coverage = cover(socketTaskMachine, { profile }, events, {});
+      for (const key of coverage.covered) union.add(key);
+      expectCovered(socketTaskMachine, coverage, unreachable);
+    },
+  );
+
+  it('over both profiles, all of them', () => {
+    expect([...union].sort()).toEqual([...allTransitions(socketTaskMachine).values()].sort());
+  });
+});
+
+describe('connectionMachine: every transition is exercised', () => {
+  const socketTask = fromCallback<TaskCommand, TaskActorInput, TaskEvent>(() => {});
+  const machine = connectionMachine.provide({ actors: { socketTask } });
+  const dataPath: DataPath = {
+    attach: () => {},
+    message: () => {},
+    open: () => {},
+    stopSending: () => {},
+    close: () => {},
+  };
+  const delays = { errorGrace: 200, closeTimeout: 1000 };
+  // Generation 1 is the first attempt; generation 2 events are stale and must never be taken.
+  const events: AnyEventObject[] = [1, 2].flatMap((generation) => [
+    { type: 'platform.open', generation, event: {} },
+    { type: 'platform.error', generation, event: { errMsg: 'network error' } },
+    { type: 'platform.close', generation, event: { code: 1000, reason: '' } },
+  ]);
+  events.push({ type: 'user.close' }, { type: 'user.close', code: 4000, reason: 'bye' });
+
+  const handshakeClose = (i: number, target: string) =>
+    `connection.CONNECTING.handshake  user.close[${i}] → ${target}`;
+  const closePendingOpen = 'connection.CONNECTING.closePending  platform.open[0] → connection.CLOSING';
+  const configurations: Array<[string, 'defer' | 'ignore', PlatformProfile, string[]]> = [
+    [
+      'aborts',
+      'defer',
+      abortingProfile,
+      [
+        handshakeClose(1, 'connection.CONNECTING.closePending'),
+        handshakeClose(2, '(stays)'),
+        closePendingOpen,
+      ],
+    ],
+    [
+      'aborts',
+      'ignore',
+      abortingProfile,
+      [
+        handshakeClose(1, 'connection.CONNECTING.closePending'),
+        handshakeClose(2, '(stays)'),
+        closePendingOpen,
+      ],
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [handshakeClose(0, 'connection.CLOSING'), handshakeClose(2, '(stays)')],
+    ],
+    [
+      'ignored',
+      'ignore',
+      wechatProfile,
+      [
+        handshakeClose(0, 'connection.CLOSING'),
+        handshakeClose(1, 'connection.CONNECTING.closePending'),
+        closePendingOpen,
+      ],
+    ],
+  ];
+  const union = new Set<string>();
+
+  it.each(configurations)(
+    "on an '%s' adapter with closeBeforeOpen '%s', all that configuration can reach",
+    (_name, closeBeforeOpen, profile, unreachable) => {
+      const input: ConnectionMachineInput = {
+        adapter: fakeAdapter(profile),
+        resolveTarget: () => ({ url: 'wss://example.test/socket' }),
+        dataPath,
+        closeBeforeOpen,
+        ...delays,
+      };
+      const coverage = cover(machine, input, events, delays);
+      for (const key of coverage.covered) union.add(key);
+      expectCovered(machine, coverage, unreachable);
+      // The graph only follows events a state can take, so a stale event on a path means a guard let it in.
+      expect(coverage.replayed.filter((e) => 'generation' in e && e.generation !== 1)).toEqual([]);
+      expect(coverage.replayed.some((e) => 'generation' in e)).toBe(true);
+    },
+  );
+
+  it('over the four configurations, all of them', () => {
+    expect([...union].sort()).toEqual([...allTransitions(machine).values()].sort());
+  });
+});
