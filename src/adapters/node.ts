@@ -2,6 +2,7 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { closeWebSocket, failNotOpen } from './socketCalls.js';
 import {
   defineSocketAdapter,
   type PlatformProfile,
@@ -50,27 +51,17 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
     }
   });
   return {
-    send({ data, success, fail, complete }) {
-      if (ws.readyState !== OPEN) {
-        fail?.({ errMsg: `send:fail not open, readyState ${ws.readyState}` });
-        complete?.();
-        return;
-      }
+    send(options) {
+      if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
+      const { data, success, fail, complete } = options;
       ws.send(data, (error) => {
         if (error) fail?.({ errMsg: `send:fail ${error.message}` });
         else success?.(undefined);
         complete?.();
       });
     },
-    close({ code, reason, success, fail, complete }) {
-      try {
-        // The seeds' default close code is 1000; ws would send none (the peer sees 1005).
-        ws.close(code ?? 1000, reason);
-        success?.(undefined);
-      } catch (error) {
-        fail?.({ errMsg: `close:fail ${(error as Error).message}` });
-      }
-      complete?.();
+    close(options) {
+      closeWebSocket(ws, options);
     },
     onOpen(callback) {
       ws.on('open', () => callback(header ? { header } : {}));

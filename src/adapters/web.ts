@@ -1,6 +1,7 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { closeWebSocket, failNotOpen } from './socketCalls.js';
 import {
   defineSocketAdapter,
   type PlatformProfile,
@@ -42,29 +43,19 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
   // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
   ws.binaryType = 'arraybuffer';
   return {
-    send({ data, success, fail, complete }) {
-      // Browsers silently drop a send while CLOSING / CLOSED and throw while CONNECTING: report both as fail.
-      if (ws.readyState !== OPEN) {
-        fail?.({ errMsg: `send:fail not open, readyState ${ws.readyState}` });
-      } else {
-        try {
-          ws.send(data);
-          success?.(undefined);
-        } catch (error) {
-          fail?.({ errMsg: `send:fail ${(error as Error).message}` });
-        }
+    send(options) {
+      if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
+      const { data, success, fail, complete } = options;
+      try {
+        ws.send(data);
+        success?.(undefined);
+      } catch (error) {
+        fail?.({ errMsg: `send:fail ${(error as Error).message}` });
       }
       complete?.();
     },
-    close({ code, reason, success, fail, complete }) {
-      try {
-        // The seeds' default close code is 1000; a browser would send none (the peer sees 1005).
-        ws.close(code ?? 1000, reason);
-        success?.(undefined);
-      } catch (error) {
-        fail?.({ errMsg: `close:fail ${(error as Error).message}` });
-      }
-      complete?.();
+    close(options) {
+      closeWebSocket(ws, options);
     },
     onOpen(callback) {
       ws.addEventListener('open', () => callback({}));
