@@ -2,8 +2,8 @@ import { emit, setup } from 'xstate';
 import type { PlatformProfile } from '../adapters/types.js';
 import { closeArgsProblem, isSocketData } from '../validate.js';
 
-/** What the model needs of a platform profile. */
-export type SocketTaskProfile = Pick<PlatformProfile, 'closeWhileConnecting'>;
+/** What the model needs of a platform profile: `closeWhileConnecting`; a whole `PlatformProfile` fits too. */
+export type SocketTaskProfile = Pick<PlatformProfile, 'closeWhileConnecting'> & Partial<PlatformProfile>;
 
 /** User commands and platform events, the inputs of one platform SocketTask. */
 export type SocketTaskEvent =

@@ -1,10 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
+import { nodeProfile } from '../../src/adapters/node.js';
 import {
   type SocketTaskEvent,
   type SocketTaskProfile,
   socketTaskMachine,
 } from '../../src/machines/socketTask.js';
+import { wechatProfile } from '../fixtures/fakeSocketTask.js';
 
 const ignored: SocketTaskProfile = { closeWhileConnecting: 'ignored' };
 const aborts: SocketTaskProfile = { closeWhileConnecting: 'aborts' };
@@ -237,4 +239,15 @@ describe.each([
       expect(snapshot.can(close)).toBe(true);
     },
   );
+});
+
+describe('socketTaskMachine profile input', () => {
+  it("takes an adapter's whole PlatformProfile, so a socket can be checked against the profile it declares", () => {
+    const task = createActor(socketTaskMachine, { input: { profile: nodeProfile } }).start();
+    task.send({ type: 'user.close' });
+    expect(task.getSnapshot().value).toEqual({ CLOSING: 'aborting' });
+    const wechat = createActor(socketTaskMachine, { input: { profile: wechatProfile } }).start();
+    wechat.send({ type: 'user.close' });
+    expect(wechat.getSnapshot().value).toEqual({ CONNECTING: 'handshake' });
+  });
 });
