@@ -13,7 +13,7 @@ import {
 import { traceViolations } from './fixtures/traceCheck.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-const numRuns = Number(process.env.FC_RUNS ?? 30);
+const numRuns = Number(process.env.FC_RUNS ?? 100);
 console.log(`[fast-check] connection.property seed=${seed} numRuns=${numRuns} per configuration`);
 
 /** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */

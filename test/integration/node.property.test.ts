@@ -10,7 +10,7 @@ import { SocketTaskError } from '../../src/errors.js';
 import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-const numRuns = Number(process.env.FC_RUNS_NET ?? 25);
+const numRuns = Number(process.env.FC_RUNS_NET ?? 60);
 console.log(`[fast-check] integration/node.property seed=${seed} numRuns=${numRuns} per adapter`);
 
 const ADAPTERS: Record<'node' | 'web', () => SocketAdapter> = {
