@@ -53,6 +53,12 @@ export interface ConnectionOptions {
    * @defaultValue `5000`
    */
   closeTimeout?: number;
+  /**
+   * Lets `ws://` through on a platform whose profile requires `wss://` (mini-programs), e.g. for WeChat DevTools
+   * with domain checks off, or a local test server. Devices still refuse it.
+   * @defaultValue `false`
+   */
+  allowInsecure?: boolean;
   /** XState inspection observer, e.g. from `@statelyai/inspect`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -106,6 +112,7 @@ const OPTION_NAMES = new Set([
   'closeBeforeOpen',
   'errorGrace',
   'closeTimeout',
+  'allowInsecure',
   'inspect',
 ]);
 
@@ -139,11 +146,11 @@ function validateAdapter(adapter: unknown): SocketAdapter {
   return a as SocketAdapter;
 }
 
-function insecureUrlProblem(adapter: SocketAdapter, url: string): SocketTaskError | undefined {
-  if (!adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
+function insecureUrlProblem(adapter: SocketAdapter, url: string, allowInsecure: boolean): SocketTaskError | undefined {
+  if (allowInsecure || !adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
   return new SocketTaskError(
     'ERR_INVALID_URL',
-    `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://`,
+    `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://, or pass allowInsecure: true for a development server`,
   );
 }
 
@@ -214,8 +221,12 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
   const adapter = validateAdapter(options.adapter);
   const { url, header } = options;
+  const allowInsecure = options.allowInsecure ?? false;
+  if (typeof allowInsecure !== 'boolean') {
+    throw invalid(`createConnection(): allowInsecure must be a boolean, got ${describe(allowInsecure)}`);
+  }
   if (typeof url !== 'function') {
-    const problem = urlProblem(url) ?? insecureUrlProblem(adapter, url);
+    const problem = urlProblem(url) ?? insecureUrlProblem(adapter, url, allowInsecure);
     if (problem) throw problem;
   }
   if (header !== undefined && !adapter.profile.headers) {
@@ -257,7 +268,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     const urlError = urlProblem(resolvedUrl);
     if (urlError) throw urlError;
     const target: ConnectOptions = { url: resolvedUrl as string };
-    const insecure = insecureUrlProblem(adapter, target.url);
+    const insecure = insecureUrlProblem(adapter, target.url, allowInsecure);
     if (insecure) throw insecure;
     if (resolvedHeader !== undefined) {
       const headerError = headerProblem(resolvedHeader);

@@ -938,7 +938,7 @@ describe('url and header providers', () => {
       'a url provider returning ws:// on a wss-only platform',
       { url: () => 'ws://example.test', adapter: fakeAdapter({ ...wechatProfile, requiresSecureUrl: true }) },
       'ERR_INVALID_URL',
-      /^url "ws:\/\/example\.test": the wechat-sim platform accepts wss:\/\/ only; use wss:\/\/$/,
+      /^url "ws:\/\/example\.test": the wechat-sim platform accepts wss:\/\/ only; use wss:\/\/, or pass allowInsecure: true for a development server$/,
     ],
     [
       'a header provider returning a Referer',
@@ -1171,5 +1171,42 @@ describe('inspect', () => {
     const types = next.mock.calls.map(([event]) => (event as { type: string }).type);
     expect(types).toContain('@xstate.snapshot');
     expect(types).toContain('@xstate.event');
+  });
+});
+
+describe('secure URLs on platforms that require them', () => {
+  const secureOnly: PlatformProfile = { ...wechatProfile, requiresSecureUrl: true };
+
+  it('refuses ws:// at once with ERR_INVALID_URL and creates no task', () => {
+    const adapter = fakeAdapter(secureOnly, { name: 'wechat' });
+    const attempt = () => createConnection({ url: 'ws://127.0.0.1:1', adapter });
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_URL' }));
+    expect(attempt).toThrow(
+      /^url "ws:\/\/127\.0\.0\.1:1": the wechat platform accepts wss:\/\/ only; use wss:\/\//,
+    );
+    expect(adapter.tasks).toHaveLength(0);
+  });
+
+  it('lets ws:// through with allowInsecure: true', () => {
+    const adapter = fakeAdapter(secureOnly);
+    const conn = createConnection({ url: 'ws://127.0.0.1:1', adapter, allowInsecure: true });
+    expect(adapter.tasks).toHaveLength(1);
+    expect(adapter.tasks[0]?.options.url).toBe('ws://127.0.0.1:1');
+    expect(conn.state).toBe('CONNECTING');
+  });
+
+  it('accepts wss:// without allowInsecure', () => {
+    const adapter = fakeAdapter(secureOnly);
+    createConnection({ url: 'wss://example.test/socket', adapter });
+    expect(adapter.tasks).toHaveLength(1);
+  });
+
+  it('rejects an allowInsecure that is not a boolean with ERR_INVALID_OPTIONS', () => {
+    const adapter = fakeAdapter(secureOnly);
+    const attempt = () =>
+      createConnection({ url: 'ws://127.0.0.1:1', adapter, allowInsecure: 'yes' as unknown as boolean });
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+    expect(attempt).toThrow(/^createConnection\(\): allowInsecure must be a boolean, got "yes"$/);
+    expect(adapter.tasks).toHaveLength(0);
   });
 });
