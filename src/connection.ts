@@ -146,7 +146,11 @@ function validateAdapter(adapter: unknown): SocketAdapter {
   return a as SocketAdapter;
 }
 
-function insecureUrlProblem(adapter: SocketAdapter, url: string, allowInsecure: boolean): SocketTaskError | undefined {
+function insecureUrlProblem(
+  adapter: SocketAdapter,
+  url: string,
+  allowInsecure: boolean,
+): SocketTaskError | undefined {
   if (allowInsecure || !adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
   return new SocketTaskError(
     'ERR_INVALID_URL',

@@ -1,0 +1,204 @@
+import type {
+  CallOptions,
+  CloseEvent,
+  ErrorEvent,
+  MessageEvent,
+  OpenEvent,
+  SocketTaskLike,
+} from './types.js';
+
+type Loose = Record<string, unknown>;
+
+function isObject(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Alipay nests some payloads under `data` (`{ data: { code, reason } }`); take the inner object when it is one. */
+export function unwrap(payload: unknown): Loose {
+  if (!isObject(payload)) return {};
+  const inner = payload.data;
+  return isObject(inner) && !(inner instanceof ArrayBuffer) && !ArrayBuffer.isView(inner) ? inner : payload;
+}
+
+/**
+ * Every error-payload shape the platforms use, as `{ errMsg, code? }`: WeChat's `{ errMsg }`, Alipay's
+ * `{ error, errorMessage }`, a DOM `Event` or an `Error` (`message`), and the empty `{}` of uni-app H5 / App.
+ */
+export function toErrorEvent(payload: unknown, fallback = 'unknown socket error'): ErrorEvent {
+  const outer = isObject(payload) ? payload : {};
+  const p = unwrap(payload);
+  const text = [p.errMsg, p.errorMessage, p.message, outer.errMsg, outer.errorMessage, outer.message].find(
+    (t): t is string => typeof t === 'string' && t !== '',
+  );
+  const errMsg = text ?? (typeof payload === 'string' && payload !== '' ? payload : fallback);
+  const code = [p.code, p.errCode, p.error].find(
+    (c): c is string | number => typeof c === 'string' || (typeof c === 'number' && Number.isFinite(c)),
+  );
+  return code === undefined ? { errMsg } : { errMsg, code };
+}
+
+/**
+ * A close payload as `{ code: number, reason: string }`: Douyin sends the code as a string, Alipay may send no
+ * code at all (then 1005, "no status received", as a browser reports it), and Alipay may nest it under `data`.
+ */
+export function toCloseEvent(payload: unknown, code?: unknown): CloseEvent {
+  const p = unwrap(payload);
+  const raw = code ?? p.code;
+  const parsed =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  const reason = typeof p.reason === 'string' ? p.reason : '';
+  return { code: Number.isInteger(parsed) && parsed >= 0 ? parsed : 1005, reason };
+}
+
+export function toOpenEvent(payload: unknown): OpenEvent {
+  const header = unwrap(payload).header;
+  if (!isObject(header)) return {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(header)) {
+    if (value !== undefined && value !== null) out[name] = String(value);
+  }
+  return { header: out };
+}
+
+/** `{ data }` as `string | ArrayBuffer`; a view is copied out. Unknown payloads give `undefined` (dropped). */
+export function toMessageData(data: unknown): MessageEvent['data'] | undefined {
+  if (typeof data === 'string' || data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+  return undefined;
+}
+
+/**
+ * Wraps a platform call's callbacks so that, whatever the platform does (uni-app H5 calls `fail` twice, uni-app
+ * App calls `fail` then `success`), the caller sees `success` or `fail` once, then `complete` once.
+ */
+export function once(options: CallOptions): {
+  success(result: unknown): void;
+  fail(error: unknown): void;
+  complete(): void;
+} {
+  let settled = false;
+  return {
+    success(result) {
+      if (settled) return;
+      settled = true;
+      options.success?.(result);
+      options.complete?.();
+    },
+    fail(error) {
+      if (settled) return;
+      settled = true;
+      options.fail?.(toErrorEvent(error));
+      options.complete?.();
+    },
+    // Each settlement already calls `complete`; the platform's own `complete` is redundant.
+    complete() {},
+  };
+}
+
+/** The native SocketTask every mini-program platform hands out (seed 000), as loosely as the platforms vary. */
+export interface NativeSocketTask {
+  send(options: Loose): unknown;
+  close(options: Loose): unknown;
+  onOpen(listener: (payload: never) => void): unknown;
+  onMessage(listener: (payload: never) => void): unknown;
+  onError(listener: (payload: never) => void): unknown;
+  onClose(listener: (payload: never) => void): unknown;
+  readyState?: number | undefined;
+}
+
+export interface WrapOptions {
+  /** The platform payload of a message to `string | ArrayBuffer` (Alipay: base64 with `isBuffer`). */
+  message?: (payload: unknown) => MessageEvent['data'] | undefined;
+  /** The close payload to a close event (Taro H5: the real code is on `task.ws`). */
+  close?: (payload: unknown) => CloseEvent;
+  /** The options of a native `send` for some data (Alipay: binary as base64 with `isBuffer: true`). */
+  send?: (data: string | ArrayBuffer) => Loose;
+}
+
+type Fan<T> = Array<(event: T) => void>;
+
+/**
+ * Turns a platform's native SocketTask into `SocketTaskLike`:
+ * - each native listener is registered once, on first use, and fans out to every subscriber (WeChat tasks have
+ *   no `off*`, and Taro H5 keeps only the last registration);
+ * - payloads are normalized (error shapes, string close codes, nested data);
+ * - a task handed over after it already opened (Taro's `Promise<SocketTask>`, Douyin after `success`) reports
+ *   that open to listeners registered late, read from its `readyState`;
+ * - `send` and `close` report `success` or `fail` exactly once, then `complete`.
+ */
+export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}): SocketTaskLike {
+  const fans = {
+    open: [] as Fan<OpenEvent>,
+    message: [] as Fan<MessageEvent>,
+    error: [] as Fan<ErrorEvent>,
+    close: [] as Fan<CloseEvent>,
+  };
+  let openedBeforeWrap = task.readyState === 1;
+  let closed = task.readyState === 3;
+  let nativeRegistered = false;
+
+  const registerNative = () => {
+    if (nativeRegistered) return;
+    nativeRegistered = true;
+    task.onOpen(((payload: unknown) => {
+      openedBeforeWrap = false;
+      const event = toOpenEvent(payload);
+      for (const listener of fans.open) listener(event);
+    }) as (payload: never) => void);
+    task.onMessage(((payload: unknown) => {
+      const data = options.message ? options.message(payload) : toMessageData(unwrap(payload).data);
+      if (data === undefined) return;
+      const event = { data };
+      for (const listener of fans.message) listener(event);
+    }) as (payload: never) => void);
+    task.onError(((payload: unknown) => {
+      const event = toErrorEvent(payload);
+      for (const listener of fans.error) listener(event);
+    }) as (payload: never) => void);
+    task.onClose(((payload: unknown) => {
+      closed = true;
+      const event = options.close ? options.close(payload) : toCloseEvent(payload);
+      for (const listener of fans.close) listener(event);
+    }) as (payload: never) => void);
+  };
+
+  const subscribe = <T>(fan: Fan<T>, listener: (event: T) => void) => {
+    registerNative();
+    fan.push(listener);
+  };
+
+  return {
+    send({ data, ...callbacks }) {
+      const settle = once(callbacks);
+      try {
+        task.send({ ...(options.send ? options.send(data) : { data }), ...settle });
+      } catch (error) {
+        settle.fail(error);
+      }
+    },
+    close({ code, reason, ...callbacks }) {
+      const settle = once(callbacks);
+      const args: Loose = { ...settle };
+      if (code !== undefined) args.code = code;
+      if (reason !== undefined) args.reason = reason;
+      try {
+        task.close(args);
+      } catch (error) {
+        settle.fail(error);
+      }
+    },
+    onOpen(listener) {
+      subscribe(fans.open, listener);
+      // The task opened before anyone could listen: replay it, a microtask later like a real event.
+      if (openedBeforeWrap && !closed) {
+        queueMicrotask(() => {
+          if (openedBeforeWrap && !closed) listener({});
+        });
+      }
+    },
+    onMessage: (listener) => subscribe(fans.message, listener),
+    onError: (listener) => subscribe(fans.error, listener),
+    onClose: (listener) => subscribe(fans.close, listener),
+  };
+}
