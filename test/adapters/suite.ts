@@ -27,6 +27,16 @@ export interface AdapterSuiteEnv {
   WebSocket: typeof WsWebSocket;
 }
 
+/** What an adapter's platform does that the suite cannot read from its profile. */
+export interface SuiteFeatures {
+  /** The fake reports an abrupt drop or a failed handshake with an error and no close (uni-app App). */
+  errorWithoutClose?: boolean;
+  /** The platform's own error text when connecting beyond `profile.maxConcurrent`, e.g. /exceed max task count/. Needed when maxConcurrent is finite. */
+  limitError?: RegExp;
+  /** An adapter whose platform hands the task over only after it has opened (Taro's `Promise<SocketTask>`); the suite checks the open is still reported. */
+  lateTask?: (env: AdapterSuiteEnv) => SocketAdapter;
+}
+
 /** Everything one connection reported, in order. */
 export interface Probe {
   conn: Connection;
@@ -44,6 +54,12 @@ export interface Probe {
 }
 
 const WAIT_MS = 2000;
+
+/**
+ * The `errorGrace` the harness uses for a platform that reports errors without a close, and the suite uses
+ * wherever an error may not be followed by a close: short, so that the synthesised close 1006 comes quickly.
+ */
+export const SHORT_ERROR_GRACE_MS = 100;
 
 /** Bounds an event-driven wait, so a missing event fails the test with its name instead of hanging. */
 export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
@@ -65,15 +81,28 @@ export function recordingWebSocket(into: WsWebSocket[]): typeof WsWebSocket {
   });
 }
 
+/** Narrows a value the test's skip condition already guarantees, failing loudly if a caller forgot it. */
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`adapter suite: ${what} is required here`);
+  return value;
+}
+
 function bytes(data: Buffer | ArrayBuffer): number[] {
   return [...new Uint8Array(data)];
 }
 
 /** Servers and connections whose cleanup and leak checks the harness owns. */
 export interface AdapterHarness {
+  /** What adapter factories get: the recording WebSocket class, e.g. to build a second adapter in a test. */
+  env: AdapterSuiteEnv;
+  /** The adapter of the current test: made on first use and shared by every connection of the test. */
+  adapter(): SocketAdapter;
   /** Starts a test server (an echo server by default), stopped after the test. */
   serve(options?: WsServerOptions): Promise<TestWsServer>;
-  /** `createConnection` with the adapter under test, recording every event. */
+  /**
+   * `createConnection` with the test's adapter (or `options.adapter`), recording every event. Passes
+   * `allowInsecure: true` where the adapter's profile requires wss://, since test servers speak ws://.
+   */
   connect(options: Partial<ConnectionOptions> & Pick<ConnectionOptions, 'url'>): Probe;
   /** Connects to `server` and waits for the open and for the server's side of the connection. */
   open(
@@ -86,6 +115,9 @@ export interface AdapterHarness {
  * Gives the tests of the enclosing `describe` servers and connections, and checks after each test that nothing
  * leaked: every connection's `closed` settled, every client socket is CLOSED, and no server has a client left.
  *
+ * Each test gets ONE adapter, made lazily, so a fake platform's state (its count of open sockets against the
+ * connection limit) is shared by all the connections of that test and starts afresh in the next.
+ *
  * @example
  * ```ts
  * describe('nodeAdapter', () => {
@@ -96,11 +128,20 @@ export interface AdapterHarness {
  * });
  * ```
  */
-export function useAdapterHarness(makeAdapter: (env: AdapterSuiteEnv) => SocketAdapter): AdapterHarness {
+export function useAdapterHarness(
+  makeAdapter: (env: AdapterSuiteEnv) => SocketAdapter,
+  features: SuiteFeatures = {},
+): AdapterHarness {
   let servers: TestWsServer[] = [];
   let probes: Probe[] = [];
+  let current: SocketAdapter | undefined;
   const sockets: WsWebSocket[] = [];
-  const TrackedWebSocket = recordingWebSocket(sockets);
+  const env: AdapterSuiteEnv = { WebSocket: recordingWebSocket(sockets) };
+
+  const adapter = () => {
+    current ??= makeAdapter(env);
+    return current;
+  };
 
   const serve = async (options: WsServerOptions = { onConnection: echo }) => {
     const server = await startWsServer(options);
@@ -109,7 +150,12 @@ export function useAdapterHarness(makeAdapter: (env: AdapterSuiteEnv) => SocketA
   };
 
   const connect = (options: Partial<ConnectionOptions> & Pick<ConnectionOptions, 'url'>): Probe => {
-    const conn = createConnection({ adapter: makeAdapter({ WebSocket: TrackedWebSocket }), ...options });
+    const chosen = options.adapter ?? adapter();
+    const defaults: Partial<ConnectionOptions> = {};
+    if (chosen.profile.requiresSecureUrl) defaults.allowInsecure = true;
+    // The close after such an error is synthesised after errorGrace; its default of 1 s would slow every test.
+    if (features.errorWithoutClose) defaults.errorGrace = SHORT_ERROR_GRACE_MS;
+    const conn = createConnection({ ...defaults, ...options, adapter: chosen });
     const probe: Probe = {
       conn,
       log: [],
@@ -163,6 +209,7 @@ export function useAdapterHarness(makeAdapter: (env: AdapterSuiteEnv) => SocketA
     const ending = { probes, servers, sockets: sockets.splice(0) };
     probes = [];
     servers = [];
+    current = undefined;
     try {
       for (const { conn } of ending.probes) {
         if (conn.state !== 'CLOSED') conn.close().catch(() => {});
@@ -178,24 +225,35 @@ export function useAdapterHarness(makeAdapter: (env: AdapterSuiteEnv) => SocketA
     }
   });
 
-  return { serve, connect, open };
+  return { env, adapter, serve, connect, open };
 }
 
 /**
  * Registers the behaviour every WebSocket-backed adapter must show against a real `ws` server on 127.0.0.1,
- * through `createConnection`. Capability differences are skipped by the adapter's profile, never copied.
+ * through `createConnection`. Capability differences are skipped by the adapter's profile and `features`,
+ * never copied.
  *
  * @example
  * ```ts
  * adapterSuite('node', ({ WebSocket }) => nodeAdapter({ WebSocket }));
+ * adapterSuite('wechat', ({ WebSocket }) => wechatAdapter({ wx: fakeWx({ WebSocket }) }), {
+ *   limitError: /exceed max task count/,
+ * });
  * ```
  */
-export function adapterSuite(name: string, makeAdapter: (env: AdapterSuiteEnv) => SocketAdapter): void {
+export function adapterSuite(
+  name: string,
+  makeAdapter: (env: AdapterSuiteEnv) => SocketAdapter,
+  features: SuiteFeatures = {},
+): void {
   // Factories have no side effects, so one call at registration time is enough to read the profile.
   const { profile } = makeAdapter({ WebSocket: WsWebSocket });
+  const { lateTask, limitError } = features;
+  const ignoresCloseWhileConnecting = profile.closeWhileConnecting === 'ignored';
+  const limited = profile.maxConcurrent !== Number.POSITIVE_INFINITY;
 
   describe(`${name} adapter: shared suite`, () => {
-    const { serve, connect, open } = useAdapterHarness(makeAdapter);
+    const { env, serve, connect, open } = useAdapterHarness(makeAdapter, features);
 
     describe('opening', () => {
       it('goes from CONNECTING (0) to OPEN (1) and fires onOpen exactly once', async () => {
@@ -403,19 +461,6 @@ export function adapterSuite(name: string, makeAdapter: (env: AdapterSuiteEnv) =
         expect(probe.conn.state).toBe('CLOSED');
       });
 
-      it('closes without opening when close() is called right after createConnection', async () => {
-        const server = await serve({});
-        const probe = connect({ url: server.url });
-        const info = await within(probe.conn.close(), 'close');
-
-        expect(await within(probe.conn.closed, 'closed')).toEqual(info);
-        expect(probe.opens).toEqual([]);
-        expect(probe.closes).toEqual([info]);
-        expect(probe.conn.state).toBe('CLOSED');
-        expect(probe.states).not.toContain('OPEN');
-        await server.waitForNoClients();
-      });
-
       it.each([
         [
           { code: 1001 },
@@ -445,6 +490,234 @@ export function adapterSuite(name: string, makeAdapter: (env: AdapterSuiteEnv) =
         expect((await probe.peer.message(0)).data.toString()).toBe('still open');
         expect(probe.peer.close).toBeUndefined();
         expect(probe.closes).toEqual([]);
+      });
+    });
+
+    describe('closing before open', () => {
+      it.skipIf(!ignoresCloseWhileConnecting)(
+        "closeBeforeOpen 'defer' carries the close out the moment the socket opens, without onOpen",
+        async () => {
+          const server = await serve({});
+          const probe = connect({ url: server.url, closeBeforeOpen: 'defer' });
+          const info = await within(probe.conn.close({ code: 4001, reason: 'early' }), 'close');
+
+          // The platform ignored the close while CONNECTING: the socket did open, then got the deferred close.
+          const peer = await server.connection(0);
+          expect(await within(peer.closed, 'server close')).toEqual({ code: 4001, reason: 'early' });
+          expect(info).toEqual({ code: 4001, reason: 'early' });
+          expect(await within(probe.conn.closed, 'closed')).toEqual(info);
+          expect(probe.opens).toEqual([]);
+          expect(probe.log).toEqual(['close']);
+          expect(probe.states).toEqual(['CONNECTING', 'CLOSING', 'CLOSED']);
+          await server.waitForNoClients();
+        },
+      );
+
+      it.skipIf(!ignoresCloseWhileConnecting)(
+        "closeBeforeOpen 'ignore' lets the platform ignore the close: the connection opens, works, and closes later",
+        async () => {
+          const server = await serve();
+          const probe = connect({ url: server.url, closeBeforeOpen: 'ignore' });
+          let earlySettled = false;
+          const early = probe.conn.close({ code: 4001, reason: 'early' });
+          early.then(
+            () => {
+              earlySettled = true;
+            },
+            () => {
+              earlySettled = true;
+            },
+          );
+
+          await within(probe.opened, 'open');
+          expect(probe.conn.state).toBe('OPEN');
+          const peer = await server.connection(0);
+          const reply = probe.nextMessage();
+          await probe.conn.send('after the ignored close');
+          expect(await reply).toEqual({ data: 'after the ignored close' });
+          expect(peer.close).toBeUndefined();
+          expect(earlySettled).toBe(false);
+
+          const info = await within(probe.conn.close({ code: 4002, reason: 'later' }), 'close');
+          expect(await within(peer.closed, 'server close')).toEqual({ code: 4002, reason: 'later' });
+          expect(info).toEqual({ code: 4002, reason: 'later' });
+          // close() settles once the connection is CLOSED, so the ignored call settles with the real close.
+          expect(await within(early, 'the ignored close() settled')).toEqual(info);
+          expect(probe.log).toEqual(['open', 'close']);
+          expect(probe.states).toEqual(['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']);
+        },
+      );
+
+      it.skipIf(ignoresCloseWhileConnecting).each(['defer', 'ignore'] as const)(
+        "closeBeforeOpen '%s' aborts the handshake where the platform aborts it",
+        async (mode) => {
+          const server = await serve({});
+          const probe = connect({ url: server.url, closeBeforeOpen: mode });
+          const info = await within(probe.conn.close({ code: 4001, reason: 'early' }), 'close');
+
+          expect(await within(probe.conn.closed, 'closed')).toEqual(info);
+          expect(probe.opens).toEqual([]);
+          expect(probe.closes).toEqual([info]);
+          expect(probe.log.at(-1)).toBe('close');
+          expect(probe.conn.state).toBe('CLOSED');
+          expect(probe.states).not.toContain('OPEN');
+          await server.waitForNoClients();
+        },
+      );
+    });
+
+    describe('listeners', () => {
+      it('calls every onOpen listener added before open exactly once, and none added after open', async () => {
+        const server = await serve();
+        const probe = connect({ url: server.url });
+        const early = [0, 0, 0];
+        early.forEach((_, i) => {
+          probe.conn.onOpen(() => {
+            early[i] = (early[i] ?? 0) + 1;
+          });
+        });
+        await within(probe.opened, 'open');
+        let late = 0;
+        probe.conn.onOpen(() => {
+          late += 1;
+        });
+
+        // A round trip gives a replayed or duplicated open every chance to show up first.
+        const reply = probe.nextMessage();
+        await probe.conn.send('ping');
+        expect(await reply).toEqual({ data: 'ping' });
+        expect(early).toEqual([1, 1, 1]);
+        expect(late).toBe(0);
+        expect(probe.opens).toHaveLength(1);
+      });
+
+      it.skipIf(!lateTask)(
+        'reports exactly one open for a task the platform hands over after it opened, and data flows',
+        async () => {
+          const server = await serve();
+          const late = required(lateTask, 'features.lateTask')(env);
+          let acceptedBeforeHandover: boolean | undefined;
+          const probe = connect({
+            url: server.url,
+            adapter: {
+              ...late,
+              connect(target) {
+                const task = late.connect(target);
+                // Registered before the machine's own `then`, so this reads the server as the task arrives.
+                Promise.resolve(task).then(
+                  () => {
+                    acceptedBeforeHandover = server.connections.length > 0;
+                  },
+                  () => {},
+                );
+                return task;
+              },
+            },
+          });
+          await within(probe.opened, 'open');
+          expect(acceptedBeforeHandover, 'features.lateTask must hand the task over after it opened').toBe(
+            true,
+          );
+
+          const peer = await server.connection(0);
+          const reply = probe.nextMessage();
+          await probe.conn.send('late but live');
+          expect(await reply).toEqual({ data: 'late but live' });
+          expect((await peer.message(0)).data.toString()).toBe('late but live');
+          const info = await within(probe.conn.close({ code: 4003, reason: 'late bye' }), 'close');
+          expect(await within(peer.closed, 'server close')).toEqual({ code: 4003, reason: 'late bye' });
+          expect(info).toEqual({ code: 4003, reason: 'late bye' });
+          expect(probe.opens).toHaveLength(1);
+          expect(probe.log).toEqual(['open', 'close']);
+          expect(server.connections).toHaveLength(1);
+        },
+      );
+    });
+
+    describe('connection limit', () => {
+      it.skipIf(!limited)(
+        `fails a connection beyond maxConcurrent (${profile.maxConcurrent}), keeps the others open, and frees a slot on close`,
+        async () => {
+          const pattern = required(limitError, 'features.limitError (the platform error text of the limit)');
+          const server = await serve();
+          const first: Array<Probe & { peer: ServerConnection }> = [];
+          for (let i = 0; i < profile.maxConcurrent; i += 1) first.push(await open(server));
+
+          // The platform may report the limit with an error and no close; keep the synthesised close quick.
+          const extra = connect({ url: server.url, errorGrace: SHORT_ERROR_GRACE_MS });
+          const openedInstead = new Promise<never>((_, reject) => {
+            extra.conn.onOpen(() => reject(new Error('the connection beyond the limit opened')));
+          });
+          const info = await within(
+            Promise.race([extra.conn.closed, openedInstead]),
+            'the connection beyond the limit to fail',
+          );
+          expect(extra.log).toEqual(['error', 'close']);
+          expect(extra.errors[0]?.errMsg).toMatch(pattern);
+          expect(extra.closes).toEqual([info]);
+          expect(extra.states).not.toContain('OPEN');
+          expect(server.connections).toHaveLength(profile.maxConcurrent);
+
+          for (const [i, probe] of first.entries()) {
+            expect(probe.conn.state).toBe('OPEN');
+            const reply = probe.nextMessage();
+            await probe.conn.send(`still open ${i}`);
+            expect(await reply).toEqual({ data: `still open ${i}` });
+          }
+          expect(first.every((probe) => probe.peer.close === undefined)).toBe(true);
+
+          const [oldest] = first;
+          await within(required(oldest, 'an open connection').conn.close(), 'close');
+          const next = await open(server);
+          const reply = next.nextMessage();
+          await next.conn.send('a freed slot');
+          expect(await reply).toEqual({ data: 'a freed slot' });
+        },
+      );
+    });
+
+    describe.skipIf(!features.errorWithoutClose)('error without close', () => {
+      /** Records when the first error and the close reached the user. */
+      const timeline = (probe: Probe) => {
+        const at: { error?: number; close?: number } = {};
+        probe.conn.onError(() => {
+          at.error ??= performance.now();
+        });
+        probe.conn.onClose(() => {
+          at.close = performance.now();
+        });
+        return at;
+      };
+      // Timers may fire a fraction of a millisecond early against performance.now().
+      const graceElapsed = SHORT_ERROR_GRACE_MS * 0.9;
+
+      it('closes with 1006 exactly once, errorGrace after the error, when the server drops the connection', async () => {
+        const server = await serve({});
+        const probe = await open(server);
+        const at = timeline(probe);
+        probe.peer.socket.terminate();
+        const info = await within(probe.conn.closed, 'closed');
+
+        expect(info).toEqual({ code: 1006, reason: '' });
+        expect(probe.log).toEqual(['open', 'error', 'close']);
+        expect(probe.closes).toEqual([info]);
+        expect(probe.conn.state).toBe('CLOSED');
+        expect((at.close ?? 0) - (at.error ?? 0)).toBeGreaterThanOrEqual(graceElapsed);
+        await server.waitForNoClients();
+      });
+
+      it('closes with 1006 exactly once, errorGrace after the error, when the handshake fails', async () => {
+        const server = await serve({ verifyClient: (_info, callback) => callback(false, 401) });
+        const probe = connect({ url: server.url });
+        const at = timeline(probe);
+        const info = await within(probe.conn.closed, 'closed');
+
+        expect(info).toEqual({ code: 1006, reason: '' });
+        expect(probe.log).toEqual(['error', 'close']);
+        expect(probe.closes).toEqual([info]);
+        expect(probe.states).toEqual(['CONNECTING', 'CLOSING', 'CLOSED']);
+        expect((at.close ?? 0) - (at.error ?? 0)).toBeGreaterThanOrEqual(graceElapsed);
+        expect(server.connections).toEqual([]);
       });
     });
 
