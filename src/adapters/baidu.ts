@@ -1,0 +1,50 @@
+// Baidu swan.connectSocket: https://smartprogram.baidu.com/docs/develop/api/net/websocket_swan-connectSocket/
+// and its SocketTask: https://smartprogram.baidu.com/docs/develop/api/net/websocket_SocketTask/
+import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { connectSocketTask, type MiniProgramSocketPlatform, requireSocketPlatform } from './wechat.js';
+
+/** Baidu smart-program devices (base library 1.9.4+): WeChat's SocketTask API under `swan`. */
+export const baiduProfile: PlatformProfile = {
+  // Seed 004's timing caveat (closeSocket before open cannot close) holds on Baidu devices too (PLATFORMS.md §2);
+  // the manager defers such a close until open.
+  closeWhileConnecting: 'ignored',
+  // Baidu promises only "multiple" sockets from base 1.9.4 (seed 004) and names no number. 2 is the least that
+  // "multiple" guarantees, and the tightest limit seen on the WeChat runtime Baidu's API copies.
+  maxConcurrent: 2,
+  requiresSecureUrl: true,
+  binary: true,
+  headers: true,
+  protocols: true,
+};
+
+export interface BaiduAdapterOptions {
+  /** The Baidu smart-program global `swan`. */
+  swan: MiniProgramSocketPlatform;
+}
+
+/**
+ * Binds the machine to Baidu's `swan.connectSocket` SocketTask (base library 1.9.4+), which behaves like
+ * WeChat's: each native listener is registered once, payloads are normalized, and a failed connect call is
+ * reported as error and close.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { baiduAdapter } from 'socket-task-machine/adapters/baidu';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: baiduAdapter({ swan }) });
+ * ```
+ */
+export function baiduAdapter(options: BaiduAdapterOptions): SocketAdapter {
+  const swan = requireSocketPlatform('baiduAdapter', 'swan', options?.swan);
+  const info = {
+    global: 'swan',
+    // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
+    noTaskHint: 'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
+  };
+  return defineSocketAdapter({
+    name: 'baidu',
+    profile: baiduProfile,
+    connect: (target) => connectSocketTask(swan, info, target),
+  });
+}

@@ -1,0 +1,43 @@
+// QQ qq.connectSocket and SocketTask: https://q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html
+import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { connectSocketTask, type MiniProgramSocketPlatform, requireSocketPlatform } from './wechat.js';
+
+/** QQ mini-program devices: WeChat's SocketTask API under `qq`, with the same close-before-open caveat. */
+export const qqProfile: PlatformProfile = {
+  // Seed 004's timing caveat (closeSocket before open cannot close) holds on QQ devices too (PLATFORMS.md §2);
+  // the manager defers such a close until open.
+  closeWhileConnecting: 'ignored',
+  // "QQ小程序平台最多支持同时存在5个socket链接" (seed 004, uni-app's platform table).
+  maxConcurrent: 5,
+  requiresSecureUrl: true,
+  binary: true,
+  headers: true,
+  protocols: true,
+};
+
+export interface QqAdapterOptions {
+  /** The QQ mini-program global `qq`. */
+  qq: MiniProgramSocketPlatform;
+}
+
+/**
+ * Binds the machine to QQ's `qq.connectSocket` SocketTask, which behaves like WeChat's: each native listener is
+ * registered once, payloads are normalized, and a failed connect call is reported as error and close.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { qqAdapter } from 'socket-task-machine/adapters/qq';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: qqAdapter({ qq }) });
+ * ```
+ */
+export function qqAdapter(options: QqAdapterOptions): SocketAdapter {
+  const qq = requireSocketPlatform('qqAdapter', 'qq', options?.qq);
+  const info = { global: 'qq', noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket' };
+  return defineSocketAdapter({
+    name: 'qq',
+    profile: qqProfile,
+    connect: (target) => connectSocketTask(qq, info, target),
+  });
+}

@@ -1,0 +1,159 @@
+// uni-app: https://uniapp.dcloud.net.cn/api/request/websocket.html and
+// https://uniapp.dcloud.net.cn/api/request/socket-task.html
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
+import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
+import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+
+/**
+ * One profile for every runtime uni-app builds to, so each value is the one that is safe on all of them:
+ * - `closeWhileConnecting: 'ignored'`: mini-program builds ignore a close while CONNECTING and uni-app documents
+ *   the same for every runtime, while H5 and App abort. Declaring 'ignored' makes the manager defer the close
+ *   to the open, which ends the socket on every runtime; declaring 'aborts' would leak it on mini-programs.
+ * - `maxConcurrent: 5`: WeChat, QQ and Douyin builds allow 5 at once; H5 and App (2.2.6+) have no limit. App in
+ *   custom-component mode holds one; no single value covers it.
+ * - `requiresSecureUrl`: mini-program builds accept wss:// only; `allowInsecure` lets ws:// through for H5 and
+ *   development servers.
+ * - `headers`: mini-programs and App 2.9.6+ send them; H5 cannot (a browser sets no handshake headers).
+ */
+export const uniProfile: PlatformProfile = {
+  closeWhileConnecting: 'ignored',
+  maxConcurrent: 5,
+  requiresSecureUrl: true,
+  binary: true,
+  headers: true,
+  protocols: true,
+};
+
+// `unknown` parameters, so that any vendor typing of these callbacks (`(result: GeneralCallbackResult) => void`)
+// accepts what the adapter passes.
+type Callback = (result: unknown) => void;
+type CallOptions = { success?: Callback; fail?: Callback; complete?: Callback };
+
+/** uni-app's SocketTask, as every runtime hands it out. `readyState` exists at runtime though not in the typings. */
+export interface UniSocketTask {
+  send(options: { data: string | ArrayBuffer } & CallOptions): void;
+  close(options: { code?: number; reason?: string } & CallOptions): void;
+  onOpen(listener: Callback): void;
+  onMessage(listener: Callback): void;
+  onError(listener: Callback): void;
+  onClose(listener: Callback): void;
+  readyState?: number;
+}
+
+/**
+ * The part of `uni` the adapter uses. Structural, so the `uni` of @dcloudio/types fits it without this package
+ * depending on those typings.
+ */
+export interface UniPlatform {
+  connectSocket(options: {
+    url: string;
+    header?: Record<string, string>;
+    protocols?: string[];
+    multiple?: boolean;
+    fail?: Callback;
+    complete: Callback;
+  }): UniSocketTask;
+}
+
+export interface UniAdapterOptions {
+  /** uni-app's `uni`. */
+  uni: UniPlatform;
+}
+
+/**
+ * Reports the failure of the `connectSocket` call itself as an error of its task: on a WeChat build over the
+ * connection limit that `fail` can be the only report, and the manager would wait for an open that never comes.
+ * The first report of a failed connect wins, so the same failure never arrives twice.
+ */
+function connectFailureRelay() {
+  let deliver: ((payload: unknown) => void) | undefined;
+  let failure: { error: unknown } | undefined;
+  let taskErrored = false;
+  let opened = false;
+  return {
+    fail(error: unknown): void {
+      if (taskErrored || failure) return;
+      failure = { error };
+      deliver?.(error);
+    },
+    attach(task: UniSocketTask): NativeSocketTask {
+      return {
+        send: (options) => task.send(options as Parameters<UniSocketTask['send']>[0]),
+        close: (options) => task.close(options),
+        onOpen(listener) {
+          task.onOpen((payload) => {
+            opened = true;
+            listener(payload as never);
+          });
+        },
+        onMessage: (listener) => task.onMessage((payload) => listener(payload as never)),
+        onClose: (listener) => task.onClose((payload) => listener(payload as never)),
+        onError(listener) {
+          deliver = (payload) => listener(payload as never);
+          task.onError((payload) => {
+            if (failure && !opened) return;
+            taskErrored = true;
+            listener(payload as never);
+          });
+          // A `fail` that came before anyone listened is reported a microtask later, like a platform event.
+          const early = failure;
+          if (early) queueMicrotask(() => listener(early.error as never));
+        },
+        // wrapNativeTask reads it to replay an open that came before the wrap.
+        get readyState() {
+          return task.readyState;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Binds the machine to uni-app's `uni.connectSocket`, on every runtime it builds to: H5, App and the
+ * mini-programs.
+ *
+ * uni-app returns a SocketTask only when `success`, `fail` or `complete` is passed, and otherwise a Promise while
+ * it still creates the socket, which could then never be closed: the adapter always passes `complete`.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { uniAdapter } from 'socket-task-machine/adapters/uni-app';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: uniAdapter({ uni }) });
+ * ```
+ */
+export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
+  const uni = (options as Partial<UniAdapterOptions> | undefined)?.uni;
+  if (typeof (uni as { connectSocket?: unknown } | null | undefined)?.connectSocket !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `uniAdapter(): uni must be uni-app's uni, with connectSocket(); got ${describe(uni)}`,
+    );
+  }
+  const platform = uni as UniPlatform;
+  return defineSocketAdapter({
+    name: 'uni-app',
+    profile: uniProfile,
+    connect({ url, protocols, header }) {
+      const relay = connectFailureRelay();
+      const task: unknown = platform.connectSocket({
+        url,
+        ...(protocols ? { protocols } : {}),
+        ...(header ? { header } : {}),
+        // Alipay builds hand out a SocketTask only for `multiple: true`; other runtimes ignore it.
+        multiple: true,
+        fail: relay.fail,
+        complete: () => {},
+      });
+      if (typeof (task as { onOpen?: unknown } | null)?.onOpen !== 'function') {
+        throw new SocketTaskError(
+          'ERR_PLATFORM',
+          `uniAdapter: uni.connectSocket returned no SocketTask (got ${describe(task)}) although complete was passed; check the uni object`,
+        );
+      }
+      return wrapNativeTask(relay.attach(task as UniSocketTask));
+    },
+  });
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { douyinAdapter, douyinProfile } from '../../src/adapters/douyin.js';
+import type { MiniProgramSocketPlatform } from '../../src/adapters/wechat.js';
+import { SocketTaskError } from '../../src/errors.js';
+import { createFakeTt } from '../fixtures/platforms/douyin.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+
+const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => douyinAdapter({ tt: createFakeTt({ WebSocket }) });
+
+adapterSuite('douyin', makeAdapter, { limitError: /^connectSocket:fail exceed max task count$/ });
+
+describe('douyinAdapter', () => {
+  const { env, serve, connect, open } = useAdapterHarness(makeAdapter);
+
+  it.each([
+    [
+      42,
+      /^douyinAdapter\(\): tt must be the mini-program's tt object, got 42; pass it as douyinAdapter\(\{ tt \}\)$/,
+    ],
+    [
+      { request() {} },
+      /^douyinAdapter\(\): tt\.connectSocket must be a function, got undefined; pass the mini-program's tt object$/,
+    ],
+  ])('throws ERR_INVALID_ADAPTER for tt = %o', (tt, message) => {
+    const attempt = () => douyinAdapter({ tt: tt as never });
+    expect(attempt).toThrow(SocketTaskError);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
+    expect(attempt).toThrow(message);
+  });
+
+  it('exports the profile it uses: close treated as ignored while CONNECTING (undocumented), 5 sockets', () => {
+    expect(makeAdapter(env).profile).toBe(douyinProfile);
+    expect(douyinProfile).toMatchObject({
+      closeWhileConnecting: 'ignored',
+      maxConcurrent: 5,
+      requiresSecureUrl: true,
+    });
+  });
+
+  it('turns the string close code Douyin delivers into a number for onClose', async () => {
+    const tt = createFakeTt(env);
+    const server = await serve({});
+    const probe = await open(server, { adapter: douyinAdapter({ tt }) });
+    const native: unknown[] = [];
+    tt.sockets[0]?.onClose((payload) => native.push(payload));
+    probe.peer.socket.close(4002, 'server bye');
+    const info = await within(probe.conn.closed, 'closed');
+
+    expect(native).toEqual([{ errMsg: 'closeSocket:ok', reason: 'server bye', code: '4002' }]);
+    expect(info).toEqual({ code: 4002, reason: 'server bye' });
+    expect(probe.closes).toEqual([{ code: 4002, reason: 'server bye' }]);
+  });
+
+  it('reports error then close 1006 for options tt rejects, whose task has no readyState and stays silent', async () => {
+    const tt = createFakeTt(env);
+    const task = douyinAdapter({ tt }).connect({ url: 'ftp://127.0.0.1/socket' });
+    const log: unknown[] = [];
+    const closed = new Promise((resolve) => {
+      if ('then' in task) throw new Error('douyinAdapter must hand the task over synchronously');
+      task.onError((event) => log.push(event));
+      task.onClose((event) => {
+        log.push(event);
+        resolve(event);
+      });
+    });
+    await within(closed, 'close');
+    expect(log).toEqual([
+      { errMsg: 'connectSocket:fail invalid url "ftp://127.0.0.1/socket"' },
+      { code: 1006, reason: '' },
+    ]);
+    expect(tt.tasks[0]?.readyState).toBeUndefined();
+    expect(tt.sockets).toEqual([]);
+  });
+
+  it('opens and carries data when success arrives only after the socket opened', async () => {
+    const tt = createFakeTt(env);
+    const late: MiniProgramSocketPlatform = {
+      connectSocket: ({ success, ...rest }) => {
+        const task = tt.connectSocket(rest);
+        task.onOpen(() => setTimeout(() => success?.({ errMsg: 'connectSocket:ok', socketTaskId: 1 }), 0));
+        return task;
+      },
+    };
+    const server = await serve();
+    const probe = await open(server, { adapter: douyinAdapter({ tt: late }) });
+    const reply = probe.nextMessage();
+    await probe.conn.send('before success');
+    expect(await reply).toEqual({ data: 'before success' });
+    expect(probe.opens).toHaveLength(1);
+  });
+
+  describe('on a runtime that aborts a close while CONNECTING', () => {
+    const aborting = () => douyinAdapter({ tt: createFakeTt({ ...env, closeWhileConnecting: 'aborts' }) });
+
+    it("closeBeforeOpen 'defer' never hands tt a close before open: the socket opens and is closed at once", async () => {
+      const tt = createFakeTt({ ...env, closeWhileConnecting: 'aborts' });
+      const server = await serve({});
+      const probe = connect({ url: server.url, adapter: douyinAdapter({ tt }), closeBeforeOpen: 'defer' });
+      const info = await within(probe.conn.close({ code: 4001, reason: 'early' }), 'close');
+
+      expect(info).toEqual({ code: 4001, reason: 'early' });
+      expect(await within((await server.connection(0)).closed, 'server close')).toEqual(info);
+      expect(tt.sockets[0]?.log.slice(0, 2)).toEqual(['platform open', 'close: 4001 early']);
+      expect(probe.opens).toEqual([]);
+    });
+
+    it("closeBeforeOpen 'ignore' hands the close over and the aborted handshake ends the connection", async () => {
+      const server = await serve({});
+      const probe = connect({ url: server.url, adapter: aborting(), closeBeforeOpen: 'ignore' });
+      probe.conn.close({ code: 4001, reason: 'early' }).catch(() => {});
+      const info = await within(probe.conn.closed, 'closed');
+
+      expect(info.code).toBe(1006);
+      expect(probe.opens).toEqual([]);
+      expect(probe.states).not.toContain('OPEN');
+      await server.waitForNoClients();
+    });
+  });
+});

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { uniAdapter, uniProfile } from '../../src/adapters/uni-app.js';
+import { createConnection } from '../../src/connection.js';
+import { SocketTaskError } from '../../src/errors.js';
+import {
+  createFakeUni,
+  type FakeUni,
+  UNI_MP_WEIXIN_LIMIT_TEXT,
+  type UniRuntime,
+} from '../fixtures/platforms/uni.js';
+import { closedPort, echo, startWsServer } from '../fixtures/wsServer.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+
+const RUNTIMES: UniRuntime[] = ['h5', 'app', 'mp-weixin'];
+
+/** What each runtime calls for one send outside OPEN (PLATFORMS.md §2-3). */
+const RAW_SEND_OUTSIDE_OPEN: Record<UniRuntime, string[]> = {
+  h5: ['fail', 'complete', 'fail', 'complete'],
+  app: ['fail', 'success', 'complete'],
+  'mp-weixin': ['fail', 'complete'],
+};
+
+/**
+ * uniAdapter over one runtime, with the profile that runtime really has, so that the shared suite checks the
+ * runtime's own behaviour: H5 and App abort a close while CONNECTING and have no connection limit, and H5 sets
+ * no handshake headers. The shipped profile, safe on all of them, is checked below on every runtime.
+ */
+const onRuntime =
+  (runtime: UniRuntime) =>
+  ({ WebSocket }: AdapterSuiteEnv) => {
+    const adapter = uniAdapter({ uni: createFakeUni({ WebSocket, runtime }) });
+    if (runtime === 'mp-weixin') return adapter;
+    const profile = {
+      ...adapter.profile,
+      closeWhileConnecting: 'aborts' as const,
+      maxConcurrent: Number.POSITIVE_INFINITY,
+      headers: runtime !== 'h5',
+    };
+    return { ...adapter, profile };
+  };
+
+adapterSuite('uni-app (H5)', onRuntime('h5'));
+adapterSuite('uni-app (App)', onRuntime('app'), { errorWithoutClose: true });
+adapterSuite('uni-app (mp-weixin)', onRuntime('mp-weixin'), {
+  limitError: new RegExp(UNI_MP_WEIXIN_LIMIT_TEXT),
+});
+
+describe('uniAdapter', () => {
+  it('has a profile that is safe on every runtime', () => {
+    expect(uniProfile).toEqual({
+      closeWhileConnecting: 'ignored',
+      maxConcurrent: 5,
+      requiresSecureUrl: true,
+      binary: true,
+      headers: true,
+      protocols: true,
+    });
+  });
+
+  it.each([
+    [undefined, /got undefined$/],
+    [{}, /got an object/],
+    [{ connectSocket: 'wss://example.com' }, /got an object/],
+  ])('throws ERR_INVALID_ADAPTER for uni = %o', (value, message) => {
+    const attempt = () => uniAdapter({ uni: value as never });
+    expect(attempt).toThrow(SocketTaskError);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
+    expect(attempt).toThrow(/^uniAdapter\(\): uni must be uni-app's uni, with connectSocket\(\); got /);
+    expect(attempt).toThrow(message);
+  });
+
+  describe.each(RUNTIMES)('on %s', (runtime) => {
+    let uni!: FakeUni;
+    const { env, adapter, serve, connect, open } = useAdapterHarness(
+      ({ WebSocket }) => {
+        uni = createFakeUni({ WebSocket, runtime });
+        return uniAdapter({ uni });
+      },
+      { errorWithoutClose: runtime === 'app' },
+    );
+
+    it('the fake returns a Promise, and still creates the socket, when connectSocket gets no callback', async () => {
+      const server = await serve();
+      const fake = createFakeUni({ WebSocket: env.WebSocket, runtime });
+      const returned = fake.connectSocket({ url: server.url });
+      expect(returned).toBeInstanceOf(Promise);
+      await expect(within(returned, 'the Promise')).resolves.toEqual({ errMsg: 'connectSocket:ok' });
+      const orphan = fake.tasks[0]?.task;
+      await server.connection(0);
+      expect(server.connections).toHaveLength(1);
+      // The socket exists with no handle in the caller's hands; only the fake can close it.
+      const gone = new Promise((resolve) => orphan?.ws.once('close', resolve));
+      orphan?.ws.close();
+      await within(gone, 'the orphan socket closed');
+    });
+
+    it('gets a task back because the adapter passes complete', async () => {
+      const server = await serve();
+      const probe = await open(server);
+      expect(uni.tasks).toHaveLength(1);
+      expect(uni.tasks[0]?.task).toBeDefined();
+      await within(probe.conn.close(), 'close');
+    });
+
+    it("with the shipped profile, a close before open in 'defer' mode ends the socket", async () => {
+      const server = await serve({});
+      const probe = connect({ url: server.url, closeBeforeOpen: 'defer' });
+      const info = await within(probe.conn.close({ code: 4001, reason: 'early' }), 'close');
+      expect(await within(probe.conn.closed, 'closed')).toEqual(info);
+      expect(probe.opens).toEqual([]);
+      await server.waitForNoClients();
+      expect(uni.tasks.map((t) => t.task?.ws.readyState)).toEqual([3]);
+    });
+
+    it("with the shipped profile, a close before open in 'ignore' mode goes to the runtime, which aborts or ignores it", async () => {
+      const server = await serve();
+      const probe = connect({ url: server.url, closeBeforeOpen: 'ignore' });
+      const early = probe.conn.close({ code: 4001, reason: 'early' });
+      if (runtime === 'mp-weixin') {
+        await within(probe.opened, 'open');
+        expect(probe.conn.state).toBe('OPEN');
+        await within(probe.conn.close(), 'close');
+      } else {
+        expect(await within(early, 'close')).toEqual({ code: 1006, reason: '' });
+        expect(probe.opens).toEqual([]);
+      }
+      await within(early, 'the early close() settled');
+      await server.waitForNoClients();
+    });
+
+    it('normalizes the error payload of the runtime to an errMsg', async () => {
+      const probe = connect({ url: `ws://127.0.0.1:${await closedPort()}` });
+      await within(probe.conn.closed, 'closed');
+      // H5 and App report `{}`; WeChat builds `{ errMsg }`.
+      expect(probe.errors[0]?.errMsg).toEqual(
+        runtime === 'mp-weixin' ? expect.stringMatching(/ECONNREFUSED/) : 'unknown socket error',
+      );
+    });
+
+    it("turns the runtime's report of a send outside OPEN into exactly one fail, then complete", async () => {
+      const server = await serve();
+      const task = await adapter().connect({ url: server.url });
+      const native = uni.tasks[0];
+      const raw: string[] = [];
+      native?.send({
+        data: 'too early',
+        success: () => raw.push('success'),
+        fail: () => raw.push('fail'),
+        complete: () => raw.push('complete'),
+      });
+      expect(raw).toEqual(RAW_SEND_OUTSIDE_OPEN[runtime]);
+
+      const calls: string[] = [];
+      task.send({
+        data: 'too early',
+        success: () => calls.push('success'),
+        fail: (error) => calls.push(`fail ${error.errMsg}`),
+        complete: () => calls.push('complete'),
+      });
+      expect(calls).toEqual([`fail ${native?.task?.behaviour.notConnected}`, 'complete']);
+      await within(new Promise((resolve) => task.onOpen(resolve)), 'open');
+      const closed = new Promise((resolve) => task.onClose(resolve));
+      task.close({});
+      await within(closed, 'close');
+      await server.waitForNoClients();
+      expect(server.connections[0]?.messages).toEqual([]);
+    });
+  });
+
+  it('reports the open once on App, whose task says readyState 3 while connecting', async () => {
+    const { WebSocket } = await import('ws');
+    const server = await startWsServer({ onConnection: echo });
+    try {
+      const uni = createFakeUni({ WebSocket, runtime: 'app' });
+      const conn = createConnection({ url: server.url, adapter: uniAdapter({ uni }), allowInsecure: true });
+      expect(uni.tasks[0]?.readyState).toBe(3);
+      const opens: unknown[] = [];
+      conn.onOpen((event) => opens.push(event));
+      await within(new Promise((resolve) => conn.onOpen(resolve)), 'open');
+      const reply = new Promise((resolve) => conn.onMessage(resolve));
+      await conn.send('app');
+      expect(await within(reply, 'reply')).toEqual({ data: 'app' });
+      await within(conn.close(), 'close');
+      expect(opens).toEqual([{}]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  describe("on mp-weixin, when connectSocket's fail is the only report of the limit", () => {
+    const { serve, open, connect } = useAdapterHarness(({ WebSocket }) =>
+      uniAdapter({ uni: createFakeUni({ WebSocket, runtime: 'mp-weixin', limit: 'fail' }) }),
+    );
+
+    it('reports that fail as the error of the connection, which then closes with 1006', async () => {
+      const server = await serve();
+      const held = [];
+      for (let i = 0; i < 5; i += 1) held.push(await open(server));
+      const extra = connect({ url: server.url, errorGrace: 20 });
+      const info = await within(extra.conn.closed, 'closed');
+      expect(extra.errors).toEqual([
+        { errMsg: `connectSocket:fail ${UNI_MP_WEIXIN_LIMIT_TEXT}`, code: 'ERR_PLATFORM' },
+      ]);
+      expect(extra.log).toEqual(['error', 'close']);
+      expect(info).toEqual({ code: 1006, reason: '' });
+      expect(held.map((probe) => probe.conn.state)).toEqual(Array(5).fill('OPEN'));
+    });
+  });
+
+  describe('with a uni whose connectSocket hands back no task', () => {
+    const { connect } = useAdapterHarness(() =>
+      uniAdapter({ uni: { connectSocket: () => Promise.resolve({ errMsg: 'connectSocket:ok' }) } as never }),
+    );
+
+    it('fails the connection with ERR_PLATFORM, naming what came back', async () => {
+      const probe = connect({ url: 'wss://127.0.0.1:9' });
+      await within(probe.conn.closed, 'closed');
+      expect(probe.errors).toEqual([
+        {
+          errMsg: expect.stringMatching(
+            /^connect failed: uniAdapter: uni\.connectSocket returned no SocketTask \(got /,
+          ),
+          code: 'ERR_PLATFORM',
+        },
+      ]);
+    });
+  });
+});
