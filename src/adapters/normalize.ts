@@ -31,7 +31,8 @@ export function toErrorEvent(payload: unknown, fallback = 'unknown socket error'
     (t): t is string => typeof t === 'string' && t !== '',
   );
   const errMsg = text ?? (typeof payload === 'string' && payload !== '' ? payload : fallback);
-  const code = [p.code, p.errCode, p.error].find(
+  // Alipay's SocketTask nests the details under `data` but keeps `error` (its numeric code) outside.
+  const code = [p.code, p.errCode, p.error, outer.code, outer.errCode, outer.error].find(
     (c): c is string | number => typeof c === 'string' || (typeof c === 'number' && Number.isFinite(c)),
   );
   return code === undefined ? { errMsg } : { errMsg, code };

@@ -1,0 +1,202 @@
+// Alipay my.connectSocket and its SocketTask: https://opendocs.alipay.com/mini/api/vx19c3
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
+import { decodeBase64, encodeBase64 } from './base64.js';
+import { toErrorEvent, toMessageData, unwrap, wrapNativeTask } from './normalize.js';
+import {
+  type ConnectOptions,
+  defineSocketAdapter,
+  type PlatformProfile,
+  type SocketAdapter,
+  type SocketTaskLike,
+} from './types.js';
+
+/** Alipay mini-programs: up to 5 sockets with `multiple: true`, binary carried as base64 text. */
+export const alipayProfile: PlatformProfile = {
+  // Undocumented on Alipay. 'ignored' is the value that is safe either way: the manager defers the close until
+  // the socket opens, which closes it whether or not Alipay would have aborted the handshake.
+  closeWhileConnecting: 'ignored',
+  maxConcurrent: 5,
+  // my.connectSocket documents "wss 接口地址" and error 20, "请求 url 不支持 ws，请使用 wss".
+  requiresSecureUrl: true,
+  binary: true,
+  headers: true,
+  protocols: true,
+};
+
+/** A platform call's callbacks; payloads are read loosely (normalize.ts), so every payload shape fits. */
+type Callbacks = {
+  success?: (result: unknown) => void;
+  fail?: (error: unknown) => void;
+  complete?: (result: unknown) => void;
+};
+
+/**
+ * Alipay's SocketTask, as far as the adapter uses it. Its `offOpen` / `offMessage` / `offError` / `offClose` are
+ * not needed: each native listener is registered once, for the life of the task, and fans out.
+ */
+export interface AlipaySocketTask {
+  /** `data` is text; binary goes as base64 with `isBuffer: true`. */
+  send(options: { data: string; isBuffer?: boolean } & Callbacks): unknown;
+  close(options: { code?: number; reason?: string } & Callbacks): unknown;
+  onOpen(listener: (result: unknown) => void): void;
+  onMessage(listener: (result: unknown) => void): void;
+  onError(listener: (result: unknown) => void): void;
+  onClose(listener: (result: unknown) => void): void;
+}
+
+/** The part of the Alipay global `my` the adapter uses. */
+export interface AlipayPlatform {
+  /** Returns a SocketTask only with `multiple: true`; otherwise nothing, and only the global `my.onSocket*` API works. */
+  connectSocket(
+    options: {
+      url: string;
+      multiple: true;
+      header?: Record<string, string>;
+      protocols?: string[];
+    } & Callbacks,
+  ): AlipaySocketTask | undefined;
+}
+
+export interface AlipayAdapterOptions {
+  /** The Alipay global `my`. */
+  my: AlipayPlatform;
+}
+
+/** `{ data, isBuffer }`, possibly nested under another `data`: base64 text with `isBuffer: true` is binary. */
+function toData(payload: unknown): string | ArrayBuffer | undefined {
+  const { data, isBuffer } = unwrap(payload);
+  // A malformed base64 frame decodes to `undefined` and is dropped rather than delivered as misleading text.
+  if (isBuffer === true && typeof data === 'string') return decodeBase64(data);
+  return toMessageData(data);
+}
+
+function isTask(value: unknown): value is AlipaySocketTask {
+  if (typeof value !== 'object' || value === null) return false;
+  const task = value as Record<string, unknown>;
+  return ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'].every(
+    (method) => typeof task[method] === 'function',
+  );
+}
+
+/** The listeners `wrapNativeTask` registers: they read any payload, so a call with `unknown` is safe. */
+type NativeListener = (payload: never) => void;
+const deliver = (listener: NativeListener, payload: unknown) =>
+  (listener as (payload: unknown) => void)(payload);
+
+function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions): SocketTaskLike {
+  let task: AlipaySocketTask | undefined;
+  let failure: { error: unknown } | undefined;
+  // The wrapper's own error and close listeners: a failed connect call is reported through them.
+  let relay: { error?: NativeListener; close?: NativeListener } = {};
+
+  // After a failed connect call the task has no owner: no socket may outlive the close reported for it.
+  const discard = () => {
+    try {
+      task?.close({});
+    } catch {}
+  };
+
+  // No socket exists after a failed connect call, so no close can follow: report the error and close 1006.
+  const reportFailure = () => {
+    const { error, close } = relay;
+    if (!failure || !error || !close) return;
+    relay = {};
+    deliver(error, failure.error);
+    deliver(close, { code: 1006, reason: '' });
+    discard();
+  };
+
+  const options: Parameters<AlipayPlatform['connectSocket']>[0] = {
+    url,
+    multiple: true,
+    fail: (error) => {
+      if (failure) return;
+      failure = { error };
+      // Reported through the wrapper's listeners; one reported inside connectSocket waits until they exist.
+      queueMicrotask(reportFailure);
+    },
+  };
+  if (header) options.header = header;
+  if (protocols) options.protocols = protocols;
+
+  let created: unknown;
+  try {
+    created = my.connectSocket(options);
+  } catch (error) {
+    throw new SocketTaskError('ERR_PLATFORM', `my.connectSocket() threw: ${toErrorEvent(error).errMsg}`, {
+      cause: error,
+    });
+  }
+  if (!isTask(created)) {
+    throw new SocketTaskError(
+      'ERR_PLATFORM',
+      `my.connectSocket() returned no SocketTask (got ${describe(created)}); base libraries without \`multiple\` support have only the global my.onSocket* API`,
+    );
+  }
+  const t = created;
+  task = t;
+
+  const native = {
+    send: (o: Record<string, unknown>) => t.send(o as Parameters<AlipaySocketTask['send']>[0]),
+    close: (o: Record<string, unknown>) => t.close(o),
+    onOpen(listener: NativeListener) {
+      t.onOpen((payload) => {
+        if (failure) discard();
+        else deliver(listener, payload);
+      });
+    },
+    onMessage(listener: NativeListener) {
+      t.onMessage((payload) => deliver(listener, payload));
+    },
+    onError(listener: NativeListener) {
+      relay.error = listener;
+      t.onError((payload) => deliver(listener, payload));
+      queueMicrotask(reportFailure);
+    },
+    onClose(listener: NativeListener) {
+      relay.close = listener;
+      t.onClose((payload) => deliver(listener, payload));
+      queueMicrotask(reportFailure);
+    },
+  };
+  return wrapNativeTask(native, {
+    message: toData,
+    send: (data) => (typeof data === 'string' ? { data } : { data: encodeBase64(data), isBuffer: true }),
+  });
+}
+
+/**
+ * Binds the machine to Alipay's `my.connectSocket`, always with `multiple: true` (without it Alipay returns no
+ * task and replaces its one global socket). Normalized: binary as base64 with `isBuffer` in both directions,
+ * payloads nested under `data`, a close without a code (reported as 1005, "no status received"), errors as
+ * `{ error, errorMessage }`, and a failed connect call (reported as an error, then close 1006).
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { alipayAdapter } from 'socket-task-machine/adapters/alipay';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: alipayAdapter({ my }) });
+ * ```
+ */
+export function alipayAdapter(options: AlipayAdapterOptions): SocketAdapter {
+  const my = (options as Partial<AlipayAdapterOptions> | undefined)?.my;
+  if (typeof my !== 'object' || my === null) {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `alipayAdapter(): my must be the mini-program's my object, got ${describe(my)}; pass it as alipayAdapter({ my })`,
+    );
+  }
+  if (typeof my.connectSocket !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `alipayAdapter(): my.connectSocket must be a function, got ${describe(my.connectSocket)}; pass the mini-program's my object`,
+    );
+  }
+  return defineSocketAdapter({
+    name: 'alipay',
+    profile: alipayProfile,
+    connect: (target) => connect(my, target),
+  });
+}

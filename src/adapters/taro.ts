@@ -1,0 +1,250 @@
+// Taro.connectSocket: https://docs.taro.zone/docs/apis/network/websocket/connectSocket
+// and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
+import { toErrorEvent, wrapNativeTask } from './normalize.js';
+import {
+  type CloseEvent,
+  type ConnectOptions,
+  defineSocketAdapter,
+  type PlatformProfile,
+  type SocketAdapter,
+  type SocketTaskLike,
+} from './types.js';
+
+/** Taro's mini-program builds (WeChat, Alipay, Baidu, Douyin, QQ, ...): the platform's SocketTask is passed through. */
+export const taroProfile: PlatformProfile = {
+  // Taro documents WeChat's caveat, a close before onOpen does not close the socket, and its WeChat build hands
+  // over WeChat's task; on the other builds it is undocumented, and 'ignored' is the value safe either way.
+  closeWhileConnecting: 'ignored',
+  // Taro documents "at most 5" (WeChat ≥ 1.7.0); WeChat devices are reported to refuse a third (see wechatProfile).
+  maxConcurrent: 5,
+  requiresSecureUrl: true,
+  binary: true,
+  headers: true,
+  protocols: true,
+};
+
+/** Taro H5 (`Taro.getEnv() === 'WEB'`): its SocketTask wraps the browser's `WebSocket`. */
+export const taroH5Profile: PlatformProfile = {
+  // A browser aborts the handshake, and Taro H5 passes the close straight to it.
+  closeWhileConnecting: 'aborts',
+  // The H5 shim refuses a sixth socket: "同时最多发起 5 个 socket 请求".
+  maxConcurrent: 5,
+  requiresSecureUrl: false,
+  binary: true,
+  // The shim drops `header`: a browser cannot set handshake headers.
+  headers: false,
+  protocols: true,
+};
+
+/** A platform call's callbacks; payloads are read loosely (normalize.ts). */
+type Callbacks = {
+  success?: (result: unknown) => void;
+  fail?: (error: unknown) => void;
+  complete?: (result: unknown) => void;
+};
+
+/** Taro H5's `task.ws`: the browser `WebSocket`, as far as the adapter uses it. */
+export interface TaroBrowserSocket {
+  readonly readyState: number;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+}
+
+/** Taro's SocketTask, as far as the adapter uses it. */
+export interface TaroSocketTask {
+  readonly readyState?: number;
+  readonly ws?: TaroBrowserSocket; // H5 only
+  send(option: { data: string | ArrayBuffer } & Callbacks): unknown;
+  close(option: { code?: number; reason?: string } & Callbacks): unknown;
+  onOpen(callback: (result: unknown) => void): void;
+  onMessage(callback: (result: unknown) => void): void;
+  onError(callback: (result: unknown) => void): void;
+  onClose(callback: (result: unknown) => void): void;
+}
+
+/** The part of Taro's default export the adapter uses. */
+export interface TaroPlatform {
+  /** `'WEB'` on H5, which gets {@link taroH5Profile}; any other build gets {@link taroProfile}. */
+  getEnv?(): string;
+  connectSocket(
+    option: { url: string; header?: Record<string, string>; protocols?: string[] } & Callbacks,
+  ): Promise<TaroSocketTask>;
+}
+
+export interface TaroAdapterOptions {
+  /** Taro's default export: `import Taro from '@tarojs/taro'`. */
+  Taro: TaroPlatform;
+}
+
+const OPEN = 1;
+const CLOSED = 3;
+
+/** The listeners `wrapNativeTask` registers: they read any payload, so a call with `unknown` is safe. */
+type NativeListener = (payload: never) => void;
+const deliver = (listener: NativeListener, payload: unknown) =>
+  (listener as (payload: unknown) => void)(payload);
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function isBlob(value: unknown): value is { arrayBuffer(): Promise<ArrayBuffer> } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof ArrayBuffer) &&
+    typeof (value as { arrayBuffer?: unknown }).arrayBuffer === 'function'
+  );
+}
+
+/**
+ * Emits events in arrival order: a Blob becomes an ArrayBuffer only asynchronously, and nothing that arrives
+ * meanwhile (text, an error, the close) may overtake it. With nothing pending, events go out synchronously.
+ */
+function sequencer(): (value: unknown, emit: (value: unknown) => void) => void {
+  let tail: Promise<void> | undefined;
+  return (value, emit) => {
+    if (tail === undefined && !isThenable(value)) {
+      emit(value);
+      return;
+    }
+    const link: Promise<void> = (tail ?? Promise.resolve())
+      .then(() => value)
+      .then(emit)
+      .catch((error: unknown) => {
+        // A listener that throws must surface as it would have synchronously, without stalling the queue.
+        queueMicrotask(() => {
+          throw error;
+        });
+      })
+      .finally(() => {
+        if (tail === link) tail = undefined;
+      });
+    tail = link;
+  };
+}
+
+function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
+  const ws = task.ws;
+  let realClose: CloseEvent | undefined;
+  // Taro H5 reports every close as 1006 "abnormal closure" (or your own close's code); the CloseEvent of its
+  // browser socket has the real one. Registered before Taro's own `onclose`, so it has run when that fires.
+  ws?.addEventListener('close', ({ code, reason }) => {
+    realClose = { code, reason };
+  });
+  const inOrder = sequencer();
+
+  const native = {
+    get readyState() {
+      return task.readyState;
+    },
+    send(options: { data: string | ArrayBuffer } & Callbacks) {
+      const result = task.send(options);
+      // Taro H5 rejects outside OPEN after calling `fail`, which already reported it.
+      if (isThenable(result)) result.then(undefined, () => {});
+    },
+    close(options: { code?: number; reason?: string } & Callbacks) {
+      // Taro H5 calls ws.close() without the code, so the server would see 1005. Closing the browser socket with
+      // the code first leaves Taro's own close a no-op on the socket: it only does its bookkeeping.
+      if (ws?.readyState === OPEN) ws.close(options.code ?? 1000, options.reason);
+      const result = task.close(options);
+      if (isThenable(result)) result.then(undefined, () => {});
+    },
+    onOpen(listener: NativeListener) {
+      task.onOpen((payload) => deliver(listener, payload));
+    },
+    onMessage(listener: NativeListener) {
+      task.onMessage((payload) => {
+        const data = (payload as { data?: unknown } | null)?.data;
+        // Taro H5 leaves the browser's binaryType at 'blob'.
+        const value = isBlob(data)
+          ? data.arrayBuffer().then(
+              (buffer) => ({ data: buffer }),
+              () => ({}),
+            )
+          : payload;
+        inOrder(value, (event) => deliver(listener, event));
+      });
+    },
+    onError(listener: NativeListener) {
+      task.onError((payload) => inOrder(payload, (event) => deliver(listener, event)));
+    },
+    onClose(listener: NativeListener) {
+      // Registering onClose is also what makes Taro H5 release its connection count when a socket errors.
+      task.onClose((payload) => inOrder(payload, (event) => deliver(listener, realClose ?? event)));
+      // A task handed over already closed will never report it: report the abnormal close ourselves.
+      if (task.readyState === CLOSED) {
+        queueMicrotask(() => inOrder({}, () => deliver(listener, realClose ?? { code: 1006, reason: '' })));
+      }
+    },
+  };
+  return wrapNativeTask(native);
+}
+
+const METHODS = ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'];
+
+function toTask(value: unknown): SocketTaskLike {
+  const task = value as Record<string, unknown> | null;
+  if (typeof task !== 'object' || task === null || !METHODS.every((m) => typeof task[m] === 'function')) {
+    throw new SocketTaskError(
+      'ERR_PLATFORM',
+      `Taro.connectSocket() resolved with no SocketTask (got ${describe(value)})`,
+    );
+  }
+  return wrapTaroTask(value as TaroSocketTask);
+}
+
+function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions) {
+  const option: Parameters<TaroPlatform['connectSocket']>[0] = { url };
+  if (header) option.header = header;
+  if (protocols) option.protocols = protocols;
+  let created: unknown;
+  try {
+    created = Taro.connectSocket(option);
+  } catch (error) {
+    throw new SocketTaskError('ERR_PLATFORM', `Taro.connectSocket() threw: ${toErrorEvent(error).errMsg}`, {
+      cause: error,
+    });
+  }
+  // Taro resolves only after the platform's `success` (a microtask later still on mini-program builds): the
+  // task may arrive open, and `wrapNativeTask` then reports that open from its readyState.
+  return isThenable(created) ? Promise.resolve(created).then(toTask) : toTask(created);
+}
+
+/**
+ * Binds the machine to `Taro.connectSocket` on every Taro build: a task handed over after it opened still reports
+ * the open; on H5, `Blob`s become `ArrayBuffer`s in order, the real close code is read from `task.ws`, the close
+ * code reaches the server, and a failed send's rejected Promise is absorbed. Profile: {@link taroH5Profile} where
+ * `Taro.getEnv()` is `'WEB'`, else {@link taroProfile}.
+ *
+ * @example
+ * ```ts
+ * import Taro from '@tarojs/taro';
+ * import { createConnection } from 'socket-task-machine';
+ * import { taroAdapter } from 'socket-task-machine/adapters/taro';
+ *
+ * const conn = createConnection({ url: 'wss://example.com/socket', adapter: taroAdapter({ Taro }) });
+ * ```
+ */
+export function taroAdapter(options: TaroAdapterOptions): SocketAdapter {
+  const Taro = (options as Partial<TaroAdapterOptions> | undefined)?.Taro;
+  if ((typeof Taro !== 'object' && typeof Taro !== 'function') || Taro === null) {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `taroAdapter(): Taro must be the default export of @tarojs/taro, got ${describe(Taro)}; pass it as taroAdapter({ Taro })`,
+    );
+  }
+  if (typeof Taro.connectSocket !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `taroAdapter(): Taro.connectSocket must be a function, got ${describe(Taro.connectSocket)}; pass the default export of @tarojs/taro`,
+    );
+  }
+  return defineSocketAdapter({
+    name: 'taro',
+    profile: typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB' ? taroH5Profile : taroProfile,
+    connect: (target) => connect(Taro, target),
+  });
+}

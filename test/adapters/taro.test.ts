@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { taroAdapter, taroH5Profile, taroProfile } from '../../src/adapters/taro.js';
+import type { MessageEvent } from '../../src/adapters/types.js';
+import { SocketTaskError } from '../../src/errors.js';
+import { createFakeTaro, type FakeTaroOptions, TARO_H5_LIMIT_ERROR } from '../fixtures/platforms/taro.js';
+import { closedPort } from '../fixtures/wsServer.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+
+const withFake =
+  (runtime: FakeTaroOptions['runtime'], handOver?: FakeTaroOptions['handOver']) =>
+  ({ WebSocket }: AdapterSuiteEnv) =>
+    taroAdapter({ Taro: createFakeTaro({ WebSocket, runtime, ...(handOver ? { handOver } : {}) }) });
+
+adapterSuite('taro (weapp)', withFake('weapp'), {
+  limitError: /exceed max concurrent count/,
+  lateTask: withFake('weapp', 'open'),
+});
+adapterSuite('taro (h5)', withFake('h5'), { limitError: /同时最多发起 5 个 socket 请求/ });
+
+describe('taroAdapter', () => {
+  it.each([
+    [
+      undefined,
+      /^taroAdapter\(\): Taro must be the default export of @tarojs\/taro, got undefined; pass it as taroAdapter\(\{ Taro \}\)$/,
+    ],
+    [
+      {},
+      /^taroAdapter\(\): Taro.connectSocket must be a function, got undefined; pass the default export of @tarojs\/taro$/,
+    ],
+  ])('throws ERR_INVALID_ADAPTER for Taro = %o', (Taro, message) => {
+    const attempt = () => taroAdapter({ Taro: Taro as never });
+    expect(attempt).toThrow(SocketTaskError);
+    expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
+    expect(attempt).toThrow(message);
+  });
+
+  it.each([
+    ['WEB', taroH5Profile],
+    ['WEAPP', taroProfile],
+    ['ALIPAY', taroProfile],
+  ])("takes the profile of the build Taro.getEnv() names: '%s'", (env, profile) => {
+    const Taro = { getEnv: () => env, connectSocket: () => new Promise<never>(() => {}) };
+    expect(taroAdapter({ Taro }).profile).toBe(profile);
+  });
+
+  it('takes the mini-program profile when Taro has no getEnv', () => {
+    expect(taroAdapter({ Taro: { connectSocket: () => new Promise<never>(() => {}) } }).profile).toBe(
+      taroProfile,
+    );
+  });
+});
+
+describe('taroAdapter on a mini-program build (weapp)', () => {
+  const { env, connect } = useAdapterHarness(withFake('weapp'));
+
+  it('reports close 1006, and no open, for a task handed over already closed', async () => {
+    const probe = connect({
+      url: `ws://127.0.0.1:${await closedPort()}`,
+      adapter: withFake('weapp', 'open')(env),
+    });
+    expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+    expect(probe.opens).toEqual([]);
+    expect(probe.log).toEqual(['close']);
+  });
+});
+
+describe('taroAdapter on H5', () => {
+  const { env, serve, connect, open } = useAdapterHarness(withFake('h5'));
+
+  /** Collects the next `count` messages of a connection, in arrival order. */
+  const messages = (
+    conn: { onMessage(listener: (event: MessageEvent) => void): () => void },
+    count: number,
+  ) =>
+    within(
+      new Promise<Array<string | number[]>>((resolve) => {
+        const seen: Array<string | number[]> = [];
+        const off = conn.onMessage(({ data }) => {
+          seen.push(typeof data === 'string' ? data : [...new Uint8Array(data)]);
+          if (seen.length === count) {
+            off();
+            resolve(seen);
+          }
+        });
+      }),
+      `${count} messages`,
+    );
+
+  it('converts Blobs to ArrayBuffers without letting a text message, or the close, overtake them', async () => {
+    const server = await serve({
+      onConnection: ({ socket }) => {
+        socket.on('message', () => {
+          socket.send(Buffer.from([1, 2, 3]));
+          socket.send('after one binary');
+          socket.send(Buffer.alloc(64 * 1024, 7));
+          socket.send(Buffer.from([4]));
+          socket.send('last');
+          socket.close(4000, 'done');
+        });
+      },
+    });
+    const Taro = createFakeTaro({ ...env, runtime: 'h5' });
+    const probe = await open(server, { adapter: taroAdapter({ Taro }) });
+    const order: string[] = [];
+    probe.conn.onMessage(({ data }) => order.push(typeof data === 'string' ? 'text' : 'binary'));
+    probe.conn.onClose(() => order.push('close'));
+    const received = messages(probe.conn, 5);
+    await probe.conn.send('go');
+
+    const [first, second, third, fourth, fifth] = await received;
+    expect([first, second, fourth, fifth]).toEqual([[1, 2, 3], 'after one binary', [4], 'last']);
+    expect(third).toEqual(Array(64 * 1024).fill(7));
+    expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 4000, reason: 'done' });
+    expect(order).toEqual(['binary', 'text', 'binary', 'binary', 'text', 'close']);
+  });
+
+  it('reports the real close code from task.ws, not the 1006 Taro H5 fabricates', async () => {
+    const server = await serve({});
+    const Taro = createFakeTaro({ ...env, runtime: 'h5' });
+    const probe = await open(server, { adapter: taroAdapter({ Taro }) });
+    probe.peer.socket.close(4002, 'server bye');
+
+    expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 4002, reason: 'server bye' });
+    expect(Taro.reportedCloses).toEqual([{ code: 1006, reason: 'abnormal closure' }]);
+  });
+
+  it("sends the close code Taro H5's own close never passes to the socket", async () => {
+    const server = await serve({});
+    const Taro = createFakeTaro({ ...env, runtime: 'h5' });
+    const raw = await Taro.connectSocket({ url: server.url });
+    await within(new Promise((resolve) => raw.onOpen(resolve)), 'raw open');
+    raw.close({ code: 4001, reason: 'raw' });
+    expect(await within((await server.connection(0)).closed, 'raw close')).toEqual({
+      code: 1005,
+      reason: '',
+    });
+
+    const probe = await open(server, { adapter: taroAdapter({ Taro }) });
+    await within(probe.conn.close({ code: 4001, reason: 'bye' }), 'close');
+    expect(await within(probe.peer.closed, 'server close')).toEqual({ code: 4001, reason: 'bye' });
+  });
+
+  it('keeps Taro H5 from leaking its connection count when handshakes fail', async () => {
+    const url = `ws://127.0.0.1:${await closedPort()}`;
+    const server = await serve();
+    const Taro = createFakeTaro({ ...env, runtime: 'h5' });
+
+    // Used raw, with only onError registered, five failed sockets exhaust the count for good.
+    for (let i = 0; i < 5; i++) {
+      const task = await Taro.connectSocket({ url });
+      await within(new Promise((resolve) => task.onError(resolve)), 'raw error');
+    }
+    await expect(Taro.connectSocket({ url: server.url })).rejects.toEqual({ errMsg: TARO_H5_LIMIT_ERROR });
+
+    const fresh = createFakeTaro({ ...env, runtime: 'h5' });
+    for (let i = 0; i < 6; i++) {
+      const probe = connect({ url, adapter: taroAdapter({ Taro: fresh }) });
+      expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+    }
+    const { conn } = await open(server, { adapter: taroAdapter({ Taro: fresh }) });
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it('reports a send outside OPEN through fail once, swallowing the rejected Promise Taro H5 returns', async () => {
+    const server = await serve();
+    const task = await taroAdapter({ Taro: createFakeTaro({ ...env, runtime: 'h5' }) }).connect({
+      url: server.url,
+    });
+    const calls: unknown[] = [];
+    task.send({
+      data: 'too early',
+      fail: (error) => calls.push(error),
+      complete: () => calls.push('complete'),
+    });
+    expect(calls).toEqual([{ errMsg: 'SocketTask.send:fail SocketTask.readState is not OPEN' }, 'complete']);
+    await within(
+      new Promise<void>((resolve) => {
+        task.onOpen(() => task.close({}));
+        task.onClose(() => resolve());
+      }),
+      'open and close',
+    );
+  });
+
+  it('fans each event out to every listener although Taro H5 keeps only the last registration', async () => {
+    const server = await serve();
+    const Taro = createFakeTaro({ ...env, runtime: 'h5' });
+    const raw = await Taro.connectSocket({ url: server.url });
+    const rawCalls: string[] = [];
+    raw.onOpen(() => rawCalls.push('first'));
+    raw.onOpen(() => rawCalls.push('second'));
+    await within(new Promise((resolve) => raw.ws?.addEventListener('open', resolve)), 'raw open');
+    expect(rawCalls).toEqual(['second']);
+    raw.close({});
+
+    const probe = await open(server, { adapter: taroAdapter({ Taro }) });
+    const replies = [probe.nextMessage(), probe.nextMessage()];
+    await probe.conn.send('to both');
+    expect(await Promise.all(replies)).toEqual([{ data: 'to both' }, { data: 'to both' }]);
+  });
+});
