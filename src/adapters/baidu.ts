@@ -1,7 +1,12 @@
 // Baidu swan.connectSocket: https://smartprogram.baidu.com/docs/develop/api/net/websocket_swan-connectSocket/
 // and its SocketTask: https://smartprogram.baidu.com/docs/develop/api/net/websocket_SocketTask/
+
+import {
+  connectSocketTask,
+  type MiniProgramSocketPlatform,
+  requireSocketPlatform,
+} from './socketTaskPlatform.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
-import { connectSocketTask, type MiniProgramSocketPlatform, requireSocketPlatform } from './wechat.js';
 
 /** Baidu smart-program devices (base library 1.9.4+): WeChat's SocketTask API under `swan`. */
 export const baiduProfile: PlatformProfile = {

@@ -1,7 +1,12 @@
 // Douyin tt.connectSocket: https://developer.open-douyin.com/docs/resource/zh-CN/mini-app/develop/api/network/web-socket/tt-connect-socket
 // and SocketTask.onClose (code typed string): https://developer.open-douyin.com/docs/resource/zh-CN/mini-game/develop/api/network/websocket/socket-task/socket-task-on-close
+
+import {
+  connectSocketTask,
+  type MiniProgramSocketPlatform,
+  requireSocketPlatform,
+} from './socketTaskPlatform.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
-import { connectSocketTask, type MiniProgramSocketPlatform, requireSocketPlatform } from './wechat.js';
 
 /** Douyin (ByteDance) mini-programs: WeChat-shaped SocketTask with `readyState`, string close codes. */
 export const douyinProfile: PlatformProfile = {

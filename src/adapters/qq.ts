@@ -1,6 +1,11 @@
 // QQ qq.connectSocket and SocketTask: https://q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html
+
+import {
+  connectSocketTask,
+  type MiniProgramSocketPlatform,
+  requireSocketPlatform,
+} from './socketTaskPlatform.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
-import { connectSocketTask, type MiniProgramSocketPlatform, requireSocketPlatform } from './wechat.js';
 
 /** QQ mini-program devices: WeChat's SocketTask API under `qq`, with the same close-before-open caveat. */
 export const qqProfile: PlatformProfile = {

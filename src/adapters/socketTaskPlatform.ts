@@ -1,0 +1,177 @@
+// The SocketTask platforms: WeChat, QQ, Baidu and Douyin hand out the same SocketTask (seed 000) from a
+// `connectSocket` that takes the same options; this is what their four adapters share.
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
+import { type NativeSocketTask, toErrorEvent, wrapNativeTask } from './normalize.js';
+import type { ConnectOptions, SocketTaskLike } from './types.js';
+
+/** A platform call's callbacks; payloads are read loosely (normalize.ts), so every vendor's payload fits. */
+type Callbacks = {
+  success?: (result: unknown) => void;
+  fail?: (error: unknown) => void;
+  complete?: (result: unknown) => void;
+};
+
+/** What the adapters pass to `connectSocket`: the options every SocketTask platform documents. */
+export type SocketTaskConnectOptions = {
+  url: string;
+  header?: Record<string, string>;
+  protocols?: string[];
+} & Callbacks;
+
+/**
+ * The SocketTask of WeChat, QQ, Baidu and Douyin (seed 000), as far as the adapters use it. Payloads are `unknown`:
+ * they differ per platform (Douyin's close code may be a string, WeChat's open adds `profile`) and normalize.ts
+ * reads them defensively, so a listener that accepts anything is what every vendor's task must be able to call.
+ */
+export interface MiniProgramSocketTask {
+  /** Douyin only: `undefined` when the options were invalid and no socket was created. */
+  readonly readyState?: number | undefined;
+  send: (options: { data: string | ArrayBuffer } & Callbacks) => void;
+  close: (options: { code?: number; reason?: string } & Callbacks) => void;
+  onOpen: (listener: (result: unknown) => void) => void;
+  onMessage: (listener: (result: unknown) => void) => void;
+  onError: (listener: (result: unknown) => void) => void;
+  onClose: (listener: (result: unknown) => void) => void;
+}
+
+/** A platform object with a SocketTask-returning `connectSocket`: `wx`, `qq`, `swan`, `tt`. */
+export interface MiniProgramSocketPlatform {
+  connectSocket: (options: SocketTaskConnectOptions) => MiniProgramSocketTask;
+}
+
+/** How the shared connect names its platform in errors: `wx`, plus a hint for a missing task. */
+export interface SocketTaskPlatformInfo {
+  global: string;
+  noTaskHint: string;
+}
+
+function isSocketTask(value: unknown): value is MiniProgramSocketTask {
+  if (typeof value !== 'object' || value === null) return false;
+  const task = value as Record<string, unknown>;
+  return ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'].every(
+    (method) => typeof task[method] === 'function',
+  );
+}
+
+/**
+ * Checks the platform object a factory was given, so a wrong one fails at once, not on connect.
+ */
+export function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
+  factory: string,
+  global: string,
+  platform: P | undefined,
+): P {
+  if (typeof platform !== 'object' || platform === null) {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `${factory}(): ${global} must be the mini-program's ${global} object, got ${describe(platform)}; pass it as ${factory}({ ${global} })`,
+    );
+  }
+  if (typeof platform.connectSocket !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_ADAPTER',
+      `${factory}(): ${global}.connectSocket must be a function, got ${describe(platform.connectSocket)}; pass the mini-program's ${global} object`,
+    );
+  }
+  return platform;
+}
+
+/**
+ * @internal The connect of every SocketTask platform: calls `connectSocket` with callbacks and hands the task to
+ * `wrapNativeTask` in the same tick (WeChat fires `onOpen` only to listeners registered by then; Douyin's own
+ * sample registers them right away too, though its docs say to use the task after `success`). A `fail` of the
+ * connect call itself (over the connection limit, invalid options) may be the only report: the task stays
+ * silent, so the adapter reports it as an error and an abnormal close. A socket that opens after its connect was
+ * reported failed has no owner, so it is closed at once.
+ */
+export function connectSocketTask(
+  platform: MiniProgramSocketPlatform,
+  info: SocketTaskPlatformInfo,
+  { url, protocols, header }: ConnectOptions,
+): SocketTaskLike {
+  let task: MiniProgramSocketTask | undefined;
+  let failedEarly: { error: unknown } | undefined;
+  let phase: 'connecting' | 'open' | 'ended' = 'connecting';
+  let errored = false;
+  // The wrapper's own listeners, so that a failed connect call can be reported as events.
+  const relay: Partial<Record<'error' | 'close', (payload: unknown) => void>> = {};
+
+  const options: SocketTaskConnectOptions = {
+    url,
+    fail: (error) => {
+      if (!task) failedEarly = { error };
+      else if (phase === 'connecting') {
+        phase = 'ended';
+        if (!errored) relay.error?.(error);
+        relay.close?.({ code: 1006, reason: '' });
+      }
+    },
+    // uni-app and some runtimes return a task only when a callback is passed; `complete` costs nothing.
+    complete: () => {},
+  };
+  if (header) options.header = header;
+  if (protocols) options.protocols = protocols;
+
+  let created: unknown;
+  try {
+    created = platform.connectSocket(options);
+  } catch (error) {
+    const message = `${info.global}.connectSocket() threw: ${toErrorEvent(error).errMsg}`;
+    throw new SocketTaskError('ERR_PLATFORM', message, { cause: error });
+  }
+  if (failedEarly) {
+    throw new SocketTaskError(
+      'ERR_PLATFORM',
+      `${info.global}.connectSocket() failed: ${toErrorEvent(failedEarly.error).errMsg}`,
+      { cause: failedEarly.error },
+    );
+  }
+  if (!isSocketTask(created)) {
+    throw new SocketTaskError(
+      'ERR_PLATFORM',
+      `${info.global}.connectSocket() returned no SocketTask (got ${describe(created)}); ${info.noTaskHint}`,
+    );
+  }
+  const t = created;
+  task = t;
+
+  // The wrapper's listeners take the platform's payloads as they come (`never` in NativeSocketTask's types).
+  const native: NativeSocketTask = {
+    get readyState() {
+      return t.readyState;
+    },
+    send: (o) => t.send(o as Parameters<MiniProgramSocketTask['send']>[0]),
+    close: (o) => t.close(o),
+    onOpen(listener) {
+      t.onOpen((payload) => {
+        if (phase === 'connecting') {
+          phase = 'open';
+          listener(payload as never);
+        } else if (phase === 'ended') t.close({});
+      });
+    },
+    onMessage(listener) {
+      t.onMessage((payload) => {
+        if (phase !== 'ended') listener(payload as never);
+      });
+    },
+    onError(listener) {
+      relay.error = (payload) => listener(payload as never);
+      t.onError((payload) => {
+        if (phase === 'ended') return;
+        errored = true;
+        listener(payload as never);
+      });
+    },
+    onClose(listener) {
+      relay.close = (payload) => listener(payload as never);
+      t.onClose((payload) => {
+        if (phase === 'ended') return;
+        phase = 'ended';
+        listener(payload as never);
+      });
+    },
+  };
+  return wrapNativeTask(native);
+}
