@@ -12,7 +12,6 @@ export type SocketTaskErrorCode =
   | 'ERR_INVALID_CLOSE_REASON'
   | 'ERR_INVALID_DATA'
   | 'ERR_NOT_OPEN'
-  | 'ERR_CONNECTION_LIMIT'
   | 'ERR_PLATFORM';
 
 /**

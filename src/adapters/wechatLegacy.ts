@@ -12,8 +12,8 @@ import {
 } from './types.js';
 
 /**
- * WeChat's global socket API before base library 1.7.0: one socket at a time, a close while CONNECTING has no
- * effect (seed 003), wss:// only.
+ * WeChat's global socket API before base library 1.7.0: one socket at a time, which a new connection replaces,
+ * a close while CONNECTING has no effect (seed 003), wss:// only.
  */
 export const wechatLegacyProfile: PlatformProfile = {
   closeWhileConnecting: 'ignored',
@@ -49,8 +49,9 @@ export interface WechatLegacyAdapterOptions {
   /** The mini-program's `wx`. */
   wx: WechatLegacyPlatform;
   /**
-   * ms a new connection waits for the previous socket's close event, once that socket is closing or has
-   * failed, before it takes over the platform's single socket anyway.
+   * ms a new connection waits for the socket it replaces to report its close. Then `wx.connectSocket` is called
+   * anyway, and the platform replaces that socket: its late error and close are dropped until the new socket
+   * reports an open or an error.
    * @defaultValue `2000`
    */
   releaseTimeout?: number;
@@ -64,100 +65,59 @@ const LISTEN = {
 } as const;
 type EventName = keyof typeof LISTEN;
 type Listener = (payload: never) => void;
-type Fan = Listener[];
 const PHASES = ['connecting', 'open', 'closing', 'closed'] as const;
+const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
+const ignore = () => {};
 
-/** Per `wx`: the socket that holds the platform's single slot, and one given up without its close. */
-interface Slot {
-  current: LegacySocket | undefined;
-  abandoned: LegacySocket | undefined;
-}
-
-/**
- * One use of the global socket, shaped as a native SocketTask for `wrapNativeTask`. Its commands reach `wx` only
- * while it holds the slot, so a finished socket can never send on, or close, its successor.
- */
+/** One connection's use of the global socket, shaped as a native SocketTask for `wrapNativeTask`. */
 class LegacySocket {
   phase: (typeof PHASES)[number] = 'connecting';
-  private errored = false;
-  private readonly listeners: Record<EventName, Fan> = { open: [], message: [], error: [], close: [] };
-  private readonly onEnd: Array<() => void> = [];
+  errored = false;
+  /** The platform reported an open or an error for this socket. */
+  heard = false;
+  private readonly listeners: Record<EventName, Listener[]> = { open: [], message: [], error: [], close: [] };
 
   constructor(
-    private readonly wx: WechatLegacyPlatform,
     private readonly slot: Slot,
+    readonly target: ConnectOptions,
   ) {}
 
-  /** As a platform would report it, e.g. `1 (OPEN)`. */
-  get state(): string {
-    return `${PHASES.indexOf(this.phase)} (${this.phase.toUpperCase()})`;
-  }
-
-  /** Holds the socket and is not on its way out: a close was not asked for, and no error ended it. */
-  get live(): boolean {
-    return !this.errored && (this.phase === 'connecting' || this.phase === 'open');
-  }
-
-  /** Connecting, and nothing has been reported for it yet. */
-  get quiet(): boolean {
-    return !this.errored && this.phase === 'connecting';
-  }
-
   dispatch(event: EventName, payload: unknown): void {
+    // Only the holder's socket reports to it, and a socket opens once, before any message.
     if (this.phase === 'closed') return;
-    if (event === 'close') {
-      this.end(payload);
-      return;
-    }
-    if (event === 'open') {
-      if (this.phase !== 'connecting') return;
-      this.phase = 'open';
-    }
-    if (event === 'message' && this.phase === 'connecting') return;
+    if (event === 'open') this.phase = 'open';
     if (event === 'error') this.errored = true;
+    if (event === 'close') this.phase = 'closed';
     for (const listener of this.listeners[event]) listener(payload as never);
   }
 
-  end(payload: unknown): void {
+  /** A newer connection took the socket: the owner hears one close, and nothing after it. */
+  retire(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    if (this.slot.current === this) this.slot.current = undefined;
-    for (const listener of this.listeners.close) listener(payload as never);
-    for (const resolve of this.onEnd.splice(0)) resolve();
-  }
-
-  /** Resolves on this socket's close, or after `timeout` ms by giving the slot up without one. */
-  ended(timeout: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.slot.current === this) this.slot.abandoned = this;
-        // Its owner hears of the end explicitly, as an abnormal close, rather than never.
-        this.end({ code: 1006, reason: '' });
-      }, timeout);
-      this.onEnd.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+    // A microtask later, so that the owner's listeners never run inside the call that replaced it.
+    queueMicrotask(() => {
+      for (const listener of this.listeners.close) listener(REPLACED as never);
     });
   }
 
   send({ data, ...settle }: { data: string | ArrayBuffer } & Calls): void {
-    if (this.slot.current !== this || this.phase !== 'open') {
-      settle.fail({ errMsg: `sendSocketMessage:fail not open: readyState ${this.state}` });
+    if (this.slot.holder !== this || this.phase !== 'open') {
+      const state = `${PHASES.indexOf(this.phase)} (${this.phase.toUpperCase()})`;
+      settle.fail({ errMsg: `sendSocketMessage:fail not open: readyState ${state}` });
       return;
     }
-    // Without callbacks the legacy API returns a Promise, whose rejection nobody would handle.
-    this.wx.sendSocketMessage({ data, ...settle });
+    this.slot.wx.sendSocketMessage({ data, ...settle });
   }
 
   close({ code, reason, ...settle }: { code?: number; reason?: string } & Calls): void {
-    if (this.slot.current !== this || this.phase === 'closing' || this.phase === 'closed') {
+    if (this.slot.holder !== this || this.phase === 'closing' || this.phase === 'closed') {
       settle.success({ errMsg: 'closeSocket:ok' });
       return;
     }
     // While CONNECTING a device ignores closeSocket (seed 003), so the socket stays live until it opens.
     if (this.phase === 'open') this.phase = 'closing';
-    this.wx.closeSocket({
+    this.slot.wx.closeSocket({
       ...(code === undefined ? {} : { code }),
       ...(reason === undefined ? {} : { reason }),
       ...settle,
@@ -171,41 +131,121 @@ class LegacySocket {
   readonly onClose = (listener: Listener) => void this.listeners.close.push(listener);
 }
 
-const slots = new WeakMap<WechatLegacyPlatform, Slot>();
+/**
+ * The platform's single socket, per `wx`. It passes from one connection to the next one at a time: the holder's
+ * socket is closed, and its close awaited, before `wx.connectSocket` creates the next one, so the global events,
+ * which carry no socket identity, always describe the holder's socket.
+ */
+class Slot {
+  /** The connection whose socket the platform holds: its commands alone reach `wx`. */
+  holder: LegacySocket | undefined;
+  /** The newest connection, waiting for the holder's socket to go. */
+  private next: LegacySocket | undefined;
+  /** A socket given up without its close, which the platform may still report. */
+  private ghost = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-function slotFor(wx: WechatLegacyPlatform): Slot {
-  const existing = slots.get(wx);
-  if (existing) return existing;
-  const slot: Slot = { current: undefined, abandoned: undefined };
-  const route = (event: EventName) => (payload: unknown) => {
-    // The events carry no socket identity. A socket given up without its close may report it yet, when the
-    // platform replaces it: while its successor is connecting and has reported nothing, that close is the old
-    // socket's, and would otherwise end the new connection before it opened.
-    if (event === 'close' && slot.abandoned && (slot.current === undefined || slot.current.quiet)) {
-      slot.abandoned = undefined;
+  constructor(readonly wx: WechatLegacyPlatform) {
+    // wx.onSocket* listeners live as long as the mini-program and cannot be removed: register each once per wx.
+    for (const [event, method] of Object.entries(LISTEN) as Array<[EventName, (typeof LISTEN)[EventName]]>) {
+      wx[method]((payload: unknown) => this.route(event, payload));
+    }
+  }
+
+  connect(socket: LegacySocket, releaseTimeout: number): void {
+    const { holder, next } = this;
+    if (holder === undefined) {
+      this.begin(socket);
       return;
     }
-    if (event === 'open' || event === 'error') slot.abandoned = undefined;
-    slot.current?.dispatch(event, payload);
-  };
-  // wx.onSocket* listeners live as long as the mini-program and cannot be removed: register each once per wx,
-  // and hand its events to whichever socket holds the slot.
-  for (const [event, method] of Object.entries(LISTEN) as Array<[EventName, (typeof LISTEN)[EventName]]>) {
-    wx[method](route(event));
+    this.next = socket;
+    // The holder is already on its way out: the connection that waited for it is replaced before it began.
+    if (next !== undefined) next.retire();
+    // A holder closing at its owner's request, or failed, has its own close on the way, and keeps it.
+    else if (!holder.errored && holder.phase !== 'closing') {
+      // While CONNECTING closeSocket has no effect (seed 003): the socket is closed the moment it opens.
+      if (holder.phase === 'open') this.closeReplaced();
+      holder.retire();
+    }
+    this.timer ??= setTimeout(() => {
+      // The platform never reported the holder's close: let wx.connectSocket replace that socket.
+      this.holder?.retire();
+      this.ghost = this.holder !== undefined;
+      this.holder = undefined;
+      this.handOver();
+    }, releaseTimeout);
   }
-  slots.set(wx, slot);
-  return slot;
+
+  private closeReplaced(): void {
+    this.wx.closeSocket({ ...REPLACED, success: ignore, fail: ignore, complete: ignore });
+  }
+
+  private handOver(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const { next } = this;
+    this.next = undefined;
+    if (next) this.begin(next);
+  }
+
+  private begin(socket: LegacySocket): void {
+    this.holder = socket;
+    const { url, protocols, header } = socket.target;
+    // The call failed, so no socket exists and no event will come: report the error and close 1006 ourselves.
+    const failed = (error: unknown) =>
+      queueMicrotask(() => {
+        socket.dispatch('error', error);
+        socket.dispatch('close', { code: 1006, reason: '' });
+        if (this.holder !== socket) return;
+        this.holder = undefined;
+        this.handOver();
+      });
+    try {
+      this.wx.connectSocket({
+        url,
+        ...(protocols ? { protocols } : {}),
+        ...(header ? { header } : {}),
+        success: ignore,
+        fail: failed,
+      });
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  private route(event: EventName, payload: unknown): void {
+    const { holder } = this;
+    // Only after releaseTimeout: the given-up socket's error and close may still come when connectSocket
+    // replaces it. Until its successor reports anything they are the old socket's.
+    if (this.ghost && (event === 'error' || event === 'close') && !holder?.heard) {
+      if (event === 'close') this.ghost = false;
+      return;
+    }
+    if (event === 'open') this.ghost = false;
+    if (holder === undefined) return;
+    if (event === 'open' || event === 'error') holder.heard = true;
+    // A holder is closed only once retired: replaced while CONNECTING, it is closed now that it can be.
+    if (event === 'open' && holder.phase === 'closed') this.closeReplaced();
+    holder.dispatch(event, payload);
+    if (event !== 'close') return;
+    this.holder = undefined;
+    this.handOver();
+  }
 }
 
+const slots = new WeakMap<WechatLegacyPlatform, Slot>();
 const API = ['connectSocket', ...Object.values(LISTEN), 'sendSocketMessage', 'closeSocket'] as const;
 
 /**
  * Binds the machine to WeChat's global socket API (`wx.connectSocket` + `wx.onSocket*`), for base libraries
  * before 1.7.0 where it is the only one. On 1.7.0+ use `wechatAdapter`.
  *
- * The platform holds ONE socket: a second `wx.connectSocket` silently closes the first and its events reach the
- * same global listeners. This adapter makes that explicit: while a connection holds the socket, another
- * connection fails at once with `ERR_CONNECTION_LIMIT` and the first is untouched.
+ * The platform holds ONE socket per `wx`, which a new `wx.connectSocket` silently replaces. This adapter makes
+ * that explicit: a new connection replaces the one holding the socket, which gets exactly one close,
+ * `{ code: 1000, reason: 'replaced by a new connection' }`, and no event after it; a connection already closing
+ * keeps its own close. The old socket is closed with that code and reason (once open: a close while CONNECTING
+ * has no effect) and the new one created only after the old one reported its close, so no event of one socket
+ * reaches the other connection. Past `releaseTimeout` (see its option) the platform replaces the old socket.
  *
  * @example
  * ```ts
@@ -213,60 +253,32 @@ const API = ['connectSocket', ...Object.values(LISTEN), 'sendSocketMessage', 'cl
  * import { wechatLegacyAdapter } from 'socket-task-machine/adapters/wechat';
  *
  * const conn = createConnection({ url: 'wss://example.com/socket', adapter: wechatLegacyAdapter({ wx }) });
+ * // A second connection replaces this one: this one gets onClose with reason "replaced by a new connection".
+ * conn.onClose(({ code, reason }) => console.log(code, reason));
  * ```
  */
 export function wechatLegacyAdapter(options: WechatLegacyAdapterOptions): SocketAdapter {
   const wx = (options as Partial<WechatLegacyAdapterOptions> | undefined)?.wx;
+  const releaseTimeout = options?.releaseTimeout ?? 2000;
   const missing = API.find(
     (name) => typeof (wx as Record<string, unknown> | null | undefined)?.[name] !== 'function',
   );
-  if (missing !== undefined || wx === undefined) {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `wechatLegacyAdapter(): wx must be the mini-program's wx, with ${missing}(); got ${describe(wx)}`,
-    );
+  const problem =
+    missing !== undefined || wx === undefined
+      ? `wx must be the mini-program's wx, with ${missing}(); got ${describe(wx)}`
+      : Number.isFinite(releaseTimeout) && releaseTimeout >= 0
+        ? undefined
+        : `releaseTimeout must be a finite number of ms >= 0; got ${describe(releaseTimeout)}`;
+  if (problem !== undefined || wx === undefined) {
+    throw new SocketTaskError('ERR_INVALID_ADAPTER', `wechatLegacyAdapter(): ${problem}`);
   }
-  const releaseTimeout = options.releaseTimeout ?? 2000;
 
-  const start = (slot: Slot, { url, protocols, header }: ConnectOptions): SocketTaskLike => {
-    const socket = new LegacySocket(wx, slot);
-    slot.current = socket;
-    try {
-      wx.connectSocket({
-        url,
-        ...(protocols ? { protocols } : {}),
-        ...(header ? { header } : {}),
-        success: () => {},
-        // The call failed, so no socket exists and no close will come: report both, and free the slot.
-        fail: (error: unknown) =>
-          queueMicrotask(() => {
-            socket.dispatch('error', error);
-            socket.end({ code: 1006, reason: '' });
-          }),
-      });
-    } catch (error) {
-      slot.current = undefined;
-      throw error;
-    }
+  const connect = (target: ConnectOptions): SocketTaskLike => {
+    const slot = slots.get(wx) ?? new Slot(wx);
+    slots.set(wx, slot);
+    const socket = new LegacySocket(slot, target);
+    slot.connect(socket, releaseTimeout);
     return wrapNativeTask(socket);
-  };
-
-  const connect = (target: ConnectOptions): SocketTaskLike | Promise<SocketTaskLike> => {
-    const slot = slotFor(wx);
-    const previous = slot.current;
-    if (previous === undefined) return start(slot, target);
-    // Why fail the newcomer rather than replace the holder, as the platform would: replacing would end a
-    // connection another part of the app still uses, and two connections that reconnect would evict each
-    // other forever. Failing is what 1.7.0+ does at its own limit, and the holder's owner decides when to let go.
-    if (previous.live) {
-      throw new SocketTaskError(
-        'ERR_CONNECTION_LIMIT',
-        `wechatLegacyAdapter: wx.connectSocket keeps one socket at a time and another connection holds it, in readyState ${previous.state}; close that connection first, or use wechatAdapter on base library 1.7.0+`,
-      );
-    }
-    // The holder is closing or has failed: its close event is still to come through the same global listener,
-    // where it would pass for the new socket's. Wait for it, then try again (another connection may be first).
-    return previous.ended(releaseTimeout).then(() => connect(target));
   };
 
   return defineSocketAdapter({ name: 'wechat-legacy', profile: wechatLegacyProfile, connect });

@@ -35,6 +35,8 @@ export interface SuiteFeatures {
   limitError?: RegExp;
   /** An adapter whose platform hands the task over only after it has opened (Taro's `Promise<SocketTask>`); the suite checks the open is still reported. */
   lateTask?: (env: AdapterSuiteEnv) => SocketAdapter;
+  /** A connection beyond `profile.maxConcurrent` replaces the oldest instead of failing (WeChat's legacy global API). */
+  replacesOnLimit?: boolean;
 }
 
 /** Everything one connection reported, in order. */
@@ -248,7 +250,7 @@ export function adapterSuite(
 ): void {
   // Factories have no side effects, so one call at registration time is enough to read the profile.
   const { profile } = makeAdapter({ WebSocket: WsWebSocket });
-  const { lateTask, limitError } = features;
+  const { lateTask, limitError, replacesOnLimit } = features;
   const ignoresCloseWhileConnecting = profile.closeWhileConnecting === 'ignored';
   const limited = profile.maxConcurrent !== Number.POSITIVE_INFINITY;
 
@@ -635,7 +637,7 @@ export function adapterSuite(
     });
 
     describe('connection limit', () => {
-      it.skipIf(!limited)(
+      it.skipIf(!limited || replacesOnLimit)(
         `fails a connection beyond maxConcurrent (${profile.maxConcurrent}), keeps the others open, and frees a slot on close`,
         async () => {
           const pattern = required(limitError, 'features.limitError (the platform error text of the limit)');
@@ -672,6 +674,33 @@ export function adapterSuite(
           const reply = next.nextMessage();
           await next.conn.send('a freed slot');
           expect(await reply).toEqual({ data: 'a freed slot' });
+        },
+      );
+
+      it.skipIf(!limited || !replacesOnLimit)(
+        `replaces the oldest connection with one beyond maxConcurrent (${profile.maxConcurrent}): one close saying so, and the newcomer works`,
+        async () => {
+          const server = await serve();
+          const first: Array<Probe & { peer: ServerConnection }> = [];
+          for (let i = 0; i < profile.maxConcurrent; i += 1) first.push(await open(server));
+          const [oldest, ...others] = first;
+          const replaced = required(oldest, 'an open connection');
+
+          const extra = await open(server);
+          const info = await within(replaced.conn.closed, 'the oldest connection closed');
+          expect(info.reason).toMatch(/replaced/);
+          const reply = extra.nextMessage();
+          await extra.conn.send('in its place');
+          expect(await reply).toEqual({ data: 'in its place' });
+          expect(replaced.closes).toEqual([info]);
+          expect(replaced.log).toEqual(['open', 'close']);
+          expect(extra.log).toEqual(['open']);
+          for (const probe of others) expect(probe.conn.state).toBe('OPEN');
+
+          await within(replaced.peer.closed, 'the server saw the oldest close');
+          const live = server.connections.filter((connection) => connection.close === undefined);
+          expect(live).toHaveLength(profile.maxConcurrent);
+          expect(live).toContain(extra.peer);
         },
       );
     });

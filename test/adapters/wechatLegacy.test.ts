@@ -2,16 +2,91 @@ import { describe, expect, it } from 'vitest';
 import { wechatLegacyAdapter, wechatLegacyProfile } from '../../src/adapters/wechatLegacy.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { createFakeLegacyWx, type FakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
-import { echo } from '../fixtures/wsServer.js';
-import { adapterSuite, useAdapterHarness, within } from './suite.js';
+import { echo, type TestWsServer } from '../fixtures/wsServer.js';
+import { adapterSuite, type Probe, useAdapterHarness, within } from './suite.js';
 
-const LIMIT_TEXT = /^connect failed: wechatLegacyAdapter: wx\.connectSocket keeps one socket at a time/;
+const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
 
 adapterSuite(
   'wechat (legacy global API)',
   ({ WebSocket }) => wechatLegacyAdapter({ wx: createFakeLegacyWx({ WebSocket }) }),
-  { limitError: LIMIT_TEXT },
+  { replacesOnLimit: true },
 );
+
+/** Every message a connection delivers from now on. */
+function received(probe: Probe): unknown[] {
+  const messages: unknown[] = [];
+  probe.conn.onMessage(({ data }) => messages.push(data));
+  return messages;
+}
+
+/** The server's connections that are still open. */
+function live(server: TestWsServer) {
+  return server.connections.filter((connection) => connection.close === undefined);
+}
+
+describe('createFakeLegacyWx', () => {
+  const { env, serve } = useAdapterHarness(({ WebSocket }) =>
+    wechatLegacyAdapter({ wx: createFakeLegacyWx({ WebSocket }) }),
+  );
+
+  /** Resolves with the next payload of one of the fake's global events. */
+  const next = (subscribe: (listener: (payload: unknown) => void) => void) => {
+    let resolve!: (payload: unknown) => void;
+    let waiting = true;
+    const payload = new Promise<unknown>((r) => {
+      resolve = r;
+    });
+    subscribe((value) => {
+      if (waiting) resolve(value);
+      waiting = false;
+    });
+    return payload;
+  };
+
+  it('closes an open socket with 1000 when connectSocket is called again, reports that close, and opens the new socket', async () => {
+    const server = await serve();
+    const wx = createFakeLegacyWx({ WebSocket: env.WebSocket });
+    const firstOpen = next((l) => wx.onSocketOpen(l));
+    wx.connectSocket({ url: server.url });
+    await within(firstOpen, 'the first open');
+
+    const replacedClose = next((l) => wx.onSocketClose(l));
+    const secondOpen = next((l) => wx.onSocketOpen(l));
+    wx.connectSocket({ url: server.url });
+    expect(await within(replacedClose, 'the replaced socket close')).toEqual({ code: 1000, reason: '' });
+    await within(secondOpen, 'the second open');
+    expect(await within((await server.connection(0)).closed, 'server close')).toEqual({
+      code: 1000,
+      reason: '',
+    });
+    expect(wx.sockets[0]?.log).toContain('replaced by connectSocket');
+    expect(wx.sockets[1]?.readyState).toBe(1);
+
+    const closed = next((l) => wx.onSocketClose(l));
+    wx.closeSocket({ code: 1000, success: () => {} });
+    await within(closed, 'the second close');
+  });
+
+  it('aborts a socket still connecting when connectSocket is called again: an error, then close 1006', async () => {
+    const server = await serve();
+    const wx = createFakeLegacyWx({ WebSocket: env.WebSocket });
+    const error = next((l) => wx.onSocketError(l));
+    const replacedClose = next((l) => wx.onSocketClose(l));
+    const opened = next((l) => wx.onSocketOpen(l));
+    wx.connectSocket({ url: server.url });
+    wx.connectSocket({ url: server.url });
+
+    expect(await within(error, 'the aborted handshake error')).toEqual({
+      errMsg: 'WebSocket was closed before the connection was established',
+    });
+    expect(await within(replacedClose, 'the aborted handshake close')).toEqual({ code: 1006, reason: '' });
+    await within(opened, 'the second open');
+    const closed = next((l) => wx.onSocketClose(l));
+    wx.closeSocket({ success: () => {} });
+    await within(closed, 'the second close');
+  });
+});
 
 describe('wechatLegacyAdapter', () => {
   let wx!: FakeLegacyWx;
@@ -44,6 +119,18 @@ describe('wechatLegacyAdapter', () => {
     expect(attempt).toThrow(message);
   });
 
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'throws ERR_INVALID_ADAPTER for releaseTimeout = %s',
+    (value) => {
+      adapter();
+      const attempt = () => wechatLegacyAdapter({ wx, releaseTimeout: value });
+      expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
+      expect(attempt).toThrow(
+        /^wechatLegacyAdapter\(\): releaseTimeout must be a finite number of ms >= 0; got /,
+      );
+    },
+  );
+
   it('leaves the fake platform alone until a connection is made', () => {
     adapter();
     const events = ['open', 'message', 'error', 'close'] as const;
@@ -51,41 +138,131 @@ describe('wechatLegacyAdapter', () => {
     expect(wx.sockets).toEqual([]);
   });
 
-  it('fails a second connection with ERR_CONNECTION_LIMIT and leaves the first its socket and its messages', async () => {
+  it('replaces an open connection: it gets exactly one close saying so, its socket closes before the new one exists, and no event crosses over', async () => {
     const server = await serve();
     const first = await open(server);
+    const firstReceived = received(first);
+    // In flight as the replacement starts, so it reaches the global listener after it.
+    first.peer.socket.send('for the old connection');
     const second = connect({ url: server.url });
-    await within(second.conn.closed, 'the second connection closed');
-
-    expect(second.errors).toEqual([
-      {
-        errMsg: expect.stringMatching(
-          /readyState 1 \(OPEN\); close that connection first, or use wechatAdapter/,
-        ),
-        code: 'ERR_CONNECTION_LIMIT',
-      },
-    ]);
-    expect(second.log).toEqual(['error', 'close']);
-    // The platform was never asked for a second socket, so it could not silently replace the first.
+    const secondReceived = received(second);
     expect(wx.sockets).toHaveLength(1);
-    expect(server.connections).toHaveLength(1);
-    const reply = first.nextMessage();
-    await first.conn.send('still mine');
-    expect(await reply).toEqual({ data: 'still mine' });
-    expect(first.closes).toEqual([]);
+
+    expect(await within(first.conn.closed, 'the first closed')).toEqual(REPLACED);
+    expect(await within(first.peer.closed, 'the server saw the first close')).toEqual(REPLACED);
+    await within(second.opened, 'the second opened');
+    expect(wx.sockets[0]?.log).not.toContain('replaced by connectSocket');
+
+    const reply = second.nextMessage();
+    await second.conn.send('for the new connection');
+    expect(await reply).toEqual({ data: 'for the new connection' });
+    await expect(first.conn.send('stale')).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+    const peer = await server.connection(1);
+    expect(peer.messages.map(({ data }) => data.toString())).toEqual(['for the new connection']);
+    expect(first.peer.messages).toEqual([]);
+    expect(firstReceived).toEqual([]);
+    expect(secondReceived).toEqual(['for the new connection']);
+    expect(first.closes).toEqual([REPLACED]);
+    expect(first.log).toEqual(['open', 'close']);
+    expect(second.log).toEqual(['open']);
+    expect(live(server)).toEqual([peer]);
   });
 
-  it('fails a second connection while the first is still CONNECTING', async () => {
+  it('replaces a connection still CONNECTING: it gets exactly one close and never opens, and its socket is closed once open', async () => {
     const server = await serve();
     const first = connect({ url: server.url });
     const second = connect({ url: server.url });
-    await within(second.conn.closed, 'the second connection closed');
-    expect(second.errors[0]?.errMsg).toMatch(/readyState 0 \(CONNECTING\)/);
-    await within(first.opened, 'the first opened');
-    expect(wx.sockets).toHaveLength(1);
+
+    expect(await within(first.conn.closed, 'the first closed')).toEqual(REPLACED);
+    expect(first.log).toEqual(['close']);
+    expect(first.states).toEqual(['CONNECTING', 'CLOSED']);
+    await within(second.opened, 'the second opened');
+    expect(await within((await server.connection(0)).closed, 'the server saw the first close')).toEqual(
+      REPLACED,
+    );
+
+    const reply = second.nextMessage();
+    await second.conn.send('after the handshake race');
+    expect(await reply).toEqual({ data: 'after the handshake race' });
+    expect(first.closes).toEqual([REPLACED]);
+    expect(second.log).toEqual(['open']);
+    expect(live(server)).toEqual([await server.connection(1)]);
   });
 
-  it('lets a connection made while the holder is closing wait for its close, which never reaches the newcomer', async () => {
+  it.each(['defer', 'ignore'] as const)(
+    "replaces a CONNECTING connection whose close is pending (closeBeforeOpen '%s') with exactly one close",
+    async (closeBeforeOpen) => {
+      const server = await serve();
+      const first = connect({ url: server.url, closeBeforeOpen });
+      const early = first.conn.close({ code: 4001, reason: 'early' });
+      const second = connect({ url: server.url });
+
+      expect(await within(early, 'the early close() settled')).toEqual(REPLACED);
+      await within(second.opened, 'the second opened');
+      expect(first.closes).toEqual([REPLACED]);
+      expect(first.log).toEqual(['close']);
+      expect(await within((await server.connection(0)).closed, 'server close')).toEqual(REPLACED);
+      expect(second.conn.state).toBe('OPEN');
+    },
+  );
+
+  it('lets three connections in a row each replace the one before; data flows on the last only and the server ends with one client', async () => {
+    const server = await serve();
+    const first = await open(server);
+    const second = await open(server);
+    const third = await open(server);
+    const messages = [first, second, third].map(received);
+
+    for (const probe of [first, second]) {
+      expect(await within(probe.conn.closed, 'a replaced connection closed')).toEqual(REPLACED);
+      expect(await within(probe.peer.closed, 'the server saw it close')).toEqual(REPLACED);
+      expect(probe.log).toEqual(['open', 'close']);
+    }
+    const reply = third.nextMessage();
+    await third.conn.send('third');
+    expect(await reply).toEqual({ data: 'third' });
+    expect([first, second, third].map(({ peer }) => peer.messages.length)).toEqual([0, 0, 1]);
+    expect(messages).toEqual([[], [], ['third']]);
+    expect(live(server)).toEqual([third.peer]);
+
+    await within(third.conn.close(), 'the third closed');
+    await server.waitForNoClients();
+  });
+
+  it('replaces a connection still waiting for the socket with exactly one close; it never reaches the server', async () => {
+    const server = await serve();
+    const first = await open(server);
+    const second = connect({ url: server.url });
+    const third = connect({ url: server.url });
+
+    expect(await within(second.conn.closed, 'the second closed')).toEqual(REPLACED);
+    await within(third.opened, 'the third opened');
+    expect(second.log).toEqual(['close']);
+    expect(first.closes).toEqual([REPLACED]);
+    expect(third.log).toEqual(['open']);
+    expect(server.connections).toHaveLength(2);
+    expect(wx.sockets).toHaveLength(2);
+  });
+
+  it('registers each wx.onSocket* listener once per wx, however many connections and adapters replace each other', async () => {
+    const server = await serve();
+    adapter();
+    const other = wechatLegacyAdapter({ wx });
+    const probes: Probe[] = [];
+    for (let i = 0; i < 6; i += 1) probes.push(await open(server, i % 2 === 1 ? { adapter: other } : {}));
+
+    for (const event of ['open', 'message', 'error', 'close'] as const) {
+      expect(wx.listenerCount(event)).toBe(1);
+    }
+    const replaced = probes.slice(0, -1);
+    await within(Promise.all(replaced.map(({ conn }) => conn.closed)), 'every replaced connection closed');
+    expect(replaced.map(({ closes }) => closes)).toEqual(replaced.map(() => [REPLACED]));
+    expect(wx.sockets).toHaveLength(6);
+    expect(wx.sockets.slice(0, -1).every((socket) => socket.readyState === 3)).toBe(true);
+    expect(live(server)).toHaveLength(1);
+  });
+
+  it("lets a connection made while the holder is closing wait for the holder's own close", async () => {
     const server = await serve();
     const first = await open(server);
     const closing = first.conn.close({ code: 4001, reason: 'handing over' });
@@ -95,46 +272,52 @@ describe('wechatLegacyAdapter', () => {
     expect(await within(closing, 'the first closed')).toEqual({ code: 4001, reason: 'handing over' });
     expect(first.closes).toEqual([{ code: 4001, reason: 'handing over' }]);
     expect(await first.peer.closed).toEqual({ code: 4001, reason: 'handing over' });
-    const [oldSocket, newSocket] = wx.sockets;
-    expect(oldSocket?.log).not.toContain('replaced by connectSocket');
-    expect(oldSocket?.readyState).toBe(3);
-    expect(newSocket?.readyState).toBe(1);
+    expect(wx.sockets[0]?.readyState).toBe(3);
 
     const reply = second.nextMessage();
     await second.conn.send('after the handover');
     expect(await reply).toEqual({ data: 'after the handover' });
-    expect(second.closes).toEqual([]);
     expect(second.log).toEqual(['open']);
-
-    // This platform never reports a close asked through the adapter; end the socket the way it would end.
-    wx.sockets[1]?.ws.close(1000);
-    expect(await within(second.conn.closed, 'the second closed')).toEqual({ code: 1000, reason: '' });
   });
 
-  it('registers each wx.onSocket* listener once per wx, however many connections and adapters use it', async () => {
+  it('creates the new socket only once the replaced socket reported its close, however late', async () => {
     const server = await serve();
     adapter();
-    const other = wechatLegacyAdapter({ wx });
-    for (let i = 0; i < 3; i += 1) {
-      const probe = await open(server, i === 1 ? { adapter: other } : {});
-      await within(probe.conn.close(), 'close');
-    }
-    expect(wx.sockets).toHaveLength(3);
-    for (const event of ['open', 'message', 'error', 'close'] as const)
-      expect(wx.listenerCount(event)).toBe(1);
-  });
+    let onHeld!: (socketsWhileHeld: number) => void;
+    const held = new Promise<number>((resolve) => {
+      onHeld = resolve;
+    });
+    let release: (() => void) | undefined;
+    // Delays the first close the platform reports, as a slow platform would.
+    const slow = wechatLegacyAdapter({
+      wx: {
+        ...wx,
+        onSocketClose: (listener) =>
+          wx.onSocketClose((payload) => {
+            if (release !== undefined) return listener(payload);
+            release = () => listener(payload);
+            onHeld(wx.sockets.length);
+          }),
+      },
+    });
+    const first = await open(server, { adapter: slow });
+    const second = connect({ url: server.url, adapter: slow });
+    expect(await within(first.conn.closed, 'the first closed')).toEqual(REPLACED);
+    expect(await within(held, 'the replaced close reached the platform listener')).toBe(1);
+    expect(wx.sockets).toHaveLength(1);
+    expect(second.conn.state).toBe('CONNECTING');
 
-  it('holds the single socket per wx, not per adapter', async () => {
-    const server = await serve();
-    const first = await open(server);
-    const second = connect({ url: server.url, adapter: wechatLegacyAdapter({ wx }) });
-    await within(second.conn.closed, 'the second connection closed');
-    expect(second.errors[0]?.code).toBe('ERR_CONNECTION_LIMIT');
-    expect(first.conn.state).toBe('OPEN');
+    release?.();
+    await within(second.opened, 'the second opened');
+    expect(wx.sockets).toHaveLength(2);
+    expect(first.closes).toEqual([REPLACED]);
+    expect(second.log).toEqual(['open']);
+    expect(second.closes).toEqual([]);
   });
 
   it('always passes callbacks, so sendSocketMessage and closeSocket never return a Promise', async () => {
     const server = await serve();
+    await open(server);
     const probe = await open(server);
     await probe.conn.send('one');
     await within(probe.conn.close(), 'close');
@@ -147,25 +330,30 @@ describe('wechatLegacyAdapter', () => {
     expect(wx.promiseCalls).toEqual(['closeSocket']);
   });
 
-  it('keeps a finished task from sending on, or closing, the socket of its successor', async () => {
-    const server = await serve();
-    const old = await adapter().connect({ url: server.url });
-    await within(new Promise((resolve) => old.onOpen(resolve)), 'the old task opened');
-    const oldClosed = new Promise((resolve) => old.onClose(resolve));
-    old.close({});
-    await within(oldClosed, 'the old task closed');
-    const successor = await open(server);
+  it.each(['closed', 'replaced'] as const)(
+    'keeps a %s task from sending on, or closing, the socket of its successor',
+    async (how) => {
+      const server = await serve();
+      const old = await adapter().connect({ url: server.url });
+      await within(new Promise((resolve) => old.onOpen(resolve)), 'the old task opened');
+      const oldClosed = new Promise((resolve) => old.onClose(resolve));
+      if (how === 'closed') old.close({});
+      const successor = connect({ url: server.url });
+      await within(oldClosed, 'the old task closed');
+      await within(successor.opened, 'the successor opened');
 
-    const calls: string[] = [];
-    old.send({ data: 'stale', success: () => calls.push('send ok'), fail: (e) => calls.push(e.errMsg) });
-    old.close({ code: 4000, success: () => calls.push('close ok'), fail: (e) => calls.push(e.errMsg) });
-    expect(calls).toEqual(['sendSocketMessage:fail not open: readyState 3 (CLOSED)', 'close ok']);
+      const calls: string[] = [];
+      old.send({ data: 'stale', success: () => calls.push('send ok'), fail: (e) => calls.push(e.errMsg) });
+      old.close({ code: 4000, success: () => calls.push('close ok'), fail: (e) => calls.push(e.errMsg) });
+      expect(calls).toEqual(['sendSocketMessage:fail not open: readyState 3 (CLOSED)', 'close ok']);
 
-    await successor.conn.send('mine');
-    expect((await successor.peer.message(0)).data.toString()).toBe('mine');
-    expect(successor.peer.messages).toHaveLength(1);
-    expect(successor.conn.state).toBe('OPEN');
-  });
+      const peer = await server.connection(1);
+      await successor.conn.send('mine');
+      expect((await peer.message(0)).data.toString()).toBe('mine');
+      expect(peer.messages).toHaveLength(1);
+      expect(successor.conn.state).toBe('OPEN');
+    },
+  );
 
   it('reports a failed wx.connectSocket call as error then close 1006, and frees the socket', async () => {
     const server = await serve();
@@ -192,7 +380,7 @@ describe('wechatLegacyAdapter', () => {
     expect(next.conn.state).toBe('OPEN');
   });
 
-  it('gives the slot up after releaseTimeout when the closing socket never reports its close, and keeps its late close from the newcomer', async () => {
+  it('lets the platform replace a socket whose close never comes after releaseTimeout, and keeps that late close from the newcomer', async () => {
     let handshakes = 0;
     const server = await serve({
       onConnection: echo,
@@ -205,27 +393,58 @@ describe('wechatLegacyAdapter', () => {
       },
     });
     adapter();
-    // A platform that accepts the close but never reports it.
+    // A platform that accepts the close but never carries it out.
     const silent = { ...wx, closeSocket: ({ success }: { success: (r: unknown) => void }) => success({}) };
     const patient = wechatLegacyAdapter({ wx: silent, releaseTimeout: 50 });
-    const first = await open(server, { adapter: patient, closeTimeout: 10_000 });
-    const closing = first.conn.close();
+    const first = await open(server, { adapter: patient });
     const second = connect({ url: server.url, adapter: patient });
+    expect(await within(first.conn.closed, 'the first closed')).toEqual(REPLACED);
     await within(second.opened, 'the second opened');
 
-    // The holder hears of its end explicitly; then the platform replaced its socket, and that close was dropped.
-    expect(await within(closing, 'the first closed')).toEqual({ code: 1006, reason: '' });
     expect(wx.sockets[0]?.log).toEqual(
       expect.arrayContaining(['replaced by connectSocket', 'platform close']),
     );
     const reply = second.nextMessage();
     await second.conn.send('survived the old close');
     expect(await reply).toEqual({ data: 'survived the old close' });
-    expect(second.closes).toEqual([]);
+    expect(first.closes).toEqual([REPLACED]);
     expect(second.log).toEqual(['open']);
 
-    // This platform never reports a close asked through the adapter; end the socket the way it would end.
+    // This platform never carries out a close asked through the adapter; end the socket the way it would end.
     wx.sockets[1]?.ws.close(1000);
     expect(await within(second.conn.closed, 'the second closed')).toEqual({ code: 1000, reason: '' });
+  });
+
+  it('lets the platform replace a socket whose handshake hangs after releaseTimeout; its aborted handshake never reaches the newcomer', async () => {
+    // The first handshake is not answered until the platform's replacement has aborted it.
+    let hung: ((ok: boolean, code: number) => void) | undefined;
+    const server = await serve({
+      onConnection: echo,
+      verifyClient: (_info, accept) => {
+        if (hung === undefined) hung = accept;
+        else accept(true);
+      },
+    });
+    adapter();
+    const patient = wechatLegacyAdapter({ wx, releaseTimeout: 50 });
+    const first = connect({ url: server.url, adapter: patient });
+    const second = connect({ url: server.url, adapter: patient });
+    expect(await within(first.conn.closed, 'the first closed')).toEqual(REPLACED);
+    await within(second.opened, 'the second opened');
+    // Lets the server release the socket of the aborted handshake.
+    hung?.(false, 503);
+
+    expect(wx.sockets[0]?.log).toEqual([
+      'replaced by connectSocket',
+      'error: WebSocket was closed before the connection was established',
+      'platform error',
+      'platform close',
+    ]);
+    const reply = second.nextMessage();
+    await second.conn.send('after the abort');
+    expect(await reply).toEqual({ data: 'after the abort' });
+    expect(first.log).toEqual(['close']);
+    expect(second.log).toEqual(['open']);
+    expect(second.errors).toEqual([]);
   });
 });
