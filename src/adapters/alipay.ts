@@ -2,7 +2,13 @@
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
-import { toErrorEvent, toMessageData, unwrap, wrapNativeTask } from './normalize.js';
+import {
+  type LooseCallbacks as Callbacks,
+  toErrorEvent,
+  toMessageData,
+  unwrap,
+  wrapNativeTask,
+} from './normalize.js';
 import {
   type ConnectOptions,
   defineSocketAdapter,
@@ -22,13 +28,6 @@ export const alipayProfile: PlatformProfile = {
   binary: true,
   headers: true,
   protocols: true,
-};
-
-/** A platform call's callbacks; payloads are read loosely (normalize.ts), so every payload shape fits. */
-type Callbacks = {
-  success?: (result: unknown) => void;
-  fail?: (error: unknown) => void;
-  complete?: (result: unknown) => void;
 };
 
 /**

@@ -9,6 +9,13 @@ import type {
 
 type Loose = Record<string, unknown>;
 
+/** A platform call's callbacks, with payloads read loosely: every vendor's payload shape fits. */
+export type LooseCallbacks = {
+  success?: (result: unknown) => void;
+  fail?: (error: unknown) => void;
+  complete?: (result: unknown) => void;
+};
+
 function isObject(value: unknown): value is Loose {
   return typeof value === 'object' && value !== null;
 }

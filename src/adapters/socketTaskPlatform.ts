@@ -2,15 +2,13 @@
 // `connectSocket` that takes the same options; this is what their four adapters share.
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
-import { type NativeSocketTask, toErrorEvent, wrapNativeTask } from './normalize.js';
+import {
+  type LooseCallbacks as Callbacks,
+  type NativeSocketTask,
+  toErrorEvent,
+  wrapNativeTask,
+} from './normalize.js';
 import type { ConnectOptions, SocketTaskLike } from './types.js';
-
-/** A platform call's callbacks; payloads are read loosely (normalize.ts), so every vendor's payload fits. */
-type Callbacks = {
-  success?: (result: unknown) => void;
-  fail?: (error: unknown) => void;
-  complete?: (result: unknown) => void;
-};
 
 /** What the adapters pass to `connectSocket`: the options every SocketTask platform documents. */
 export type SocketTaskConnectOptions = {

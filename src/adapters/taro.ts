@@ -2,7 +2,7 @@
 // and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
-import { toErrorEvent, wrapNativeTask } from './normalize.js';
+import { type LooseCallbacks as Callbacks, toErrorEvent, wrapNativeTask } from './normalize.js';
 import {
   type CloseEvent,
   type ConnectOptions,
@@ -36,13 +36,6 @@ export const taroH5Profile: PlatformProfile = {
   // The shim drops `header`: a browser cannot set handshake headers.
   headers: false,
   protocols: true,
-};
-
-/** A platform call's callbacks; payloads are read loosely (normalize.ts). */
-type Callbacks = {
-  success?: (result: unknown) => void;
-  fail?: (error: unknown) => void;
-  complete?: (result: unknown) => void;
 };
 
 /** Taro H5's `task.ws`: the browser `WebSocket`, as far as the adapter uses it. */
