@@ -54,6 +54,17 @@ export interface ConnectionOptions {
    */
   closeTimeout?: number;
   /**
+   * ms an attempt may stay CONNECTING before it is abandoned with an `ERR_CONNECT_TIMEOUT` error and close 1006.
+   * The abandoned socket is closed, at once or, where a close while CONNECTING has no effect, the moment it opens.
+   * `false` waits for the platform forever.
+   * @defaultValue `10000`
+   */
+  connectTimeout?: number | false;
+  /**
+   * Disposes of the connection when aborted, exactly like `close()`: the socket is closed and `closed` settles.
+   */
+  signal?: AbortSignal;
+  /**
    * Lets `ws://` through on a platform whose profile requires `wss://` (mini-programs), e.g. for WeChat DevTools
    * with domain checks off, or a local test server. Devices still refuse it.
    * @defaultValue `false`
@@ -112,6 +123,8 @@ const OPTION_NAMES = new Set([
   'closeBeforeOpen',
   'errorGrace',
   'closeTimeout',
+  'connectTimeout',
+  'signal',
   'allowInsecure',
   'inspect',
 ]);
@@ -257,6 +270,18 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
   const errorGrace = duration('errorGrace', options.errorGrace, 1000);
   const closeTimeout = duration('closeTimeout', options.closeTimeout, 5000);
+  const connectTimeout =
+    options.connectTimeout === false ? false : duration('connectTimeout', options.connectTimeout, 10_000);
+  const { signal } = options;
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function')
+  ) {
+    throw invalid(`createConnection(): signal must be an AbortSignal, got ${describe(signal)}`);
+  }
   const { inspect } = options;
   if (
     inspect !== undefined &&
@@ -331,7 +356,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   };
 
   const actor = createActor(connectionMachine, {
-    input: { adapter, resolveTarget, dataPath, closeBeforeOpen, errorGrace, closeTimeout },
+    input: { adapter, resolveTarget, dataPath, closeBeforeOpen, errorGrace, closeTimeout, connectTimeout },
     ...(inspect ? { inspect } : {}),
   });
 
@@ -350,12 +375,16 @@ export function createConnection(options: ConnectionOptions): Connection {
     resolveClosed = resolve;
   });
   let finished = false;
+  const onAbort = () => {
+    if (!finished && currentState() !== 'CLOSED') actor.send({ type: 'user.close' });
+  };
   const finish = () => {
     if (finished) return;
     finished = true;
     const info = actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
     // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
     queueMicrotask(() => {
+      signal?.removeEventListener('abort', onAbort);
       actor.stop();
       openListeners.clear();
       messageListeners.clear();
@@ -391,6 +420,10 @@ export function createConnection(options: ConnectionOptions): Connection {
   actor.start();
 
   const currentState = (): ReadyStateName => topState(actor.getSnapshot().value);
+  if (signal) {
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
 
   function send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
     if (callbacks !== undefined) {

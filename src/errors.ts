@@ -12,6 +12,7 @@ export type SocketTaskErrorCode =
   | 'ERR_INVALID_CLOSE_REASON'
   | 'ERR_INVALID_DATA'
   | 'ERR_NOT_OPEN'
+  | 'ERR_CONNECT_TIMEOUT'
   | 'ERR_PLATFORM';
 
 /**

@@ -301,6 +301,8 @@ class Run {
       closeBeforeOpen: config.closeBeforeOpen,
       errorGrace: scenario.errorGrace,
       closeTimeout: scenario.closeTimeout,
+      // These runs model the platform's own timing; abandoning a slow attempt is covered by the connect-timeout tests.
+      connectTimeout: false,
     });
     const { conn } = this;
     conn.onStateChange((state, previous) => {

@@ -1210,3 +1210,156 @@ describe('secure URLs on platforms that require them', () => {
     expect(adapter.tasks).toHaveLength(0);
   });
 });
+
+describe('connect timeout', () => {
+  it('abandons an attempt still CONNECTING after 10 s by default: ERR_CONNECT_TIMEOUT, then close 1006', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(abortingProfile);
+    const conn = createConnection({ url: URL, adapter });
+    const events = record(conn);
+    vi.advanceTimersByTime(9_999);
+    expect(conn.state).toBe('CONNECTING');
+    vi.advanceTimersByTime(1);
+    expect(conn.state).toBe('CLOSED');
+    const error = only(events.error);
+    expect(error.code).toBe('ERR_CONNECT_TIMEOUT');
+    expect(error.errMsg).toMatch(
+      /^connect timeout: still CONNECTING after 10000 ms; the attempt was abandoned$/,
+    );
+    expect(only(events.close)).toEqual({ code: 1006, reason: '' });
+    expect(events.order).toEqual(['CONNECTING→CLOSED', 'error', 'close 1006']);
+    await vi.runAllTimersAsync();
+    expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('closes the abandoned task at once on a platform where a close while CONNECTING aborts', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(abortingProfile);
+    createConnection({ url: URL, adapter, connectTimeout: 500 });
+    vi.advanceTimersByTime(500);
+    const task = only(adapter.tasks);
+    expect(task.readyState).toBe(2);
+    expect(task.log).toContainEqual(
+      expect.objectContaining({ kind: 'user', call: 'close', outcome: 'success' }),
+    );
+  });
+
+  it('closes the abandoned task the moment it opens where a close while CONNECTING is ignored, and ignores its late events', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, connectTimeout: 500 });
+    const events = record(conn);
+    vi.advanceTimersByTime(500);
+    expect(conn.state).toBe('CLOSED');
+    const task = only(adapter.tasks);
+    expect(task.readyState).toBe(0);
+    task.emitOpen();
+    expect(task.readyState).toBe(2);
+    expect(task.isLeaking).toBe(false);
+    task.emitMessage('late');
+    task.completeClose();
+    await vi.runAllTimersAsync();
+    expect(events.open).toHaveLength(0);
+    expect(events.message).toHaveLength(0);
+    expect(events.close).toHaveLength(1);
+    expect(conn.state).toBe('CLOSED');
+  });
+
+  it('settles a close asked before open on a handshake that never completes', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, connectTimeout: 2_000 });
+    const closing = conn.close({ code: 4000, reason: 'never mind' });
+    expect(conn.actor.getSnapshot().matches({ CONNECTING: 'closePending' })).toBe(true);
+    vi.advanceTimersByTime(2_000);
+    await vi.runAllTimersAsync();
+    expect(await closing).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('never abandons an attempt with connectTimeout: false', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, connectTimeout: false });
+    vi.advanceTimersByTime(60 * 60 * 1000);
+    expect(conn.state).toBe('CONNECTING');
+    only(adapter.tasks).emitOpen();
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it('does not time out an attempt that opened in time', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, connectTimeout: 500 });
+    vi.advanceTimersByTime(499);
+    only(adapter.tasks).emitOpen();
+    vi.advanceTimersByTime(10_000);
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it.each([[-1], [Number.NaN], ['10s'], [true]])(
+    'rejects connectTimeout %s with ERR_INVALID_OPTIONS',
+    (value) => {
+      const adapter = fakeAdapter(wechatProfile);
+      const error = thrown(() => createConnection({ url: URL, adapter, connectTimeout: value as never }));
+      expectError(
+        error,
+        'ERR_INVALID_OPTIONS',
+        /^createConnection\(\): connectTimeout must be a finite number of ms ≥ 0/,
+      );
+      expect(adapter.tasks).toHaveLength(0);
+    },
+  );
+});
+
+describe('disposal by AbortSignal', () => {
+  it('closes an OPEN connection when the signal aborts, and settles closed with no listener left on the signal', async () => {
+    const controller = new AbortController();
+    const removed = vi.spyOn(controller.signal, 'removeEventListener');
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, signal: controller.signal });
+    const events = record(conn);
+    const task = only(adapter.tasks);
+    task.emitOpen();
+    controller.abort();
+    expect(conn.state).toBe('CLOSING');
+    expect(task.readyState).toBe(2);
+    task.completeClose();
+    expect(await conn.closed).toEqual({ code: 1000, reason: '' });
+    expect(events.close).toHaveLength(1);
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+    expect(conn.actor.getSnapshot().status).toBe('stopped');
+  });
+
+  it('ends a connection whose signal is already aborted without ever firing onOpen', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const adapter = fakeAdapter(abortingProfile);
+    const conn = createConnection({ url: URL, adapter, signal: controller.signal });
+    const events = record(conn);
+    expect(conn.state).toBe('CLOSING');
+    await flush();
+    expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+    expect(events.open).toHaveLength(0);
+    expect(events.close).toHaveLength(1);
+  });
+
+  it('defers the abort of a CONNECTING socket on a platform that ignores a close while connecting', async () => {
+    const controller = new AbortController();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, signal: controller.signal });
+    controller.abort();
+    const task = only(adapter.tasks);
+    expect(task.readyState).toBe(0);
+    task.emitOpen();
+    expect(task.readyState).toBe(2);
+    task.completeClose();
+    expect(await conn.closed).toEqual({ code: 1000, reason: '' });
+  });
+
+  it.each([[{}], ['signal'], [{ aborted: false }]])('rejects signal %j with ERR_INVALID_OPTIONS', (value) => {
+    const adapter = fakeAdapter(wechatProfile);
+    const error = thrown(() => createConnection({ url: URL, adapter, signal: value as never }));
+    expectError(error, 'ERR_INVALID_OPTIONS', /^createConnection\(\): signal must be an AbortSignal, got /);
+    expect(adapter.tasks).toHaveLength(0);
+  });
+});

@@ -13,6 +13,8 @@ export interface ConnectionMachineInput {
   errorGrace: number;
   /** ms to wait for the platform's close after asking for one before synthesising close 1006. */
   closeTimeout: number;
+  /** ms an attempt may stay in CONNECTING before it is abandoned; `false` never abandons it. */
+  connectTimeout: number | false;
 }
 
 export interface ConnectionContext extends ConnectionMachineInput {
@@ -49,10 +51,14 @@ export const connectionMachine = setup({
     isCurrentTask: ({ context, event }) => 'generation' in event && event.generation === context.generation,
     abortsWhileConnecting: ({ context }) => context.adapter.profile.closeWhileConnecting === 'aborts',
     defersCloseBeforeOpen: ({ context }) => context.closeBeforeOpen === 'defer',
+    hasConnectTimeout: ({ context }) => context.connectTimeout !== false,
   },
   delays: {
     errorGrace: ({ context }) => context.errorGrace,
     closeTimeout: ({ context }) => context.closeTimeout,
+    // A disabled timeout still needs a finite delay: setTimeout treats Infinity as 1 ms. The guard never lets it fire.
+    connectTimeout: ({ context }) =>
+      context.connectTimeout === false ? 2 ** 31 - 1 : context.connectTimeout,
   },
   actions: {
     startAttempt: assign({ generation: ({ context }) => context.generation + 1 }),
@@ -102,6 +108,12 @@ export const connectionMachine = setup({
       closeInfo: ({ event }) => (event.type === 'platform.close' ? event.event : null),
     }),
     synthesizeAbnormalClose: assign({ closeInfo: () => ({ code: 1006, reason: '' }) }),
+    recordConnectTimeout: assign({
+      lastError: ({ context }) => ({
+        errMsg: `connect timeout: still CONNECTING after ${String(context.connectTimeout)} ms; the attempt was abandoned`,
+        code: 'ERR_CONNECT_TIMEOUT',
+      }),
+    }),
     emitOpen: emit(({ event }) => ({
       type: 'open' as const,
       event: event.type === 'platform.open' ? event.event : {},
@@ -147,6 +159,15 @@ export const connectionMachine = setup({
           on: {
             'platform.open': { guard: 'isCurrentTask', target: '#connection.CLOSING', actions: 'closeTask' },
           },
+        },
+      },
+      // An abandoned attempt's task is stopped on CLOSED: it is closed now, or the moment it opens where a close
+      // while CONNECTING has no effect; its late events carry a stale generation.
+      after: {
+        connectTimeout: {
+          guard: 'hasConnectTimeout',
+          target: 'CLOSED',
+          actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose'],
         },
       },
       on: {

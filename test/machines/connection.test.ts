@@ -14,6 +14,7 @@ import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures
 
 const ERROR_GRACE = 200;
 const CLOSE_TIMEOUT = 1000;
+const CONNECT_TIMEOUT = 10_000;
 
 type DataPathCall = { call: keyof DataPath; generation?: number };
 
@@ -59,6 +60,7 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     closeBeforeOpen,
     errorGrace: ERROR_GRACE,
     closeTimeout: CLOSE_TIMEOUT,
+    connectTimeout: CONNECT_TIMEOUT,
   };
   const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
   const emitted: ConnectionEmitted[] = [];
@@ -436,6 +438,7 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
         closeBeforeOpen,
         errorGrace: ERROR_GRACE,
         closeTimeout: CLOSE_TIMEOUT,
+        connectTimeout: CONNECT_TIMEOUT,
       },
       clock: new SimulatedClock(),
     });

@@ -171,7 +171,7 @@ describe('connectionMachine: every transition is exercised', () => {
     stopSending: () => {},
     close: () => {},
   };
-  const delays = { errorGrace: 200, closeTimeout: 1000 };
+  const delays = { errorGrace: 200, closeTimeout: 1000, connectTimeout: 3000 };
   // Generation 1 is the first attempt; generation 2 events are stale and must never be taken.
   const events: AnyEventObject[] = [1, 2].flatMap((generation) => [
     { type: 'platform.open', generation, event: {} },
