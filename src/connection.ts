@@ -61,6 +61,14 @@ export interface ConnectionOptions {
    */
   connectTimeout?: number | false;
   /**
+   * An application-level ping, the only way to detect a half-open connection (a drop that fires neither error nor
+   * close). While OPEN, `message` is sent every `interval` ms; if nothing at all arrives within `timeout` ms of a
+   * ping, `onError` reports `ERR_HEARTBEAT_TIMEOUT` and the socket is closed. Any inbound message is a sign of life;
+   * messages for which `isPong(data)` is true are swallowed. Off unless given, as the server must answer the ping.
+   * @defaultValue `false`; when given: `interval` 15000, `timeout` 10000, `message` `'ping'`, `isPong` `data === 'pong'`
+   */
+  heartbeat?: HeartbeatOptions | false;
+  /**
    * Disposes of the connection when aborted, exactly like `close()`: the socket is closed and `closed` settles.
    */
   signal?: AbortSignal;
@@ -72,6 +80,18 @@ export interface ConnectionOptions {
   allowInsecure?: boolean;
   /** XState inspection observer, e.g. from `@statelyai/inspect`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/** The `heartbeat` option of {@link createConnection}. */
+export interface HeartbeatOptions {
+  /** ms between the end of one check and the next ping. @defaultValue `15000` */
+  interval?: number;
+  /** ms to wait for any message after a ping. @defaultValue `10000` */
+  timeout?: number;
+  /** The ping, or a function making it. @defaultValue `'ping'` */
+  message?: SocketData | (() => SocketData);
+  /** Recognizes the server's answer, which is then not passed to `onMessage`. @defaultValue `data === 'pong'` */
+  isPong?: (data: string | ArrayBuffer) => boolean;
 }
 
 /** Arguments of {@link Connection.close}. */
@@ -124,6 +144,7 @@ const OPTION_NAMES = new Set([
   'errorGrace',
   'closeTimeout',
   'connectTimeout',
+  'heartbeat',
   'signal',
   'allowInsecure',
   'inspect',
@@ -139,6 +160,46 @@ function duration(name: string, value: unknown, fallback: number): number {
     throw invalid(`createConnection(): ${name} must be a finite number of ms ≥ 0, got ${describe(value)}`);
   }
   return value;
+}
+
+interface HeartbeatPolicy {
+  interval: number;
+  timeout: number;
+  message: SocketData | (() => SocketData);
+  isPong: (data: string | ArrayBuffer) => boolean;
+}
+
+function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
+  if (option === undefined || option === false) return false;
+  if (typeof option !== 'object' || option === null) {
+    throw invalid(
+      `createConnection(): heartbeat must be an object such as { interval: 15000 } or false, got ${describe(option)}`,
+    );
+  }
+  const { interval, timeout, message, isPong } = option as HeartbeatOptions;
+  const positive = (name: string, value: unknown, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw invalid(
+        `createConnection(): heartbeat.${name} must be a finite number of ms > 0, got ${describe(value)}`,
+      );
+    }
+    return value;
+  };
+  if (message !== undefined && typeof message !== 'function' && dataProblem(message)) {
+    throw invalid(
+      `createConnection(): heartbeat.message must be a string, an ArrayBuffer, a view or a function, got ${describe(message)}`,
+    );
+  }
+  if (isPong !== undefined && typeof isPong !== 'function') {
+    throw invalid(`createConnection(): heartbeat.isPong must be a function, got ${describe(isPong)}`);
+  }
+  return {
+    interval: positive('interval', interval, 15_000),
+    timeout: positive('timeout', timeout, 10_000),
+    message: message ?? 'ping',
+    isPong: isPong ?? ((data) => data === 'pong'),
+  };
 }
 
 function validateAdapter(adapter: unknown): SocketAdapter {
@@ -272,6 +333,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const closeTimeout = duration('closeTimeout', options.closeTimeout, 5000);
   const connectTimeout =
     options.connectTimeout === false ? false : duration('connectTimeout', options.connectTimeout, 10_000);
+  const heartbeat = heartbeatPolicy(options.heartbeat);
   const { signal } = options;
   if (
     signal !== undefined &&
@@ -325,6 +387,11 @@ export function createConnection(options: ConnectionOptions): Connection {
   let attachedTask: SocketTaskLike | null = null;
   let liveGeneration = 0;
   let sendTask: SocketTaskLike | null = null;
+  // Heartbeat bookkeeping: a counter on the hot path is cheaper than a clock read per message.
+  let received = 0;
+  let receivedAtPing = 0;
+  let pingAt = 0;
+  const isPong = heartbeat ? heartbeat.isPong : undefined;
   const dataPath: DataPath = {
     attach(generation, task) {
       attachedGeneration = generation;
@@ -332,6 +399,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     message(generation, event) {
       if (generation !== liveGeneration) return;
+      received++;
+      if (isPong?.(event.data)) return;
       // The receive hot path: no rest-argument array per message, unlike dispatch().
       for (const listener of messageListeners) {
         try {
@@ -353,10 +422,32 @@ export function createConnection(options: ConnectionOptions): Connection {
       attachedTask = null;
       liveGeneration = 0;
     },
+    ping() {
+      receivedAtPing = received;
+      pingAt = Date.now();
+      if (!heartbeat || sendTask === null) return;
+      const ping = typeof heartbeat.message === 'function' ? heartbeat.message() : heartbeat.message;
+      if (dataProblem(ping)) return;
+      // A ping that fails to go out simply gets no answer: the timeout reports the dead socket.
+      try {
+        sendTask.send({ data: toPlatformData(ping) });
+      } catch {}
+    },
+    heardSincePing: () => received !== receivedAtPing,
+    msSincePing: () => Date.now() - pingAt,
   };
 
   const actor = createActor(connectionMachine, {
-    input: { adapter, resolveTarget, dataPath, closeBeforeOpen, errorGrace, closeTimeout, connectTimeout },
+    input: {
+      adapter,
+      resolveTarget,
+      dataPath,
+      closeBeforeOpen,
+      errorGrace,
+      closeTimeout,
+      connectTimeout,
+      heartbeat: heartbeat && { interval: heartbeat.interval, timeout: heartbeat.timeout },
+    },
     ...(inspect ? { inspect } : {}),
   });
 

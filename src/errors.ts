@@ -13,6 +13,7 @@ export type SocketTaskErrorCode =
   | 'ERR_INVALID_DATA'
   | 'ERR_NOT_OPEN'
   | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_HEARTBEAT_TIMEOUT'
   | 'ERR_PLATFORM';
 
 /**

@@ -1363,3 +1363,128 @@ describe('disposal by AbortSignal', () => {
     expect(adapter.tasks).toHaveLength(0);
   });
 });
+
+describe('heartbeat', () => {
+  function openWithHeartbeat(heartbeat: NonNullable<Parameters<typeof createConnection>[0]['heartbeat']>) {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, heartbeat });
+    const events = record(conn);
+    const task = only(adapter.tasks);
+    task.emitOpen();
+    return { conn, events, task };
+  }
+
+  it('is off by default: no ping in an hour of silence, and the connection stays OPEN', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter });
+    only(adapter.tasks).emitOpen();
+    vi.advanceTimersByTime(60 * 60 * 1000);
+    expect(only(adapter.tasks).sent).toEqual([]);
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it('sends the ping every interval and stays OPEN while pongs come back, without passing them to onMessage', () => {
+    const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+    vi.advanceTimersByTime(999);
+    expect(task.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(task.sent).toEqual(['ping']);
+    task.emitMessage('pong');
+    vi.advanceTimersByTime(500 + 1000);
+    expect(task.sent).toEqual(['ping', 'ping']);
+    task.emitMessage('pong');
+    vi.advanceTimersByTime(500);
+    expect(conn.state).toBe('OPEN');
+    expect(events.message).toEqual([]);
+    expect(events.error).toEqual([]);
+  });
+
+  it('counts any inbound message as a sign of life, and delivers it', () => {
+    const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+    vi.advanceTimersByTime(1000);
+    task.emitMessage('news');
+    vi.advanceTimersByTime(500);
+    expect(conn.state).toBe('OPEN');
+    expect(events.message).toEqual([{ data: 'news' }]);
+  });
+
+  it('detects a half-open connection: ERR_HEARTBEAT_TIMEOUT when nothing arrives within the timeout, then a close', async () => {
+    const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+    vi.advanceTimersByTime(1000 + 499);
+    expect(conn.state).toBe('OPEN');
+    vi.advanceTimersByTime(1);
+    expect(conn.state).toBe('CLOSING');
+    const error = only(events.error);
+    expect(error.code).toBe('ERR_HEARTBEAT_TIMEOUT');
+    expect(error.errMsg).toMatch(
+      /^heartbeat timeout: nothing received within 500 ms of a ping; the connection is presumed dead$/,
+    );
+    // The half-open socket never answers the close either: the manager does not wait for it forever.
+    expect(task.readyState).toBe(2);
+    await vi.runAllTimersAsync();
+    expect(conn.state).toBe('CLOSED');
+    expect(only(events.close)).toEqual({ code: 1006, reason: '' });
+    expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('does not declare a timeout when its timer fired late (a throttled background page): it pings again', () => {
+    const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+    vi.advanceTimersByTime(1000);
+    expect(task.sent).toEqual(['ping']);
+    // The page was frozen: wall-clock time jumped far past the timeout before the timer could run.
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect(conn.state).toBe('OPEN');
+    expect(task.sent).toEqual(['ping', 'ping']);
+    expect(events.error).toEqual([]);
+    vi.advanceTimersByTime(500);
+    expect(only(events.error).code).toBe('ERR_HEARTBEAT_TIMEOUT');
+  });
+
+  it('sends the message a function makes, binary included, and recognises pongs with isPong', () => {
+    let n = 0;
+    const { conn, events, task } = openWithHeartbeat({
+      interval: 100,
+      timeout: 50,
+      message: () => new Uint8Array([9, ++n]),
+      isPong: (data) => typeof data !== 'string' && new Uint8Array(data)[0] === 10,
+    });
+    vi.advanceTimersByTime(100);
+    task.emitMessage(new Uint8Array([10]).buffer);
+    vi.advanceTimersByTime(50 + 100);
+    expect(task.sent.map((d) => [...new Uint8Array(d as ArrayBuffer)])).toEqual([
+      [9, 1],
+      [9, 2],
+    ]);
+    expect(events.message).toEqual([]);
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it('stops pinging once the connection is closing', () => {
+    const { conn, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+    conn.close();
+    vi.advanceTimersByTime(10_000);
+    expect(task.sent).toEqual([]);
+  });
+
+  it.each([
+    [{ interval: 0 }, /^createConnection\(\): heartbeat\.interval must be a finite number of ms > 0, got 0$/],
+    [{ timeout: -5 }, /^createConnection\(\): heartbeat\.timeout must be a finite number of ms > 0, got -5$/],
+    [
+      { message: 42 },
+      /^createConnection\(\): heartbeat\.message must be a string, an ArrayBuffer, a view or a function/,
+    ],
+    [{ isPong: 'pong' }, /^createConnection\(\): heartbeat\.isPong must be a function, got "pong"$/],
+    [
+      true,
+      /^createConnection\(\): heartbeat must be an object such as \{ interval: 15000 \} or false, got true$/,
+    ],
+  ])('rejects heartbeat %j with ERR_INVALID_OPTIONS', (heartbeat, message) => {
+    const adapter = fakeAdapter(wechatProfile);
+    const error = thrown(() => createConnection({ url: URL, adapter, heartbeat: heartbeat as never }));
+    expectError(error, 'ERR_INVALID_OPTIONS', message);
+    expect(adapter.tasks).toHaveLength(0);
+  });
+});

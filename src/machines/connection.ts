@@ -15,6 +15,8 @@ export interface ConnectionMachineInput {
   closeTimeout: number;
   /** ms an attempt may stay in CONNECTING before it is abandoned; `false` never abandons it. */
   connectTimeout: number | false;
+  /** Ping every `interval` ms while OPEN; no sign of life within `timeout` ms of a ping ends the socket. */
+  heartbeat: { interval: number; timeout: number } | false;
 }
 
 export interface ConnectionContext extends ConnectionMachineInput {
@@ -52,6 +54,12 @@ export const connectionMachine = setup({
     abortsWhileConnecting: ({ context }) => context.adapter.profile.closeWhileConnecting === 'aborts',
     defersCloseBeforeOpen: ({ context }) => context.closeBeforeOpen === 'defer',
     hasConnectTimeout: ({ context }) => context.connectTimeout !== false,
+    hasHeartbeat: ({ context }) => context.heartbeat !== false,
+    heardSinceHeartbeat: ({ context }) => context.dataPath.heardSincePing(),
+    // Throttled or frozen timers (a background tab, a suspended mini-program) fire late, and a pong queued behind
+    // them proves nothing missing: when far more wall-clock time passed than the timeout, ping again instead.
+    heartbeatTimerWasThrottled: ({ context }) =>
+      context.heartbeat !== false && context.dataPath.msSincePing() > 2 * context.heartbeat.timeout,
   },
   delays: {
     errorGrace: ({ context }) => context.errorGrace,
@@ -59,6 +67,10 @@ export const connectionMachine = setup({
     // A disabled timeout still needs a finite delay: setTimeout treats Infinity as 1 ms. The guard never lets it fire.
     connectTimeout: ({ context }) =>
       context.connectTimeout === false ? 2 ** 31 - 1 : context.connectTimeout,
+    heartbeatInterval: ({ context }) =>
+      context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.interval,
+    heartbeatTimeout: ({ context }) =>
+      context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.timeout,
   },
   actions: {
     startAttempt: assign({ generation: ({ context }) => context.generation + 1 }),
@@ -122,6 +134,13 @@ export const connectionMachine = setup({
       type: 'close' as const,
       event: context.closeInfo ?? { code: 1006, reason: '' },
     })),
+    sendHeartbeat: ({ context }) => context.dataPath.ping(),
+    recordHeartbeatTimeout: assign({
+      lastError: ({ context }) => ({
+        errMsg: `heartbeat timeout: nothing received within ${context.heartbeat === false ? 0 : context.heartbeat.timeout} ms of a ping; the connection is presumed dead`,
+        code: 'ERR_HEARTBEAT_TIMEOUT',
+      }),
+    }),
     openDataPath: ({ context }) => context.dataPath.open(context.generation),
     stopSending: ({ context }) => context.dataPath.stopSending(),
     closeDataPath: ({ context }) => context.dataPath.close(),
@@ -181,6 +200,32 @@ export const connectionMachine = setup({
     },
     OPEN: {
       entry: ['openDataPath', 'emitOpen'],
+      initial: 'live',
+      states: {
+        live: {
+          after: {
+            heartbeatInterval: { guard: 'hasHeartbeat', target: 'awaitingPong', actions: 'sendHeartbeat' },
+          },
+        },
+        // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.
+        awaitingPong: {
+          after: {
+            heartbeatTimeout: [
+              { guard: 'heardSinceHeartbeat', target: 'live' },
+              {
+                guard: 'heartbeatTimerWasThrottled',
+                target: 'awaitingPong',
+                reenter: true,
+                actions: 'sendHeartbeat',
+              },
+              {
+                target: '#connection.CLOSING.failed',
+                actions: ['recordHeartbeatTimeout', 'emitError', 'closeTask'],
+              },
+            ],
+          },
+        },
+      },
       on: {
         'user.close': { target: 'CLOSING', actions: ['rememberClose', 'closeTask'] },
         'platform.error': {

@@ -16,4 +16,10 @@ export interface DataPath {
   stopSending(): void;
   /** CLOSED: nothing flows any more. */
   close(): void;
+  /** Sends the heartbeat message and starts listening for a sign of life. */
+  ping(): void;
+  /** True when any message arrived since the last `ping()`. */
+  heardSincePing(): boolean;
+  /** Wall-clock ms since the last `ping()`. */
+  msSincePing(): number;
 }

@@ -43,6 +43,38 @@ describe('nodeAdapter', () => {
     expect(probe.errors).toEqual([{ errMsg: 'Unexpected server response: 401', code: 'ERR_PLATFORM' }]);
   });
 
+  it('detects a half-open connection through the heartbeat when the server stops answering', async () => {
+    let answering = true;
+    const server = await serve({
+      onConnection: ({ socket }) =>
+        socket.on('message', (data) => {
+          if (answering && data.toString() === 'ping') socket.send('pong');
+        }),
+    });
+    const probe = connect({ url: server.url, heartbeat: { interval: 50, timeout: 200 }, errorGrace: 50 });
+    await within(probe.opened, 'open');
+    const failed = new Promise<void>((resolve) => probe.conn.onError(() => resolve()));
+    // Two answered rounds keep it open; then the server goes silent, as a half-open peer does.
+    await within(
+      new Promise<void>((resolve) => {
+        let pings = 0;
+        const socket = server.connections[0]?.socket;
+        socket?.on('message', () => {
+          if (++pings === 2) {
+            answering = false;
+            resolve();
+          }
+        });
+      }),
+      'two heartbeat rounds',
+    );
+    expect(probe.errors).toEqual([]);
+    await within(failed, 'the heartbeat timeout');
+    expect(probe.errors.map((e) => e.code)).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
+    await within(probe.conn.closed, 'closed');
+    expect(probe.closes).toHaveLength(1);
+  });
+
   it("uses the ws package's WebSocket when none is given", async () => {
     const server = await serve();
     const probe = connect({ url: server.url, adapter: nodeAdapter() });

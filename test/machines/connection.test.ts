@@ -29,6 +29,9 @@ function recordingDataPath(): DataPath & { calls: DataPathCall[]; names: () => s
     open: (generation) => calls.push({ call: 'open', generation }),
     stopSending: () => calls.push({ call: 'stopSending' }),
     close: () => calls.push({ call: 'close' }),
+    ping: () => calls.push({ call: 'ping' }),
+    heardSincePing: () => false,
+    msSincePing: () => 0,
   };
 }
 
@@ -61,6 +64,7 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     errorGrace: ERROR_GRACE,
     closeTimeout: CLOSE_TIMEOUT,
     connectTimeout: CONNECT_TIMEOUT,
+    heartbeat: false,
   };
   const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
   const emitted: ConnectionEmitted[] = [];
@@ -178,7 +182,7 @@ describe('connectionMachine with a recorded task', () => {
   it('opens on the platform open: attaches the data path for generation 1, then emits open with the header', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.platform.open();
-    expect(h.value()).toBe('OPEN');
+    expect(h.value()).toEqual({ OPEN: 'live' });
     expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
   });
@@ -230,7 +234,7 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({ CONNECTING: 'handshake' });
       expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'now' }]);
       h.platform.open();
-      expect(h.value()).toBe('OPEN');
+      expect(h.value()).toEqual({ OPEN: 'live' });
       expect(h.kinds()).toEqual(['open']);
       expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     });
@@ -439,6 +443,7 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
         errorGrace: ERROR_GRACE,
         closeTimeout: CLOSE_TIMEOUT,
         connectTimeout: CONNECT_TIMEOUT,
+        heartbeat: false,
       },
       clock: new SimulatedClock(),
     });
@@ -470,7 +475,7 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
     actor.send({ type: 'user.close' });
     expect(task.log).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
-    expect(actor.getSnapshot().value).toBe('OPEN');
+    expect(actor.getSnapshot().value).toEqual({ OPEN: 'live' });
     expect(emitted).toEqual(['open']);
     expect(task.isLeaking).toBe(true);
     actor.send({ type: 'user.close' });

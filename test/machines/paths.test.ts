@@ -164,14 +164,26 @@ describe('socketTaskMachine: every transition is exercised', () => {
 describe('connectionMachine: every transition is exercised', () => {
   const socketTask = fromCallback<TaskCommand, TaskActorInput, TaskEvent>(() => {});
   const machine = connectionMachine.provide({ actors: { socketTask } });
-  const dataPath: DataPath = {
+  // The heartbeat's guards read the data path (inbound data bypasses the machine): each answer reaches one branch.
+  const dataPathAnswering = (answer: 'silent' | 'answered' | 'throttled'): DataPath => ({
     attach: () => {},
     message: () => {},
     open: () => {},
     stopSending: () => {},
     close: () => {},
+    ping: () => {},
+    heardSincePing: () => answer === 'answered',
+    msSincePing: () => (answer === 'throttled' ? 60_000 : 300),
+  });
+  const heartbeat = { interval: 500, timeout: 300 };
+  const timing = { errorGrace: 200, closeTimeout: 1000, connectTimeout: 3000, heartbeat };
+  const delays = {
+    errorGrace: 200,
+    closeTimeout: 1000,
+    connectTimeout: 3000,
+    heartbeatInterval: heartbeat.interval,
+    heartbeatTimeout: heartbeat.timeout,
   };
-  const delays = { errorGrace: 200, closeTimeout: 1000, connectTimeout: 3000 };
   // Generation 1 is the first attempt; generation 2 events are stale and must never be taken.
   const events: AnyEventObject[] = [1, 2].flatMap((generation) => [
     { type: 'platform.open', generation, event: {} },
@@ -183,7 +195,13 @@ describe('connectionMachine: every transition is exercised', () => {
   const handshakeClose = (i: number, target: string) =>
     `connection.CONNECTING.handshake  user.close[${i}] → ${target}`;
   const closePendingOpen = 'connection.CONNECTING.closePending  platform.open[0] → connection.CLOSING';
-  const configurations: Array<[string, 'defer' | 'ignore', PlatformProfile, string[]]> = [
+  const pong = (i: number, target: string) =>
+    `connection.OPEN.awaitingPong  xstate.after.heartbeatTimeout.connection.OPEN.awaitingPong[${i}] → ${target}`;
+  const answeredPong = pong(0, 'connection.OPEN.live');
+  const throttledPong = pong(1, 'connection.OPEN.awaitingPong');
+  const configurations: Array<
+    [string, 'defer' | 'ignore', PlatformProfile, string[], 'silent' | 'answered' | 'throttled']
+  > = [
     [
       'aborts',
       'defer',
@@ -192,7 +210,10 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(1, 'connection.CONNECTING.closePending'),
         handshakeClose(2, '(stays)'),
         closePendingOpen,
+        answeredPong,
+        throttledPong,
       ],
+      'silent',
     ],
     [
       'aborts',
@@ -202,13 +223,17 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(1, 'connection.CONNECTING.closePending'),
         handshakeClose(2, '(stays)'),
         closePendingOpen,
+        answeredPong,
+        throttledPong,
       ],
+      'silent',
     ],
     [
       'ignored',
       'defer',
       wechatProfile,
-      [handshakeClose(0, 'connection.CLOSING'), handshakeClose(2, '(stays)')],
+      [handshakeClose(0, 'connection.CLOSING'), handshakeClose(2, '(stays)'), answeredPong, throttledPong],
+      'silent',
     ],
     [
       'ignored',
@@ -218,20 +243,47 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(0, 'connection.CLOSING'),
         handshakeClose(1, 'connection.CONNECTING.closePending'),
         closePendingOpen,
+        answeredPong,
+        throttledPong,
       ],
+      'silent',
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [
+        handshakeClose(0, 'connection.CLOSING'),
+        handshakeClose(2, '(stays)'),
+        throttledPong,
+        pong(2, 'connection.CLOSING.failed'),
+      ],
+      'answered',
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [
+        handshakeClose(0, 'connection.CLOSING'),
+        handshakeClose(2, '(stays)'),
+        answeredPong,
+        pong(2, 'connection.CLOSING.failed'),
+      ],
+      'throttled',
     ],
   ];
   const union = new Set<string>();
 
   it.each(configurations)(
     "on an '%s' adapter with closeBeforeOpen '%s', all that configuration can reach",
-    (_name, closeBeforeOpen, profile, unreachable) => {
+    (_name, closeBeforeOpen, profile, unreachable, answer) => {
       const input: ConnectionMachineInput = {
         adapter: fakeAdapter(profile),
         resolveTarget: () => ({ url: 'wss://example.test/socket' }),
-        dataPath,
+        dataPath: dataPathAnswering(answer),
         closeBeforeOpen,
-        ...delays,
+        ...timing,
       };
       const coverage = cover(machine, input, events, delays);
       for (const key of coverage.covered) union.add(key);
@@ -242,7 +294,7 @@ describe('connectionMachine: every transition is exercised', () => {
     },
   );
 
-  it('over the four configurations, all of them', () => {
+  it('over all the configurations, all of them', () => {
     expect([...union].sort()).toEqual([...allTransitions(machine).values()].sort());
   });
 });
