@@ -1,98 +1,12 @@
-import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
-import type {
-  CloseEvent,
-  ConnectOptions,
-  ErrorEvent,
-  MessageEvent,
-  OpenEvent,
-  SocketAdapter,
-  SocketTaskLike,
-} from './adapters/types.js';
+import { type Actor, createActor } from 'xstate';
+import type { CloseEvent, ErrorEvent, MessageEvent, OpenEvent, SocketTaskLike } from './adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from './callbacks.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
 import type { DataPath } from './machines/dataPath.js';
+import { type ConnectionOptions, resolveOptions } from './options.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
-import {
-  closeArgsProblem,
-  dataProblem,
-  describe,
-  headerProblem,
-  protocolsProblem,
-  type SocketData,
-  toPlatformData,
-  urlProblem,
-} from './validate.js';
-
-type MaybePromise<T> = T | Promise<T>;
-
-/** Options of {@link createConnection}. */
-export interface ConnectionOptions {
-  /** `ws://` or `wss://` URL, or a function (sync or async) called on every attempt, e.g. to put a fresh token in. */
-  url: string | (() => MaybePromise<string>);
-  /** The platform binding, e.g. `nodeAdapter()` or `webAdapter()`. */
-  adapter: SocketAdapter;
-  /** Subprotocols to offer. */
-  protocols?: string | string[];
-  /** Handshake headers (where the platform allows them), or a function called on every attempt. */
-  header?: Record<string, string> | (() => MaybePromise<Record<string, string>>);
-  /**
-   * What a `close()` while CONNECTING does on a platform that ignores it (WeChat, QQ, Baidu devices).
-   * `'defer'` closes the socket the moment it opens, without firing `onOpen`; `'ignore'` hands the close to
-   * the platform as is, which has no effect, exactly as the platform documents.
-   * @defaultValue `'defer'`
-   */
-  closeBeforeOpen?: 'defer' | 'ignore';
-  /**
-   * ms to wait, after an error, for the platform's close event before synthesising close 1006.
-   * @defaultValue `1000`
-   */
-  errorGrace?: number;
-  /**
-   * ms to wait, after asking the platform to close, for its close event before synthesising close 1006.
-   * @defaultValue `5000`
-   */
-  closeTimeout?: number;
-  /**
-   * ms an attempt may stay CONNECTING before it is abandoned with an `ERR_CONNECT_TIMEOUT` error and close 1006.
-   * The abandoned socket is closed, at once or, where a close while CONNECTING has no effect, the moment it opens.
-   * `false` waits for the platform forever.
-   * @defaultValue `10000`
-   */
-  connectTimeout?: number | false;
-  /**
-   * An application-level ping, the only way to detect a half-open connection (a drop that fires neither error nor
-   * close). While OPEN, `message` is sent every `interval` ms; if nothing at all arrives within `timeout` ms of a
-   * ping, `onError` reports `ERR_HEARTBEAT_TIMEOUT` and the socket is closed. Any inbound message is a sign of life;
-   * messages for which `isPong(data)` is true are swallowed. Off unless given, as the server must answer the ping.
-   * @defaultValue `false`; when given: `interval` 15000, `timeout` 10000, `message` `'ping'`, `isPong` `data === 'pong'`
-   */
-  heartbeat?: HeartbeatOptions | false;
-  /**
-   * Disposes of the connection when aborted, exactly like `close()`: the socket is closed and `closed` settles.
-   */
-  signal?: AbortSignal;
-  /**
-   * Lets `ws://` through on a platform whose profile requires `wss://` (mini-programs), e.g. for WeChat DevTools
-   * with domain checks off, or a local test server. Devices still refuse it.
-   * @defaultValue `false`
-   */
-  allowInsecure?: boolean;
-  /** XState inspection observer, e.g. from `@statelyai/inspect`. */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-}
-
-/** The `heartbeat` option of {@link createConnection}. */
-export interface HeartbeatOptions {
-  /** ms between the end of one check and the next ping. @defaultValue `15000` */
-  interval?: number;
-  /** ms to wait for any message after a ping. @defaultValue `10000` */
-  timeout?: number;
-  /** The ping, or a function making it. @defaultValue `'ping'` */
-  message?: SocketData | (() => SocketData);
-  /** Recognizes the server's answer, which is then not passed to `onMessage`. @defaultValue `data === 'pong'` */
-  isPong?: (data: string | ArrayBuffer) => boolean;
-}
+import { closeArgsProblem, dataProblem, describe, type SocketData, toPlatformData } from './validate.js';
 
 /** Arguments of {@link Connection.close}. */
 export interface CloseOptions {
@@ -133,107 +47,6 @@ export interface Connection {
   onError(listener: (event: ErrorEvent) => void): () => void;
   onClose(listener: (event: CloseEvent) => void): () => void;
   onStateChange(listener: (state: ReadyStateName, previous: ReadyStateName) => void): () => void;
-}
-
-const OPTION_NAMES = new Set([
-  'url',
-  'adapter',
-  'protocols',
-  'header',
-  'closeBeforeOpen',
-  'errorGrace',
-  'closeTimeout',
-  'connectTimeout',
-  'heartbeat',
-  'signal',
-  'allowInsecure',
-  'inspect',
-]);
-
-function invalid(message: string): SocketTaskError {
-  return new SocketTaskError('ERR_INVALID_OPTIONS', message);
-}
-
-function duration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw invalid(`createConnection(): ${name} must be a finite number of ms ≥ 0, got ${describe(value)}`);
-  }
-  return value;
-}
-
-interface HeartbeatPolicy {
-  interval: number;
-  timeout: number;
-  message: SocketData | (() => SocketData);
-  isPong: (data: string | ArrayBuffer) => boolean;
-}
-
-function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
-  if (option === undefined || option === false) return false;
-  if (typeof option !== 'object' || option === null) {
-    throw invalid(
-      `createConnection(): heartbeat must be an object such as { interval: 15000 } or false, got ${describe(option)}`,
-    );
-  }
-  const { interval, timeout, message, isPong } = option as HeartbeatOptions;
-  const positive = (name: string, value: unknown, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw invalid(
-        `createConnection(): heartbeat.${name} must be a finite number of ms > 0, got ${describe(value)}`,
-      );
-    }
-    return value;
-  };
-  if (message !== undefined && typeof message !== 'function' && dataProblem(message)) {
-    throw invalid(
-      `createConnection(): heartbeat.message must be a string, an ArrayBuffer, a view or a function, got ${describe(message)}`,
-    );
-  }
-  if (isPong !== undefined && typeof isPong !== 'function') {
-    throw invalid(`createConnection(): heartbeat.isPong must be a function, got ${describe(isPong)}`);
-  }
-  return {
-    interval: positive('interval', interval, 15_000),
-    timeout: positive('timeout', timeout, 10_000),
-    message: message ?? 'ping',
-    isPong: isPong ?? ((data) => data === 'pong'),
-  };
-}
-
-function validateAdapter(adapter: unknown): SocketAdapter {
-  const a = adapter as Partial<SocketAdapter> | null;
-  if (typeof a !== 'object' || a === null || typeof a.connect !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `createConnection(): adapter must be a SocketAdapter such as nodeAdapter() or webAdapter(), got ${describe(adapter)}`,
-    );
-  }
-  const mode = a.profile?.closeWhileConnecting;
-  if (mode !== 'ignored' && mode !== 'aborts') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `createConnection(): adapter ${String(a.name)} has no valid profile.closeWhileConnecting; use 'ignored' or 'aborts'`,
-    );
-  }
-  return a as SocketAdapter;
-}
-
-function insecureUrlProblem(
-  adapter: SocketAdapter,
-  url: string,
-  allowInsecure: boolean,
-): SocketTaskError | undefined {
-  if (allowInsecure || !adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
-  return new SocketTaskError(
-    'ERR_INVALID_URL',
-    `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://, or pass allowInsecure: true for a development server`,
-  );
-}
-
-function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function reportListenerError(error: unknown): void {
@@ -285,96 +98,17 @@ function topState(value: unknown): ReadyStateName {
  * ```
  */
 export function createConnection(options: ConnectionOptions): Connection {
-  if (typeof options !== 'object' || options === null) {
-    throw invalid(
-      `createConnection(): options must be an object with url and adapter, got ${describe(options)}`,
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw invalid(
-        `createConnection(): unknown option "${name}"; known options: ${[...OPTION_NAMES].join(', ')}`,
-      );
-    }
-  }
-  const adapter = validateAdapter(options.adapter);
-  const { url, header } = options;
-  const allowInsecure = options.allowInsecure ?? false;
-  if (typeof allowInsecure !== 'boolean') {
-    throw invalid(`createConnection(): allowInsecure must be a boolean, got ${describe(allowInsecure)}`);
-  }
-  if (typeof url !== 'function') {
-    const problem = urlProblem(url) ?? insecureUrlProblem(adapter, url, allowInsecure);
-    if (problem) throw problem;
-  }
-  if (header !== undefined && !adapter.profile.headers) {
-    throw new SocketTaskError(
-      'ERR_INVALID_HEADER',
-      `createConnection(): the ${adapter.name} platform cannot set handshake headers; pass the value in the url instead`,
-    );
-  }
-  if (header !== undefined && typeof header !== 'function') {
-    const problem = headerProblem(header);
-    if (problem) throw problem;
-  }
-  let protocols: string[] | undefined;
-  if (options.protocols !== undefined) {
-    const problem = protocolsProblem(options.protocols);
-    if (problem) throw problem;
-    protocols = typeof options.protocols === 'string' ? [options.protocols] : [...options.protocols];
-  }
-  const closeBeforeOpen = options.closeBeforeOpen ?? 'defer';
-  if (closeBeforeOpen !== 'defer' && closeBeforeOpen !== 'ignore') {
-    throw invalid(
-      `createConnection(): closeBeforeOpen must be 'defer' or 'ignore', got ${describe(closeBeforeOpen)}`,
-    );
-  }
-  const errorGrace = duration('errorGrace', options.errorGrace, 1000);
-  const closeTimeout = duration('closeTimeout', options.closeTimeout, 5000);
-  const connectTimeout =
-    options.connectTimeout === false ? false : duration('connectTimeout', options.connectTimeout, 10_000);
-  const heartbeat = heartbeatPolicy(options.heartbeat);
-  const { signal } = options;
-  if (
-    signal !== undefined &&
-    (typeof signal !== 'object' ||
-      signal === null ||
-      typeof signal.aborted !== 'boolean' ||
-      typeof signal.addEventListener !== 'function')
-  ) {
-    throw invalid(`createConnection(): signal must be an AbortSignal, got ${describe(signal)}`);
-  }
-  const { inspect } = options;
-  if (
-    inspect !== undefined &&
-    typeof inspect !== 'function' &&
-    (typeof inspect !== 'object' || inspect === null)
-  ) {
-    throw invalid(
-      `createConnection(): inspect must be an inspection observer or function, got ${describe(inspect)}`,
-    );
-  }
-
-  const makeTarget = (resolvedUrl: unknown, resolvedHeader: unknown): ConnectOptions => {
-    const urlError = urlProblem(resolvedUrl);
-    if (urlError) throw urlError;
-    const target: ConnectOptions = { url: resolvedUrl as string };
-    const insecure = insecureUrlProblem(adapter, target.url, allowInsecure);
-    if (insecure) throw insecure;
-    if (resolvedHeader !== undefined) {
-      const headerError = headerProblem(resolvedHeader);
-      if (headerError) throw headerError;
-      target.header = { ...(resolvedHeader as Record<string, string>) };
-    }
-    if (protocols) target.protocols = [...protocols];
-    return target;
-  };
-  const resolveTarget = (): MaybePromise<ConnectOptions> => {
-    const u = typeof url === 'function' ? url() : url;
-    const h = typeof header === 'function' ? header() : header;
-    if (isThenable(u) || isThenable(h)) return Promise.all([u, h]).then(([ru, rh]) => makeTarget(ru, rh));
-    return makeTarget(u, h);
-  };
+  const {
+    adapter,
+    resolveTarget,
+    closeBeforeOpen,
+    errorGrace,
+    closeTimeout,
+    connectTimeout,
+    heartbeat,
+    signal,
+    inspect,
+  } = resolveOptions(options);
 
   const openListeners = new Set<(event: OpenEvent) => void>();
   const messageListeners = new Set<(event: MessageEvent) => void>();

@@ -8,13 +8,9 @@ import type {
   SocketAdapter,
   SocketTaskLike,
 } from '../src/adapters/types.js';
-import {
-  type CloseOptions,
-  type Connection,
-  type ConnectionOptions,
-  createConnection,
-} from '../src/connection.js';
+import { type CloseOptions, type Connection, createConnection } from '../src/connection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
+import type { ConnectionOptions } from '../src/options.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import {
   abortingProfile,

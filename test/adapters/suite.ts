@@ -7,7 +7,8 @@ import type {
   OpenEvent,
   SocketAdapter,
 } from '../../src/adapters/types.js';
-import { type Connection, type ConnectionOptions, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection.js';
+import type { ConnectionOptions } from '../../src/options.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import {
   closedPort,
