@@ -152,7 +152,10 @@ interface ServerSide {
   closed: Promise<CloseEvent>;
 }
 
-/** The echo server every real-socket scene talks to; `/kick` closes the connection on the first message. */
+/**
+ * The echo server every real-socket scene talks to; `/kick` closes the connection on the first message, and
+ * `/silent` answers one heartbeat ping, then nothing.
+ */
 async function startServer() {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -165,8 +168,15 @@ async function startServer() {
       socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
     waiting.shift()?.({ closed });
+    let pongs = 0;
     socket.on('message', (data, isBinary) => {
-      if (request.url === '/kick') {
+      if (request.url === '/silent') {
+        // Answers one ping, then goes quiet like a peer behind a dead NAT entry: no error, no close, nothing.
+        if (data.toString() === 'ping' && pongs++ < 1) {
+          say('server', '▸ pong');
+          socket.send('pong');
+        } else say('server', '(silent: drops the ping)');
+      } else if (request.url === '/kick') {
         say('server', `▸ close(4000, "server going away")`);
         socket.close(4000, 'server going away');
       } else socket.send(data, { binary: isBinary });
@@ -294,6 +304,23 @@ async function main(): Promise<void> {
       say('wechat/ignore', `the early close() settled only now: ${closeText(first)}`);
       console.log();
       describeTask('ignore task', task);
+    }
+
+    heading(
+      '5. A half-open connection, detected by the heartbeat',
+      'The server stops answering without closing. heartbeat: { interval: 100, timeout: 150 } pings while OPEN;',
+      'when nothing comes back within the timeout, onError reports ERR_HEARTBEAT_TIMEOUT and the socket is closed.',
+    );
+    {
+      const conn = createConnection({
+        url: `${server.url}/silent`,
+        adapter: nodeAdapter(),
+        heartbeat: { interval: 100, timeout: 150 },
+      });
+      watch('node/heartbeat', conn);
+      conn.onError(({ code }) => say('node/heartbeat', `  error code  ${String(code)}`));
+      const event = await within(conn.closed, 'the heartbeat to detect the silent server');
+      say('node/heartbeat', `conn.closed settled: ${closeText(event)}`);
     }
   } finally {
     await server.close();

@@ -140,4 +140,11 @@ describe('npm start (scripts/demo.ts)', () => {
     expect(taskReadyStates(task)).toEqual([0, 1, 2, 3]);
     expect(task).toContain('leaking (left OPEN): false');
   });
+  it('heartbeat: a server that goes silent is detected with ERR_HEARTBEAT_TIMEOUT and the connection ends once', () => {
+    const lines = linesOf(run.stdout, 'node/heartbeat');
+    expect(transitions(lines)).toEqual(['CONNECTING → OPEN', 'OPEN → CLOSING', 'CLOSING → CLOSED']);
+    expect(events(lines, 'onError')).toEqual([expect.stringMatching(/heartbeat timeout/)]);
+    expect(lines).toContain('error code  ERR_HEARTBEAT_TIMEOUT');
+    expect(events(lines, 'onClose')).toHaveLength(1);
+  });
 });
