@@ -307,9 +307,14 @@ describe('error without close', () => {
     vi.advanceTimersByTime(1);
     await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
 
-    // WeChat ignored the close while CONNECTING; the abandoned task is closed the moment it opens.
+    // The abandoned handshake's close was handed over at once and WeChat ignored it; the task is closed the
+    // moment it opens.
+    expect(userCalls(task, 'close')).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
-    expect(userCalls(task, 'close')).toEqual([{ kind: 'user', call: 'close', outcome: 'success', args: {} }]);
+    expect(userCalls(task, 'close')).toEqual([
+      { kind: 'user', call: 'close', outcome: 'ignored', args: {} },
+      { kind: 'user', call: 'close', outcome: 'success', args: {} },
+    ]);
     expect(task.isLeaking).toBe(false);
     expect(events.open).toEqual([]);
     expect(events.close).toEqual([{ code: 1006, reason: '' }]);

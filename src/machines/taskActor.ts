@@ -173,7 +173,12 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
 
     return () => {
       stopped = true;
-      if (task && (phase === 'open' || aborts)) closeTask(task, pendingClose);
+      if (!task) return;
+      if (phase === 'open' || aborts) closeTask(task, pendingClose);
+      // An abandoned handshake (connect timeout, an error with no close): the close is handed over anyway, because
+      // some runtimes of an 'ignored' profile do abort (DevTools, uni-app H5) and a stalled socket would otherwise
+      // hold one of the platform's few slots; where it has no effect, onOpen closes the socket instead.
+      else if (phase === 'connecting') forwardIgnored(task, pendingClose ?? { type: 'close', when: 'now' });
     };
   },
 );

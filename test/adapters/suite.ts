@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WsWebSocket } from 'ws';
 import type {
@@ -38,6 +39,35 @@ export interface SuiteFeatures {
   lateTask?: (env: AdapterSuiteEnv) => SocketAdapter;
   /** A connection beyond `profile.maxConcurrent` replaces the oldest instead of failing (WeChat's legacy global API). */
   replacesOnLimit?: boolean;
+}
+
+/** A TCP server that accepts connections and never answers the upgrade: a handshake that stalls. */
+export async function stalledServer(): Promise<{
+  url: string;
+  drained(): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    // Reads and discards the upgrade request: a paused socket would never notice the client going away.
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    drained: async () => {
+      while (sockets.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Everything one connection reported, in order. */
@@ -775,6 +805,24 @@ export function adapterSuite(
         expect(probe.conn.state).toBe('CLOSED');
         expect(server.connections).toEqual([]);
       });
+
+      // Where a close while CONNECTING is ignored, the platform keeps the stalled socket: the manager closes it
+      // if it ever opens (test/connection.test.ts covers that with the fakes).
+      it.skipIf(profile.closeWhileConnecting === 'ignored')(
+        'abandons a stalled handshake after connectTimeout: ERR_CONNECT_TIMEOUT, close 1006, and no socket left',
+        async () => {
+          const stalled = await stalledServer();
+          try {
+            const probe = connect({ url: stalled.url, connectTimeout: 100 });
+            const info = await within(probe.conn.closed, 'closed');
+            expect(probe.errors.map((e) => e.code)).toEqual(['ERR_CONNECT_TIMEOUT']);
+            expect(info).toEqual({ code: 1006, reason: '' });
+            await within(stalled.drained(), 'the stalled socket to close');
+          } finally {
+            await stalled.stop();
+          }
+        },
+      );
     });
 
     describe('handshake options', () => {

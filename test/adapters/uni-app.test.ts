@@ -9,7 +9,7 @@ import {
   type UniRuntime,
 } from '../fixtures/platforms/uni.js';
 import { closedPort, echo, startWsServer } from '../fixtures/wsServer.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, stalledServer, useAdapterHarness, within } from './suite.js';
 
 const RUNTIMES: UniRuntime[] = ['h5', 'app', 'mp-weixin'];
 
@@ -185,6 +185,23 @@ describe('uniAdapter', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  describe('on h5, with the shipped profile (close while CONNECTING declared ignored)', () => {
+    const { connect } = useAdapterHarness(({ WebSocket }) =>
+      uniAdapter({ uni: createFakeUni({ WebSocket, runtime: 'h5' }) }),
+    );
+
+    it('frees a stalled handshake abandoned by connectTimeout: the close is handed over, and H5 aborts', async () => {
+      const stalled = await stalledServer();
+      try {
+        const probe = connect({ url: stalled.url, connectTimeout: 100 });
+        expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+        await within(stalled.drained(), 'the stalled socket to close');
+      } finally {
+        await stalled.stop();
+      }
+    });
   });
 
   describe("on mp-weixin, when connectSocket's fail is the only report of the limit", () => {
