@@ -3,16 +3,32 @@ import type { CallOptions } from './types.js';
 /** Both `WebSocket` flavours close the same way; what they lack is the seeds' callbacks and default code. */
 export function closeWebSocket(
   ws: { close(code?: number, reason?: string): void },
-  { code, reason, success, fail, complete }: { code?: number; reason?: string } & CallOptions,
+  options: { code?: number; reason?: string } & CallOptions,
 ): void {
+  // The seeds' default close code is 1000; a WebSocket closed without one sends none (the peer sees 1005).
+  settleCall(() => ws.close(options.code ?? 1000, options.reason), 'close', options);
+}
+
+/**
+ * Runs a platform call and reports it: `success` or `fail`, then `complete`. The user's `success` runs outside the
+ * `try`, so an exception it throws is never mistaken for the platform's failure.
+ */
+export function settleCall(call: () => void, name: string, { success, fail, complete }: CallOptions): void {
+  let failure: unknown;
+  let failed = false;
   try {
-    // The seeds' default close code is 1000; a WebSocket closed without one sends none (the peer sees 1005).
-    ws.close(code ?? 1000, reason);
-    success?.(undefined);
+    call();
   } catch (error) {
-    fail?.({ errMsg: `close:fail ${(error as Error).message}` });
+    failed = true;
+    failure = error;
   }
-  complete?.();
+  try {
+    if (failed)
+      fail?.({ errMsg: `${name}:fail ${failure instanceof Error ? failure.message : String(failure)}` });
+    else success?.(undefined);
+  } finally {
+    complete?.();
+  }
 }
 
 /** A send outside OPEN: browsers throw or silently drop, ws errors; the seeds' tasks call `fail`. */

@@ -1,7 +1,7 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
-import { closeWebSocket, failNotOpen } from './socketCalls.js';
+import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
 import {
   defineSocketAdapter,
   type PlatformProfile,
@@ -45,14 +45,7 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
   return {
     send(options) {
       if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
-      const { data, success, fail, complete } = options;
-      try {
-        ws.send(data);
-        success?.(undefined);
-      } catch (error) {
-        fail?.({ errMsg: `send:fail ${(error as Error).message}` });
-      }
-      complete?.();
+      settleCall(() => ws.send(options.data), 'send', options);
     },
     close(options) {
       closeWebSocket(ws, options);
