@@ -97,9 +97,13 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
   };
 
   // No socket exists after a failed connect call, so no close can follow: report the error and close 1006.
+  // Exactly one report: the connect call's own `fail`, or the task's events, never both.
+  let taskReported = false;
+  let failureReported = false;
   const reportFailure = () => {
     const { error, close } = relay;
-    if (!failure || !error || !close) return;
+    if (!failure || !error || !close || taskReported) return;
+    failureReported = true;
     relay = {};
     deliver(error, failure.error);
     deliver(close, { code: 1006, reason: '' });
@@ -110,7 +114,7 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
     url,
     multiple: true,
     fail: (error) => {
-      if (failure) return;
+      if (failure || taskReported) return;
       failure = { error };
       // Reported through the wrapper's listeners; one reported inside connectSocket waits until they exist.
       queueMicrotask(reportFailure);
@@ -146,16 +150,26 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
       });
     },
     onMessage(listener: NativeListener) {
-      t.onMessage((payload) => deliver(listener, payload));
+      t.onMessage((payload) => {
+        if (!failureReported) deliver(listener, payload);
+      });
     },
     onError(listener: NativeListener) {
       relay.error = listener;
-      t.onError((payload) => deliver(listener, payload));
+      t.onError((payload) => {
+        if (failureReported) return;
+        taskReported = true;
+        deliver(listener, payload);
+      });
       queueMicrotask(reportFailure);
     },
     onClose(listener: NativeListener) {
       relay.close = listener;
-      t.onClose((payload) => deliver(listener, payload));
+      t.onClose((payload) => {
+        if (failureReported) return;
+        taskReported = true;
+        deliver(listener, payload);
+      });
       queueMicrotask(reportFailure);
     },
   };

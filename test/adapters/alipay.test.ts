@@ -189,6 +189,43 @@ describe('alipayAdapter', () => {
   });
 });
 
+describe('alipayAdapter reporting a failed connect call', () => {
+  it('reports once when the connect call fails and the task also reports its own error and close', async () => {
+    type Listener = (payload: unknown) => void;
+    const native: Record<'open' | 'message' | 'error' | 'close', Listener[]> = {
+      open: [],
+      message: [],
+      error: [],
+      close: [],
+    };
+    let fail: Listener | undefined;
+    const task = {
+      send() {},
+      close() {},
+      onOpen: (l: Listener) => native.open.push(l),
+      onMessage: (l: Listener) => native.message.push(l),
+      onError: (l: Listener) => native.error.push(l),
+      onClose: (l: Listener) => native.close.push(l),
+    };
+    const my = {
+      connectSocket(options: { fail?: Listener }) {
+        fail = options.fail;
+        return task;
+      },
+    } as unknown as AlipayPlatform;
+    const wrapped = await alipayAdapter({ my }).connect({ url: 'wss://example.test/socket' });
+    const seen: string[] = [];
+    wrapped.onError((e) => seen.push(`error ${e.errMsg}`));
+    wrapped.onClose((e) => seen.push(`close ${e.code}`));
+    await Promise.resolve();
+    fail?.({ error: 2, errorMessage: 'connect failed' });
+    for (const listener of native.error) listener({ error: 2, errorMessage: 'task error' });
+    for (const listener of native.close) listener({ code: 1006, reason: '' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(seen).toEqual(['error task error', 'close 1006']);
+  });
+});
+
 describe('base64 codec', () => {
   it('encodes like Buffer and decodes its own output back to the same bytes', () => {
     fc.assert(
