@@ -226,8 +226,13 @@ class Slot {
     if (event === 'open' || event === 'error') holder.heard = true;
     // A holder is closed only once retired: replaced while CONNECTING, it is closed now that it can be.
     if (event === 'open' && holder.phase === 'closed') this.closeReplaced();
+    // A close its owner did not ask for may be the late close of a given-up socket, misread as the holder's (the
+    // global events carry no socket identity): close whatever socket the platform holds, so none is left open.
+    // Before the next connection begins, so that it cannot touch the next socket.
+    const unrequested = event === 'close' && holder.phase === 'open';
     holder.dispatch(event, payload);
     if (event !== 'close') return;
+    if (unrequested) this.wx.closeSocket({ success: ignore, fail: ignore, complete: ignore });
     this.holder = undefined;
     this.handOver();
   }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { wechatLegacyAdapter, wechatLegacyProfile } from '../../src/adapters/wechatLegacy.js';
+import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { createFakeLegacyWx, type FakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
 import { echo, type TestWsServer } from '../fixtures/wsServer.js';
@@ -446,5 +447,58 @@ describe('wechatLegacyAdapter', () => {
     expect(first.log).toEqual(['close']);
     expect(second.log).toEqual(['open']);
     expect(second.errors).toEqual([]);
+  });
+});
+
+describe('wechatLegacyAdapter with a hand-driven wx', () => {
+  it('leaves no socket open when a given-up socket reports its close only after the new one opened', async () => {
+    vi.useFakeTimers();
+    try {
+      type Listener = (payload: unknown) => void;
+      const global: Record<'open' | 'message' | 'error' | 'close', Listener[]> = {
+        open: [],
+        message: [],
+        error: [],
+        close: [],
+      };
+      const emit = (event: keyof typeof global, payload: unknown) => {
+        for (const listener of global[event]) listener(payload);
+      };
+      const calls: string[] = [];
+      const wx = {
+        connectSocket: (o: { url: string }) => void calls.push(`connectSocket ${o.url}`),
+        onSocketOpen: (l: Listener) => void global.open.push(l),
+        onSocketMessage: (l: Listener) => void global.message.push(l),
+        onSocketError: (l: Listener) => void global.error.push(l),
+        onSocketClose: (l: Listener) => void global.close.push(l),
+        sendSocketMessage: (o: { success?: Listener }) => o.success?.({}),
+        closeSocket: (o: { code?: number; success?: Listener }) => {
+          calls.push(`closeSocket ${o.code ?? 'default'}`);
+          o.success?.({ errMsg: 'closeSocket:ok' });
+        },
+      };
+      const adapter = wechatLegacyAdapter({ wx, releaseTimeout: 100 });
+      const a = createConnection({ url: 'wss://a.example/', adapter, errorGrace: 50 });
+      await vi.advanceTimersByTimeAsync(5);
+      // A's socket reports an error and, for now, no close.
+      emit('error', { errMsg: 'A failed' });
+      await vi.advanceTimersByTimeAsync(100);
+      const b = createConnection({ url: 'wss://b.example/', adapter, errorGrace: 50 });
+      await vi.advanceTimersByTimeAsync(200);
+      emit('open', {});
+      expect(b.state).toBe('OPEN');
+      // The global close carries no socket identity: A's late close reaches B, whose socket is closed too.
+      emit('close', { code: 1006, reason: 'late' });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(a.state).toBe('CLOSED');
+      expect(b.state).toBe('CLOSED');
+      expect(calls.at(-1)).toBe('closeSocket default');
+      expect(calls.filter((c) => c.startsWith('connectSocket'))).toEqual([
+        'connectSocket wss://a.example/',
+        'connectSocket wss://b.example/',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
