@@ -224,7 +224,8 @@ async function main(): Promise<void> {
       'OPEN goes straight to CLOSED: the client never asked to close, so there is no CLOSING.',
     );
     {
-      const conn = createConnection({ url: `${server.url}/kick`, adapter: nodeAdapter() });
+      // One socket's life: without reconnect: false the manager would come back after the server's close.
+      const conn = createConnection({ url: `${server.url}/kick`, adapter: nodeAdapter(), reconnect: false });
       watch('node/kicked', conn);
       await opened(conn);
       say('node/kicked', `▸ send("anything new?")`);
@@ -315,6 +316,7 @@ async function main(): Promise<void> {
       const conn = createConnection({
         url: `${server.url}/silent`,
         adapter: nodeAdapter(),
+        reconnect: false,
         heartbeat: { interval: 100, timeout: 150 },
       });
       watch('node/heartbeat', conn);

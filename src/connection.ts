@@ -8,6 +8,13 @@ import { type ConnectionOptions, resolveOptions } from './options.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
 import { closeArgsProblem, dataProblem, describe, type SocketData, toPlatformData } from './validate.js';
 
+/** Why the manager stopped retrying, and the close it gave up after. */
+export interface GiveUpEvent {
+  reason: 'max-retries' | 'not-retryable';
+  retries: number;
+  close: CloseEvent;
+}
+
 /** Arguments of {@link Connection.close}. */
 export interface CloseOptions {
   /** 1000 or 3000–4999. Without one, the platform's default (usually 1000) is used. */
@@ -30,6 +37,10 @@ export interface Connection {
   readonly actor: Actor<typeof connectionMachine>;
   /** Settles with the close event once the connection is terminated and its socket and timers are gone. */
   readonly closed: Promise<CloseEvent>;
+  /** Reconnect attempts since the connection was last stable (OPEN for `reconnect.stableAfter` ms). */
+  readonly retries: number;
+  /** Wall-clock time (ms since the epoch) of the next reconnect attempt while waiting for it, else `null`. */
+  readonly nextRetryAt: number | null;
   /**
    * Sends text or binary while OPEN; fails with `ERR_NOT_OPEN` otherwise.
    * Settles once the platform reports the write.
@@ -47,6 +58,11 @@ export interface Connection {
   onError(listener: (event: ErrorEvent) => void): () => void;
   onClose(listener: (event: CloseEvent) => void): () => void;
   onStateChange(listener: (state: ReadyStateName, previous: ReadyStateName) => void): () => void;
+  /**
+   * The manager stopped retrying on its own: `reason` is `'max-retries'` (the retries ran out) or
+   * `'not-retryable'` (`shouldReconnect` said no, e.g. the server closed with 1008). Not called after `close()`.
+   */
+  onGiveUp(listener: (event: GiveUpEvent) => void): () => void;
 }
 
 function reportListenerError(error: unknown): void {
@@ -106,6 +122,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     closeTimeout,
     connectTimeout,
     heartbeat,
+    reconnect,
     signal,
     inspect,
   } = resolveOptions(options);
@@ -115,6 +132,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const errorListeners = new Set<(event: ErrorEvent) => void>();
   const closeListeners = new Set<(event: CloseEvent) => void>();
   const stateListeners = new Set<(state: ReadyStateName, previous: ReadyStateName) => void>();
+  const giveUpListeners = new Set<(event: GiveUpEvent) => void>();
 
   // The hot path: written only by the machine's data-path actions, read by send() and by the task's messages.
   let attachedGeneration = 0;
@@ -181,6 +199,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       closeTimeout,
       connectTimeout,
       heartbeat: heartbeat && { interval: heartbeat.interval, timeout: heartbeat.timeout },
+      reconnect,
     },
     ...(inspect ? { inspect } : {}),
   });
@@ -201,7 +220,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   });
   let finished = false;
   const onAbort = () => {
-    if (!finished && currentState() !== 'CLOSED') actor.send({ type: 'user.close' });
+    if (!finished && !terminated()) actor.send({ type: 'user.close' });
   };
   const finish = () => {
     if (finished) return;
@@ -216,6 +235,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       errorListeners.clear();
       closeListeners.clear();
       stateListeners.clear();
+      giveUpListeners.clear();
       resolveClosed(info);
     });
   };
@@ -227,6 +247,10 @@ export function createConnection(options: ConnectionOptions): Connection {
   actor.on('error', ({ event }) => {
     syncState();
     dispatch(errorListeners, event);
+  });
+  actor.on('giveup', ({ event }) => {
+    syncState();
+    dispatch(giveUpListeners, event);
   });
   actor.on('close', ({ event }) => {
     syncState();
@@ -245,6 +269,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   actor.start();
 
   const currentState = (): ReadyStateName => topState(actor.getSnapshot().value);
+  const terminated = () => actor.getSnapshot().matches({ CLOSED: 'terminated' });
   if (signal) {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -304,7 +329,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
       closed.then(resolve);
-      if (finished || currentState() === 'CLOSED') return;
+      if (finished || terminated()) return;
       const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
       if (code !== undefined) event.code = code;
       if (reason !== undefined) event.reason = reason;
@@ -315,6 +340,12 @@ export function createConnection(options: ConnectionOptions): Connection {
   return {
     get state() {
       return currentState();
+    },
+    get retries() {
+      return actor.getSnapshot().context.retries;
+    },
+    get nextRetryAt() {
+      return actor.getSnapshot().context.nextRetryAt;
     },
     get readyState() {
       return READY_STATE[currentState()];
@@ -328,5 +359,6 @@ export function createConnection(options: ConnectionOptions): Connection {
     onError: (listener) => subscribe(errorListeners, listener, 'onError'),
     onClose: (listener) => subscribe(closeListeners, listener, 'onClose'),
     onStateChange: (listener) => subscribe(stateListeners, listener, 'onStateChange'),
+    onGiveUp: (listener) => subscribe(giveUpListeners, listener, 'onGiveUp'),
   };
 }

@@ -11,11 +11,12 @@ export type {
 } from './adapters/types.js';
 export { defineSocketAdapter } from './adapters/types.js';
 export type { Callbacks } from './callbacks.js';
-export type { CloseOptions, Connection, WithCallbacks } from './connection.js';
+export type { CloseOptions, Connection, GiveUpEvent, WithCallbacks } from './connection.js';
 export { createConnection } from './connection.js';
 export type { SocketTaskErrorCode } from './errors.js';
 export { SocketTaskError } from './errors.js';
 export type { ConnectionOptions, HeartbeatOptions } from './options.js';
 export type { ReadyState, ReadyStateName } from './readyState.js';
 export { READY_STATE } from './readyState.js';
+export type { ReconnectContext, ReconnectOptions } from './reconnect.js';
 export type { SocketData } from './validate.js';

@@ -1,6 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ConnectOptions, SocketAdapter } from './adapters/types.js';
 import { SocketTaskError } from './errors.js';
+import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
 import {
   dataProblem,
   describe,
@@ -47,6 +48,13 @@ export interface ConnectionOptions {
    */
   connectTimeout?: number | false;
   /**
+   * Retries, with exponential backoff and full jitter, after every close the user did not ask for; `false` ends
+   * the connection at its first close. See {@link ReconnectOptions} for each setting and its default.
+   * @defaultValue `{}`: `initialDelay` 1000, `maxDelay` 30000, `factor` 2, `maxRetries` Infinity, `jitter` 'full',
+   * `stableAfter` 5000, no retry after codes 1002, 1003, 1007, 1008, 1009, 1010
+   */
+  reconnect?: ReconnectOptions | false;
+  /**
    * An application-level ping, the only way to detect a half-open connection (a drop that fires neither error nor
    * close). While OPEN, `message` is sent every `interval` ms; if nothing at all arrives within `timeout` ms of a
    * ping, `onError` reports `ERR_HEARTBEAT_TIMEOUT` and the socket is closed. Any inbound message is a sign of life;
@@ -89,6 +97,7 @@ const OPTION_NAMES = new Set([
   'errorGrace',
   'closeTimeout',
   'connectTimeout',
+  'reconnect',
   'heartbeat',
   'signal',
   'allowInsecure',
@@ -147,6 +156,68 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
   };
 }
 
+function reconnectPolicy(option: unknown): ReconnectPolicy | false {
+  if (option === false) return false;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw invalid(
+      `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,
+    );
+  }
+  const o = (option ?? {}) as ReconnectOptions;
+  const number = (name: string, value: unknown, fallback: number, min: number, allowInfinity = false) => {
+    if (value === undefined) return fallback;
+    const ok =
+      typeof value === 'number' &&
+      value >= min &&
+      (Number.isFinite(value) || (allowInfinity && value === Infinity));
+    if (!ok)
+      throw invalid(
+        `createConnection(): reconnect.${name} must be a number ≥ ${min}, got ${describe(value)}`,
+      );
+    return value as number;
+  };
+  const initialDelay = number('initialDelay', o.initialDelay, 1000, 0);
+  const maxDelay = number('maxDelay', o.maxDelay, 30_000, 0);
+  if (maxDelay < initialDelay) {
+    throw invalid(
+      `createConnection(): reconnect.maxDelay (${maxDelay}) must not be below initialDelay (${initialDelay})`,
+    );
+  }
+  const factor = number('factor', o.factor, 2, 1);
+  const maxRetries = number('maxRetries', o.maxRetries, Number.POSITIVE_INFINITY, 0, true);
+  if (Number.isFinite(maxRetries) && !Number.isInteger(maxRetries)) {
+    throw invalid(
+      `createConnection(): reconnect.maxRetries must be an integer or Infinity, got ${maxRetries}`,
+    );
+  }
+  const stableAfter = number('stableAfter', o.stableAfter, 5000, 0);
+  const jitter = o.jitter ?? 'full';
+  if (jitter !== 'full' && jitter !== 'none') {
+    throw invalid(`createConnection(): reconnect.jitter must be 'full' or 'none', got ${describe(jitter)}`);
+  }
+  const codes = o.noReconnectCodes ?? NO_RECONNECT_CODES;
+  if (!Array.isArray(codes) || !codes.every((c) => Number.isInteger(c))) {
+    throw invalid(
+      `createConnection(): reconnect.noReconnectCodes must be an array of close codes, got ${describe(codes)}`,
+    );
+  }
+  if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
+    throw invalid(
+      `createConnection(): reconnect.shouldReconnect must be a function, got ${describe(o.shouldReconnect)}`,
+    );
+  }
+  const noReconnect = new Set(codes);
+  return {
+    initialDelay,
+    maxDelay,
+    factor,
+    maxRetries,
+    jitter,
+    stableAfter,
+    shouldReconnect: o.shouldReconnect ?? ((close) => !noReconnect.has(close.code)),
+  };
+}
+
 function validateAdapter(adapter: unknown): SocketAdapter {
   const a = adapter as Partial<SocketAdapter> | null;
   if (typeof a !== 'object' || a === null || typeof a.connect !== 'function') {
@@ -191,6 +262,7 @@ export interface ResolvedOptions {
   closeTimeout: number;
   connectTimeout: number | false;
   heartbeat: HeartbeatPolicy | false;
+  reconnect: ReconnectPolicy | false;
   signal: AbortSignal | undefined;
   inspect: ConnectionOptions['inspect'];
 }
@@ -246,6 +318,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
   const connectTimeout =
     options.connectTimeout === false ? false : duration('connectTimeout', options.connectTimeout, 10_000);
   const heartbeat = heartbeatPolicy(options.heartbeat);
+  const reconnect = reconnectPolicy(options.reconnect);
   const { signal } = options;
   if (
     signal !== undefined &&
@@ -296,6 +369,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     closeTimeout,
     connectTimeout,
     heartbeat,
+    reconnect,
     signal,
     inspect,
   };

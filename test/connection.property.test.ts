@@ -296,6 +296,8 @@ class Run {
       },
     };
     this.conn = createConnection({
+      // One socket's life per run: the reconnect policy has its own property tests.
+      reconnect: false,
       url: 'wss://example.test/socket',
       adapter,
       closeBeforeOpen: config.closeBeforeOpen,

@@ -8,7 +8,7 @@ import type {
   SocketAdapter,
   SocketTaskLike,
 } from '../src/adapters/types.js';
-import { type CloseOptions, type Connection, createConnection } from '../src/connection.js';
+import { type CloseOptions, type Connection, createConnection as createManaged } from '../src/connection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
 import type { ConnectionOptions } from '../src/options.js';
 import type { ReadyStateName } from '../src/readyState.js';
@@ -20,6 +20,18 @@ import {
 } from './fixtures/fakeSocketTask.js';
 
 const URL = 'wss://example.test/socket';
+
+/**
+ * These tests follow one socket's life, so by default they run without the reconnect policy, which
+ * test/reconnect.test.ts covers; an explicit `reconnect` option still wins.
+ */
+function createConnection(options: ConnectionOptions): Connection {
+  return createManaged(
+    typeof options === 'object' && options !== null && !('reconnect' in options)
+      ? { reconnect: false, ...options }
+      : options,
+  );
+}
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,5 +1,7 @@
 import { assign, emit, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../adapters/types.js';
+import type { ReconnectPolicy } from '../reconnect.js';
+import { backoffDelay } from '../reconnect.js';
 import type { DataPath } from './dataPath.js';
 import { type ResolveTarget, socketTaskActor, type TaskEvent } from './taskActor.js';
 
@@ -17,6 +19,8 @@ export interface ConnectionMachineInput {
   connectTimeout: number | false;
   /** Ping every `interval` ms while OPEN; no sign of life within `timeout` ms of a ping ends the socket. */
   heartbeat: { interval: number; timeout: number } | false;
+  /** Retry after a close the user did not ask for; `false` ends the connection at its first close. */
+  reconnect: ReconnectPolicy | false;
 }
 
 export interface ConnectionContext extends ConnectionMachineInput {
@@ -25,11 +29,18 @@ export interface ConnectionContext extends ConnectionMachineInput {
   closeRequest: { code?: number; reason?: string } | null;
   lastError: ErrorEvent | null;
   closeInfo: CloseEvent | null;
+  /** Reconnect attempts since the connection was last stable. */
+  retries: number;
+  /** ms of the wait before the next attempt, drawn when the wait starts. */
+  retryDelay: number;
+  /** Wall-clock time (ms since the epoch) of the next attempt, while waiting for it. */
+  nextRetryAt: number | null;
 }
 
 export type ConnectionEvent = { type: 'user.close'; code?: number; reason?: string } | TaskEvent;
 
 export type ConnectionEmitted =
+  | { type: 'giveup'; event: { reason: 'max-retries' | 'not-retryable'; retries: number; close: CloseEvent } }
   | { type: 'open'; event: OpenEvent }
   | { type: 'error'; event: ErrorEvent }
   | { type: 'close'; event: CloseEvent };
@@ -55,6 +66,16 @@ export const connectionMachine = setup({
     defersCloseBeforeOpen: ({ context }) => context.closeBeforeOpen === 'defer',
     hasConnectTimeout: ({ context }) => context.connectTimeout !== false,
     hasHeartbeat: ({ context }) => context.heartbeat !== false,
+    closeWasRequested: ({ context }) => context.closeRequest !== null,
+    reconnectsNever: ({ context }) => context.reconnect === false,
+    retriesExhausted: ({ context }) =>
+      context.reconnect !== false && context.retries >= context.reconnect.maxRetries,
+    shouldReconnect: ({ context }) =>
+      context.reconnect !== false &&
+      context.reconnect.shouldReconnect({
+        ...(context.closeInfo ?? { code: 1006, reason: '' }),
+        retries: context.retries,
+      }),
     heardSinceHeartbeat: ({ context }) => context.dataPath.heardSincePing(),
     // Throttled or frozen timers (a background tab, a suspended mini-program) fire late, and a pong queued behind
     // them proves nothing missing: when far more wall-clock time passed than the timeout, ping again instead.
@@ -67,6 +88,8 @@ export const connectionMachine = setup({
     // A disabled timeout still needs a finite delay: setTimeout treats Infinity as 1 ms. The guard never lets it fire.
     connectTimeout: ({ context }) =>
       context.connectTimeout === false ? 2 ** 31 - 1 : context.connectTimeout,
+    retryDelay: ({ context }) => context.retryDelay,
+    stableAfter: ({ context }) => (context.reconnect === false ? 2 ** 31 - 1 : context.reconnect.stableAfter),
     heartbeatInterval: ({ context }) =>
       context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.interval,
     heartbeatTimeout: ({ context }) =>
@@ -134,6 +157,29 @@ export const connectionMachine = setup({
       type: 'close' as const,
       event: context.closeInfo ?? { code: 1006, reason: '' },
     })),
+    scheduleRetry: assign(({ context }) => {
+      const retryDelay =
+        context.reconnect === false ? 0 : backoffDelay(context.reconnect, context.retries, Math.random());
+      return { retryDelay, nextRetryAt: Date.now() + retryDelay };
+    }),
+    countRetry: assign({ retries: ({ context }) => context.retries + 1, nextRetryAt: null }),
+    resetRetries: assign({ retries: 0 }),
+    emitGiveUpExhausted: emit(({ context }) => ({
+      type: 'giveup' as const,
+      event: {
+        reason: 'max-retries' as const,
+        retries: context.retries,
+        close: context.closeInfo ?? { code: 1006, reason: '' },
+      },
+    })),
+    emitGiveUpNotRetryable: emit(({ context }) => ({
+      type: 'giveup' as const,
+      event: {
+        reason: 'not-retryable' as const,
+        retries: context.retries,
+        close: context.closeInfo ?? { code: 1006, reason: '' },
+      },
+    })),
     sendHeartbeat: ({ context }) => context.dataPath.ping(),
     recordHeartbeatTimeout: assign({
       lastError: ({ context }) => ({
@@ -153,6 +199,9 @@ export const connectionMachine = setup({
     closeRequest: null,
     lastError: null,
     closeInfo: null,
+    retries: 0,
+    retryDelay: 0,
+    nextRetryAt: null,
   }),
   initial: 'CONNECTING',
   states: {
@@ -170,7 +219,7 @@ export const connectionMachine = setup({
                 actions: ['rememberClose', 'closeTask'],
               },
               { guard: 'defersCloseBeforeOpen', target: 'closePending', actions: 'rememberClose' },
-              { actions: 'forwardClose' },
+              { actions: ['rememberClose', 'forwardClose'] },
             ],
           },
         },
@@ -200,6 +249,8 @@ export const connectionMachine = setup({
     },
     OPEN: {
       entry: ['openDataPath', 'emitOpen'],
+      // A connection that stays up this long is healthy again: the next drop starts the backoff from the start.
+      after: { stableAfter: { actions: 'resetRetries' } },
       initial: 'live',
       states: {
         live: {
@@ -259,12 +310,29 @@ export const connectionMachine = setup({
       },
       on: {
         'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
+        // Already closing (after an error, say): nothing more to do now, but no retry once CLOSED.
+        'user.close': { actions: 'rememberClose' },
       },
     },
     CLOSED: {
       entry: ['closeDataPath', 'stopTask', 'emitClose'],
-      initial: 'terminated',
+      initial: 'deciding',
       states: {
+        deciding: {
+          always: [
+            { guard: 'closeWasRequested', target: 'terminated' },
+            { guard: 'reconnectsNever', target: 'terminated' },
+            { guard: 'retriesExhausted', target: 'terminated', actions: 'emitGiveUpExhausted' },
+            { guard: 'shouldReconnect', target: 'waiting' },
+            { target: 'terminated', actions: 'emitGiveUpNotRetryable' },
+          ],
+        },
+        // The next attempt calls the url and header providers anew, so tokens can be refreshed.
+        waiting: {
+          entry: 'scheduleRetry',
+          after: { retryDelay: { target: '#connection.CONNECTING', actions: 'countRetry' } },
+          on: { 'user.close': { target: 'terminated', actions: 'rememberClose' } },
+        },
         terminated: { type: 'final' },
       },
     },

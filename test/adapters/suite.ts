@@ -184,7 +184,8 @@ export function useAdapterHarness(
 
   const connect = (options: Partial<ConnectionOptions> & Pick<ConnectionOptions, 'url'>): Probe => {
     const chosen = options.adapter ?? adapter();
-    const defaults: Partial<ConnectionOptions> = {};
+    // The suite checks one socket's life per connection: retrying would hide what the platform did.
+    const defaults: Partial<ConnectionOptions> = { reconnect: false };
     if (chosen.profile.requiresSecureUrl) defaults.allowInsecure = true;
     // The close after such an error is synthesised after errorGrace; its default of 1 s would slow every test.
     if (features.errorWithoutClose) defaults.errorGrace = SHORT_ERROR_GRACE_MS;

@@ -172,7 +172,12 @@ describe('uniAdapter', () => {
     const server = await startWsServer({ onConnection: echo });
     try {
       const uni = createFakeUni({ WebSocket, runtime: 'app' });
-      const conn = createConnection({ url: server.url, adapter: uniAdapter({ uni }), allowInsecure: true });
+      const conn = createConnection({
+        url: server.url,
+        adapter: uniAdapter({ uni }),
+        allowInsecure: true,
+        reconnect: false,
+      });
       expect(uni.tasks[0]?.readyState).toBe(3);
       const opens: unknown[] = [];
       conn.onOpen((event) => opens.push(event));

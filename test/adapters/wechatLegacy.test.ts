@@ -478,12 +478,12 @@ describe('wechatLegacyAdapter with a hand-driven wx', () => {
         },
       };
       const adapter = wechatLegacyAdapter({ wx, releaseTimeout: 100 });
-      const a = createConnection({ url: 'wss://a.example/', adapter, errorGrace: 50 });
+      const a = createConnection({ url: 'wss://a.example/', adapter, errorGrace: 50, reconnect: false });
       await vi.advanceTimersByTimeAsync(5);
       // A's socket reports an error and, for now, no close.
       emit('error', { errMsg: 'A failed' });
       await vi.advanceTimersByTimeAsync(100);
-      const b = createConnection({ url: 'wss://b.example/', adapter, errorGrace: 50 });
+      const b = createConnection({ url: 'wss://b.example/', adapter, errorGrace: 50, reconnect: false });
       await vi.advanceTimersByTimeAsync(200);
       emit('open', {});
       expect(b.state).toBe('OPEN');

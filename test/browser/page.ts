@@ -93,7 +93,7 @@ window.stm = {
   SocketTaskError,
   probes,
   connect(url, options = {}) {
-    probes.push(probe(createConnection({ ...options, url, adapter: webAdapter() })));
+    probes.push(probe(createConnection({ reconnect: false, ...options, url, adapter: webAdapter() })));
     return probes.length - 1;
   },
   async closeAll(timeoutMs = WAIT_MS) {

@@ -266,6 +266,7 @@ async function play(
   server: TestServer,
 ): Promise<void> {
   const conn = createConnection({
+    reconnect: false,
     url: server.url,
     adapter: ADAPTERS[adapterName](),
     protocols: ['stm'],

@@ -65,6 +65,7 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     closeTimeout: CLOSE_TIMEOUT,
     connectTimeout: CONNECT_TIMEOUT,
     heartbeat: false,
+    reconnect: false,
   };
   const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
   const emitted: ConnectionEmitted[] = [];
@@ -444,6 +445,7 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
         closeTimeout: CLOSE_TIMEOUT,
         connectTimeout: CONNECT_TIMEOUT,
         heartbeat: false,
+        reconnect: false,
       },
       clock: new SimulatedClock(),
     });

@@ -15,6 +15,7 @@ import { type ConnectionMachineInput, connectionMachine } from '../../src/machin
 import type { DataPath } from '../../src/machines/dataPath.js';
 import { type SocketTaskProfile, socketTaskMachine } from '../../src/machines/socketTask.js';
 import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
+import type { ReconnectPolicy } from '../../src/reconnect.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 
 /** One transition of the definition, named by its source, event, index among that event's candidates, target. */
@@ -30,6 +31,12 @@ function allTransitions(machine: AnyStateMachine): Map<AnyTransitionDefinition, 
   for (const node of [machine.root, ...getStateNodes(machine.root)]) {
     for (const candidates of node.transitions.values()) {
       for (const t of candidates) map.set(t, transitionKey(t));
+    }
+    // Eventless (`always`) transitions are kept apart from the event-keyed ones.
+    const always = node.always ?? [];
+    for (const t of always) {
+      const targets = t.target?.map((target) => target.id).join(', ') ?? '(stays)';
+      map.set(t, `${node.id}  always[${always.indexOf(t)}] → ${targets}`);
     }
   }
   return map;
@@ -177,7 +184,21 @@ describe('connectionMachine: every transition is exercised', () => {
   });
   const heartbeat = { interval: 500, timeout: 300 };
   const timing = { errorGrace: 200, closeTimeout: 1000, connectTimeout: 3000, heartbeat };
+  // Without jitter, and with factor 1, every wait lasts initialDelay: the replay can step the clock exactly.
+  // stableAfter is shorter than the heartbeat interval, so stepping to one never fires the other first.
+  const retrying = (overrides: Partial<ReconnectPolicy> = {}): ReconnectPolicy => ({
+    initialDelay: 100,
+    maxDelay: 100,
+    factor: 1,
+    maxRetries: Number.POSITIVE_INFINITY,
+    jitter: 'none',
+    stableAfter: 50,
+    shouldReconnect: () => true,
+    ...overrides,
+  });
   const delays = {
+    retryDelay: 100,
+    stableAfter: 50,
     errorGrace: 200,
     closeTimeout: 1000,
     connectTimeout: 3000,
@@ -197,10 +218,39 @@ describe('connectionMachine: every transition is exercised', () => {
   const closePendingOpen = 'connection.CONNECTING.closePending  platform.open[0] → connection.CLOSING';
   const pong = (i: number, target: string) =>
     `connection.OPEN.awaitingPong  xstate.after.heartbeatTimeout.connection.OPEN.awaitingPong[${i}] → ${target}`;
+  const deciding = (i: number, target: string) =>
+    `connection.CLOSED.deciding  always[${i}] → connection.CLOSED.${target}`;
+  const waiting = [
+    'connection.CLOSED.waiting  user.close[0] → connection.CLOSED.terminated',
+    'connection.CLOSED.waiting  xstate.after.retryDelay.connection.CLOSED.waiting[0] → connection.CONNECTING',
+  ];
+  const stable = 'connection.OPEN  xstate.after.stableAfter.connection.OPEN[0] → (stays)';
+  // Without a reconnect policy a close only ever ends the connection.
+  const single = [
+    deciding(2, 'terminated'),
+    deciding(3, 'waiting'),
+    deciding(4, 'terminated'),
+    ...waiting,
+    stable,
+  ];
   const answeredPong = pong(0, 'connection.OPEN.live');
   const throttledPong = pong(1, 'connection.OPEN.awaitingPong');
+  // What an 'ignored' adapter with 'defer' and a silent heartbeat never does, whatever its reconnect policy.
+  const base = [
+    handshakeClose(0, 'connection.CLOSING'),
+    handshakeClose(2, '(stays)'),
+    answeredPong,
+    throttledPong,
+  ];
   const configurations: Array<
-    [string, 'defer' | 'ignore', PlatformProfile, string[], 'silent' | 'answered' | 'throttled']
+    [
+      string,
+      'defer' | 'ignore',
+      PlatformProfile,
+      string[],
+      'silent' | 'answered' | 'throttled',
+      ReconnectPolicy | false,
+    ]
   > = [
     [
       'aborts',
@@ -212,8 +262,10 @@ describe('connectionMachine: every transition is exercised', () => {
         closePendingOpen,
         answeredPong,
         throttledPong,
+        ...single,
       ],
       'silent',
+      false,
     ],
     [
       'aborts',
@@ -225,16 +277,12 @@ describe('connectionMachine: every transition is exercised', () => {
         closePendingOpen,
         answeredPong,
         throttledPong,
+        ...single,
       ],
       'silent',
+      false,
     ],
-    [
-      'ignored',
-      'defer',
-      wechatProfile,
-      [handshakeClose(0, 'connection.CLOSING'), handshakeClose(2, '(stays)'), answeredPong, throttledPong],
-      'silent',
-    ],
+    ['ignored', 'defer', wechatProfile, [...base, ...single], 'silent', false],
     [
       'ignored',
       'ignore',
@@ -245,8 +293,10 @@ describe('connectionMachine: every transition is exercised', () => {
         closePendingOpen,
         answeredPong,
         throttledPong,
+        ...single,
       ],
       'silent',
+      false,
     ],
     [
       'ignored',
@@ -257,8 +307,10 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(2, '(stays)'),
         throttledPong,
         pong(2, 'connection.CLOSING.failed'),
+        ...single,
       ],
       'answered',
+      false,
     ],
     [
       'ignored',
@@ -269,27 +321,57 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(2, '(stays)'),
         answeredPong,
         pong(2, 'connection.CLOSING.failed'),
+        ...single,
       ],
       'throttled',
+      false,
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [...base, deciding(1, 'terminated'), deciding(2, 'terminated'), deciding(4, 'terminated')],
+      'silent',
+      retrying(),
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [...base, deciding(1, 'terminated'), deciding(3, 'waiting'), deciding(4, 'terminated'), ...waiting],
+      'silent',
+      retrying({ maxRetries: 0 }),
+    ],
+    [
+      'ignored',
+      'defer',
+      wechatProfile,
+      [...base, deciding(1, 'terminated'), deciding(2, 'terminated'), deciding(3, 'waiting'), ...waiting],
+      'silent',
+      retrying({ shouldReconnect: () => false }),
     ],
   ];
   const union = new Set<string>();
 
   it.each(configurations)(
     "on an '%s' adapter with closeBeforeOpen '%s', all that configuration can reach",
-    (_name, closeBeforeOpen, profile, unreachable, answer) => {
+    (_name, closeBeforeOpen, profile, unreachable, answer, reconnect) => {
       const input: ConnectionMachineInput = {
         adapter: fakeAdapter(profile),
         resolveTarget: () => ({ url: 'wss://example.test/socket' }),
         dataPath: dataPathAnswering(answer),
         closeBeforeOpen,
+        reconnect,
         ...timing,
       };
       const coverage = cover(machine, input, events, delays);
       for (const key of coverage.covered) union.add(key);
       expectCovered(machine, coverage, unreachable);
       // The graph only follows events a state can take, so a stale event on a path means a guard let it in.
-      expect(coverage.replayed.filter((e) => 'generation' in e && e.generation !== 1)).toEqual([]);
+      // (A retry makes generation 2 the current one, so only single-attempt configurations can tell.)
+      if (reconnect === false) {
+        expect(coverage.replayed.filter((e) => 'generation' in e && e.generation !== 1)).toEqual([]);
+      }
       expect(coverage.replayed.some((e) => 'generation' in e)).toBe(true);
     },
   );
