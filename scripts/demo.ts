@@ -195,6 +195,25 @@ async function startServer() {
   };
 }
 
+/** A bare echo server on a given port (0: any), for the restart scene. */
+async function startEchoServer(port: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  wss.on('connection', (socket) =>
+    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
+  );
+  return {
+    port: (wss.address() as AddressInfo).port,
+    async stop() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   console.log('socket-task-machine demo');
@@ -323,6 +342,60 @@ async function main(): Promise<void> {
       conn.onError(({ code }) => say('node/heartbeat', `  error code  ${String(code)}`));
       const event = await within(conn.closed, 'the heartbeat to detect the silent server');
       say('node/heartbeat', `conn.closed settled: ${closeText(event)}`);
+    }
+
+    heading(
+      '6. The server restarts: reconnect with exponential backoff',
+      'reconnect: { initialDelay: 100, factor: 2, jitter: "none" } (the default jitter is full; none keeps the',
+      'printed delays exact). The server goes away, every retry is refused, then it comes back on the same port.',
+    );
+    {
+      let restart = await startEchoServer(0);
+      const { port } = restart;
+      const conn = createConnection({
+        url: `ws://127.0.0.1:${port}`,
+        adapter: nodeAdapter(),
+        reconnect: { initialDelay: 100, factor: 2, jitter: 'none' },
+      });
+      watch('node/reconnect', conn);
+      conn.onStateChange((state) => {
+        if (state === 'CLOSED' && conn.nextRetryAt !== null) {
+          const wait = conn.nextRetryAt - Date.now();
+          say('node/reconnect', `  retry ${conn.retries + 1} in ${wait} ms (backoff)`);
+        }
+      });
+      await opened(conn);
+      say('server', '▸ stops');
+      await restart.stop();
+      // Three refused attempts (100, 200, 400 ms apart), then the server is back.
+      await within(
+        new Promise<void>((resolve) => {
+          const off = conn.onStateChange(() => {
+            if (conn.retries >= 3) {
+              off();
+              resolve();
+            }
+          });
+        }),
+        'three retries',
+      );
+      restart = await startEchoServer(port);
+      say('server', `▸ is back on port ${port}`);
+      // An attempt already under way may still be refused: wait for OPEN, however many closes come first.
+      await within(
+        new Promise<void>((resolve) => {
+          const off = conn.onStateChange((state) => {
+            if (state === 'OPEN') {
+              off();
+              resolve();
+            }
+          });
+        }),
+        'the reconnect',
+      );
+      await echo('node/reconnect', conn, 'back again');
+      await close('node/reconnect', conn, 1000, 'tour over');
+      await restart.stop();
     }
   } finally {
     await server.close();

@@ -73,11 +73,13 @@ describe('npm start (scripts/demo.ts)', () => {
     expect({ code: run.code, signal: run.signal }, run.stderr).toEqual({ code: 0, signal: null });
   });
 
-  it('moves every connection forward only, through the readyStates 0 → 1 → 2 → 3', () => {
+  it('moves every connection forward only within an attempt, through the readyStates 0 → 1 → 2 → 3', () => {
     const labels = new Set([...run.stdout.matchAll(/^\s*\[([^\]]+)\]/gm)].map((match) => match[1] ?? ''));
     let checked = 0;
     for (const label of labels) {
       for (const step of transitions(linesOf(run.stdout, label))) {
+        // A reconnect starts a new attempt: CLOSED → CONNECTING is the only way back.
+        if (step === 'CLOSED → CONNECTING') continue;
         const [from, to] = step.split(' → ') as [(typeof STATES)[number], (typeof STATES)[number]];
         expect(STATES.indexOf(to), `${label}: ${step}`).toBeGreaterThan(STATES.indexOf(from));
         checked++;
@@ -146,5 +148,22 @@ describe('npm start (scripts/demo.ts)', () => {
     expect(events(lines, 'onError')).toEqual([expect.stringMatching(/heartbeat timeout/)]);
     expect(lines).toContain('error code  ERR_HEARTBEAT_TIMEOUT');
     expect(events(lines, 'onClose')).toHaveLength(1);
+  });
+  it('reconnect: the server restarts; retries wait 100, 200, 400 ms, and the connection comes back OPEN', () => {
+    const lines = linesOf(run.stdout, 'node/reconnect');
+    const waits = lines.flatMap((line) => {
+      const match = /^retry \d+ in (\d+) ms/.exec(line);
+      return match ? [Number(match[1])] : [];
+    });
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    // Each wait is the backoff minus the few ms between scheduling and printing.
+    waits.slice(0, 3).forEach((wait, i) => {
+      expect(wait).toBeLessThanOrEqual(100 * 2 ** i);
+      expect(wait).toBeGreaterThan(100 * 2 ** i - 50);
+    });
+    const steps = transitions(lines);
+    expect(steps.filter((step) => step === 'CLOSED → CONNECTING')).toHaveLength(waits.length);
+    expect(steps.at(-1)).toBe('CLOSING → CLOSED');
+    expect(events(lines, 'onMessage')).toEqual([expect.stringMatching(/back again/)]);
   });
 });
