@@ -243,7 +243,6 @@ async function main(): Promise<void> {
       'OPEN goes straight to CLOSED: the client never asked to close, so there is no CLOSING.',
     );
     {
-      // One socket's life: without reconnect: false the manager would come back after the server's close.
       const conn = createConnection({ url: `${server.url}/kick`, adapter: nodeAdapter(), reconnect: false });
       watch('node/kicked', conn);
       await opened(conn);

@@ -48,10 +48,11 @@ export interface ConnectionOptions {
    */
   connectTimeout?: number | false;
   /**
-   * Retries, with exponential backoff and full jitter, after every close the user did not ask for; `false` ends
-   * the connection at its first close. See {@link ReconnectOptions} for each setting and its default.
-   * @defaultValue `{}`: `initialDelay` 1000, `maxDelay` 30000, `factor` 2, `maxRetries` Infinity, `jitter` 'full',
-   * `stableAfter` 5000, no retry after codes 1002, 1003, 1007, 1008, 1009, 1010
+   * Retries, with exponential backoff and full jitter, after every close the user did not ask for. `{}` turns it
+   * on with the defaults below; without it (or with `false`) the connection ends at its first close.
+   * See {@link ReconnectOptions} for each setting.
+   * @defaultValue `false`; with `{}`: `initialDelay` 1000, `maxDelay` 30000, `factor` 2, `maxRetries` Infinity,
+   * `jitter` 'full', `stableAfter` 5000, no retry after codes 1002, 1003, 1007, 1008, 1009, 1010
    */
   reconnect?: ReconnectOptions | false;
   /**
@@ -157,7 +158,8 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
 }
 
 function reconnectPolicy(option: unknown): ReconnectPolicy | false {
-  if (option === false) return false;
+  // Opt-in: without it a connection is one socket's life, and `closed` settles at its first close.
+  if (option === undefined || option === false) return false;
   if (option !== undefined && (typeof option !== 'object' || option === null)) {
     throw invalid(
       `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,

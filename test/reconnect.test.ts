@@ -25,7 +25,7 @@ afterEach(() => {
 function start(options: Partial<ConnectionOptions> = {}, profile = wechatProfile) {
   vi.useFakeTimers();
   const adapter = fakeAdapter(profile);
-  const conn = createConnection({ url: URL, adapter, ...options });
+  const conn = createConnection({ url: URL, adapter, reconnect: {}, ...options });
   const seen = { closes: [] as CloseEvent[], giveUps: [] as GiveUpEvent[], states: [] as ReadyStateName[] };
   conn.onClose((e) => seen.closes.push(e));
   conn.onGiveUp((e) => seen.giveUps.push(e));
@@ -76,7 +76,18 @@ describe('backoffDelay', () => {
 });
 
 describe('reconnect', () => {
-  it('reconnects by default after a close the user did not ask for, calling the url provider again', async () => {
+  it('is off unless asked for: a connection without the option ends at its first close', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter });
+    adapter.tasks[0]?.emitOpen();
+    adapter.tasks[0]?.emitClose(1006, '');
+    expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(adapter.tasks).toHaveLength(1);
+  });
+
+  it('with reconnect: {}, reconnects after a close the user did not ask for, calling the url provider again', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     let calls = 0;
     const { adapter, conn, seen, task } = start({ url: () => `${URL}?token=${++calls}` });
