@@ -1,0 +1,159 @@
+// What users of the popular wrappers complain about (shared/PEERS.md, "What users of these libraries complain
+// about most"), one test per complaint this library answers so far; the numbers are the list's.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodeAdapter } from '../src/adapters/node.js';
+import { createConnection } from '../src/connection.js';
+import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { startWsServer } from './fixtures/wsServer.js';
+
+const URL = 'wss://example.test/socket';
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('the complaints of PEERS.md', () => {
+  it('2. a half-open connection is detected: the heartbeat reports ERR_HEARTBEAT_TIMEOUT when the peer goes silent', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, heartbeat: { interval: 1000, timeout: 500 } });
+    const codes: unknown[] = [];
+    conn.onError((e) => codes.push(e.code));
+    adapter.tasks[0]?.emitOpen();
+    vi.advanceTimersByTime(1500);
+    expect(codes).toEqual(['ERR_HEARTBEAT_TIMEOUT']);
+  });
+
+  it('3. no reconnect storm: jitter is drawn per attempt, so two clients that lost the same server wait differently', async () => {
+    vi.useFakeTimers();
+    const waits = (draws: number[]) => {
+      vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.5);
+      const adapter = fakeAdapter(wechatProfile);
+      const conn = createConnection({ url: URL, adapter, reconnect: { initialDelay: 1000 } });
+      adapter.tasks[0]?.emitClose(1006, '');
+      const wait = (conn.nextRetryAt ?? 0) - Date.now();
+      vi.restoreAllMocks();
+      conn.close().catch(() => {});
+      return wait;
+    };
+    expect(waits([0.1])).toBe(100);
+    expect(waits([0.9])).toBe(900);
+  });
+
+  it("4. close or timeout during CONNECTING does not crash Node ('closed before the connection was established')", async () => {
+    const server = await startWsServer({});
+    try {
+      const conn = createConnection({ url: server.url, adapter: nodeAdapter() });
+      conn.close();
+      expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+      const timedOut = createConnection({ url: server.url, adapter: nodeAdapter(), connectTimeout: 0 });
+      expect((await timedOut.closed).code).toBe(1006);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('5. close() stops a pending reconnect, and the connection can be replaced by a new one afterwards', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({ url: URL, adapter, reconnect: { jitter: 'none', initialDelay: 1000 } });
+    adapter.tasks[0]?.emitClose(1006, '');
+    await conn.close();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(adapter.tasks).toHaveLength(1);
+    const next = createConnection({ url: URL, adapter });
+    adapter.tasks[1]?.emitOpen();
+    expect(next.state).toBe('OPEN');
+  });
+
+  it('6. no duplicate connection: a late open of an abandoned attempt never adds a second live socket', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({
+      url: URL,
+      adapter,
+      connectTimeout: 100,
+      reconnect: { jitter: 'none', initialDelay: 10 },
+    });
+    await vi.advanceTimersByTimeAsync(110);
+    adapter.tasks[1]?.emitOpen();
+    adapter.tasks[0]?.emitOpen();
+    expect(conn.state).toBe('OPEN');
+    expect(adapter.tasks.filter((task) => task.isLeaking)).toEqual([adapter.tasks[1]]);
+    const closing = conn.close();
+    adapter.tasks[1]?.completeClose();
+    await closing;
+  });
+
+  it('10. close codes: WeChat\'s 1000 "interrupted" after backgrounding reconnects; 1008 does not', async () => {
+    vi.useFakeTimers();
+    const attempt = async (code: number, reason: string) => {
+      const adapter = fakeAdapter(wechatProfile);
+      const conn = createConnection({ url: URL, adapter, reconnect: { jitter: 'none', initialDelay: 10 } });
+      adapter.tasks[0]?.emitOpen();
+      adapter.tasks[0]?.emitClose(code, reason);
+      await vi.advanceTimersByTimeAsync(10);
+      conn.close().catch(() => {});
+      return adapter.tasks.length;
+    };
+    expect(await attempt(1000, 'interrupted')).toBe(2);
+    expect(await attempt(1008, 'policy violation')).toBe(1);
+  });
+
+  it('12. the client says when it gives up, and its retries are visible', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(abortingProfile);
+    const conn = createConnection({
+      url: URL,
+      adapter,
+      reconnect: { jitter: 'none', initialDelay: 10, maxRetries: 1 },
+    });
+    const reasons: string[] = [];
+    conn.onGiveUp((e) => reasons.push(e.reason));
+    adapter.tasks[0]?.emitClose(1006, '');
+    expect(conn.nextRetryAt).not.toBeNull();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(conn.retries).toBe(1);
+    adapter.tasks[1]?.emitClose(1006, '');
+    expect(reasons).toEqual(['max-retries']);
+  });
+
+  it('13. auth tokens are refreshed on every reconnect: the url and header providers are called per attempt', async () => {
+    vi.useFakeTimers();
+    let n = 0;
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({
+      url: () => `${URL}?t=${++n}`,
+      header: async () => ({ authorization: `Bearer ${n}` }),
+      adapter,
+      reconnect: { jitter: 'none', initialDelay: 10 },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    adapter.tasks[0]?.emitClose(1006, '');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(adapter.tasks.map((t) => [t.options.url, t.options.header?.authorization])).toEqual([
+      [`${URL}?t=1`, 'Bearer 1'],
+      [`${URL}?t=2`, 'Bearer 2'],
+    ]);
+    conn.close().catch(() => {});
+  });
+
+  it('14. no listener or timer left behind: once closed settles, no timer is pending and the actor is stopped', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({
+      url: URL,
+      adapter,
+      heartbeat: { interval: 1000 },
+      reconnect: { initialDelay: 10 },
+    });
+    adapter.tasks[0]?.emitOpen();
+    const closing = conn.close();
+    adapter.tasks[0]?.completeClose();
+    await closing;
+    await conn.closed;
+    expect(vi.getTimerCount()).toBe(0);
+    expect(conn.actor.getSnapshot().status).toBe('stopped');
+  });
+});
