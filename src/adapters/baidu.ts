@@ -1,12 +1,8 @@
 // Baidu swan.connectSocket: https://smartprogram.baidu.com/docs/develop/api/net/websocket_swan-connectSocket/
 // and its SocketTask: https://smartprogram.baidu.com/docs/develop/api/net/websocket_SocketTask/
 
-import {
-  connectSocketTask,
-  type MiniProgramSocketPlatform,
-  requireSocketPlatform,
-} from './socketTaskPlatform.js';
-import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
+import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** Baidu smart-program devices (base library 1.9.4+): WeChat's SocketTask API under `swan`. */
 export const baiduProfile: PlatformProfile = {
@@ -41,15 +37,16 @@ export interface BaiduAdapterOptions {
  * ```
  */
 export function baiduAdapter(options: BaiduAdapterOptions): SocketAdapter {
-  const swan = requireSocketPlatform('baiduAdapter', 'swan', options?.swan);
-  const info = {
-    global: 'swan',
-    // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
-    noTaskHint: 'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
-  };
-  return defineSocketAdapter({
-    name: 'baidu',
-    profile: baiduProfile,
-    connect: (target) => connectSocketTask(swan, info, target),
-  });
+  return socketTaskAdapter(
+    {
+      factory: 'baiduAdapter',
+      name: 'baidu',
+      global: 'swan',
+      profile: baiduProfile,
+      noTaskHint:
+        // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
+        'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
+    },
+    options?.swan,
+  );
 }

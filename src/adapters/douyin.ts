@@ -1,12 +1,8 @@
 // Douyin tt.connectSocket: https://developer.open-douyin.com/docs/resource/zh-CN/mini-app/develop/api/network/web-socket/tt-connect-socket
 // and SocketTask.onClose (code typed string): https://developer.open-douyin.com/docs/resource/zh-CN/mini-game/develop/api/network/websocket/socket-task/socket-task-on-close
 
-import {
-  connectSocketTask,
-  type MiniProgramSocketPlatform,
-  requireSocketPlatform,
-} from './socketTaskPlatform.js';
-import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
+import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** Douyin (ByteDance) mini-programs: WeChat-shaped SocketTask with `readyState`, string close codes. */
 export const douyinProfile: PlatformProfile = {
@@ -43,15 +39,14 @@ export interface DouyinAdapterOptions {
  * ```
  */
 export function douyinAdapter(options: DouyinAdapterOptions): SocketAdapter {
-  const tt = requireSocketPlatform('douyinAdapter', 'tt', options?.tt);
-  const info = {
-    global: 'tt',
-    noTaskHint: 'the Douyin runtime must return a SocketTask from tt.connectSocket',
-  };
-  return defineSocketAdapter({
-    name: 'douyin',
-    profile: douyinProfile,
-    // normalize.ts's close event already turns a string code into a number (and a missing one into 1005).
-    connect: (target) => connectSocketTask(tt, info, target),
-  });
+  return socketTaskAdapter(
+    {
+      factory: 'douyinAdapter',
+      name: 'douyin',
+      global: 'tt',
+      profile: douyinProfile,
+      noTaskHint: 'the Douyin runtime must return a SocketTask from tt.connectSocket',
+    },
+    options?.tt,
+  );
 }

@@ -1,11 +1,7 @@
 // QQ qq.connectSocket and SocketTask: https://q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html
 
-import {
-  connectSocketTask,
-  type MiniProgramSocketPlatform,
-  requireSocketPlatform,
-} from './socketTaskPlatform.js';
-import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
+import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** QQ mini-program devices: WeChat's SocketTask API under `qq`, with the same close-before-open caveat. */
 export const qqProfile: PlatformProfile = {
@@ -38,11 +34,14 @@ export interface QqAdapterOptions {
  * ```
  */
 export function qqAdapter(options: QqAdapterOptions): SocketAdapter {
-  const qq = requireSocketPlatform('qqAdapter', 'qq', options?.qq);
-  const info = { global: 'qq', noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket' };
-  return defineSocketAdapter({
-    name: 'qq',
-    profile: qqProfile,
-    connect: (target) => connectSocketTask(qq, info, target),
-  });
+  return socketTaskAdapter(
+    {
+      factory: 'qqAdapter',
+      name: 'qq',
+      global: 'qq',
+      profile: qqProfile,
+      noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket',
+    },
+    options?.qq,
+  );
 }

@@ -8,7 +8,13 @@ import {
   toErrorEvent,
   wrapNativeTask,
 } from './normalize.js';
-import type { ConnectOptions, SocketTaskLike } from './types.js';
+import {
+  type ConnectOptions,
+  defineSocketAdapter,
+  type PlatformProfile,
+  type SocketAdapter,
+  type SocketTaskLike,
+} from './types.js';
 
 /** What the adapters pass to `connectSocket`: the options every SocketTask platform documents. */
 export type SocketTaskConnectOptions = {
@@ -55,7 +61,7 @@ function isSocketTask(value: unknown): value is MiniProgramSocketTask {
 /**
  * Checks the platform object a factory was given, so a wrong one fails at once, not on connect.
  */
-export function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
+function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
   factory: string,
   global: string,
   platform: P | undefined,
@@ -76,14 +82,14 @@ export function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
 }
 
 /**
- * @internal The connect of every SocketTask platform: calls `connectSocket` with callbacks and hands the task to
+ * The connect of every SocketTask platform: calls `connectSocket` with callbacks and hands the task to
  * `wrapNativeTask` in the same tick (WeChat fires `onOpen` only to listeners registered by then; Douyin's own
  * sample registers them right away too, though its docs say to use the task after `success`). A `fail` of the
  * connect call itself (over the connection limit, invalid options) may be the only report: the task stays
  * silent, so the adapter reports it as an error and an abnormal close. A socket that opens after its connect was
  * reported failed has no owner, so it is closed at once.
  */
-export function connectSocketTask(
+function connectSocketTask(
   platform: MiniProgramSocketPlatform,
   info: SocketTaskPlatformInfo,
   { url, protocols, header }: ConnectOptions,
@@ -172,4 +178,30 @@ export function connectSocketTask(
     },
   };
   return wrapNativeTask(native);
+}
+
+/** What distinguishes one SocketTask platform's adapter from another's. */
+export interface SocketTaskAdapterSpec extends SocketTaskPlatformInfo {
+  /** The factory's name, for error messages: `'wechatAdapter'`. */
+  factory: string;
+  /** The adapter's name: `'wechat'`. */
+  name: string;
+  profile: PlatformProfile;
+}
+
+/**
+ * The whole factory of a SocketTask platform (WeChat, QQ, Baidu, Douyin): the platform object is checked at once,
+ * and every connect goes through {@link connectSocketTask}.
+ */
+export function socketTaskAdapter(
+  spec: SocketTaskAdapterSpec,
+  platform: MiniProgramSocketPlatform | undefined,
+): SocketAdapter {
+  const checked = requireSocketPlatform(spec.factory, spec.global, platform);
+  const info = { global: spec.global, noTaskHint: spec.noTaskHint };
+  return defineSocketAdapter({
+    name: spec.name,
+    profile: spec.profile,
+    connect: (target) => connectSocketTask(checked, info, target),
+  });
 }

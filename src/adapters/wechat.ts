@@ -1,11 +1,7 @@
 // WeChat wx.connectSocket: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html
 // and its SocketTask: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html
-import {
-  connectSocketTask,
-  type MiniProgramSocketPlatform,
-  requireSocketPlatform,
-} from './socketTaskPlatform.js';
-import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
+import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** WeChat mini-program devices: a close while CONNECTING is ignored; wss:// only. */
 export const wechatProfile: PlatformProfile = {
@@ -40,17 +36,17 @@ export interface WechatAdapterOptions {
  * ```
  */
 export function wechatAdapter(options: WechatAdapterOptions): SocketAdapter {
-  const wx = requireSocketPlatform('wechatAdapter', 'wx', options?.wx);
-  const info = {
-    global: 'wx',
-    noTaskHint:
-      'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
-  };
-  return defineSocketAdapter({
-    name: 'wechat',
-    profile: wechatProfile,
-    connect: (target) => connectSocketTask(wx, info, target),
-  });
+  return socketTaskAdapter(
+    {
+      factory: 'wechatAdapter',
+      name: 'wechat',
+      global: 'wx',
+      profile: wechatProfile,
+      noTaskHint:
+        'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
+    },
+    options?.wx,
+  );
 }
 
 export type {
