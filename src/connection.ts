@@ -114,18 +114,7 @@ function topState(value: unknown): ReadyStateName {
  * ```
  */
 export function createConnection(options: ConnectionOptions): Connection {
-  const {
-    adapter,
-    resolveTarget,
-    closeBeforeOpen,
-    errorGrace,
-    closeTimeout,
-    connectTimeout,
-    heartbeat,
-    reconnect,
-    signal,
-    inspect,
-  } = resolveOptions(options);
+  const { machine, heartbeat, signal, inspect } = resolveOptions(options);
 
   const openListeners = new Set<(event: OpenEvent) => void>();
   const messageListeners = new Set<(event: MessageEvent) => void>();
@@ -190,17 +179,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   };
 
   const actor = createActor(connectionMachine, {
-    input: {
-      adapter,
-      resolveTarget,
-      dataPath,
-      closeBeforeOpen,
-      errorGrace,
-      closeTimeout,
-      connectTimeout,
-      heartbeat: heartbeat && { interval: heartbeat.interval, timeout: heartbeat.timeout },
-      reconnect,
-    },
+    input: { ...machine, dataPath },
     ...(inspect ? { inspect } : {}),
   });
 

@@ -1,6 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ConnectOptions, SocketAdapter } from './adapters/types.js';
 import { SocketTaskError } from './errors.js';
+import type { ConnectionMachineInput } from './machines/connection.js';
 import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
 import {
   dataProblem,
@@ -256,15 +257,10 @@ function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
 
 /** The options of one connection, validated, with their defaults filled in. */
 export interface ResolvedOptions {
-  adapter: SocketAdapter;
-  /** Calls the url and header providers anew: once per attempt. */
-  resolveTarget: () => MaybePromise<ConnectOptions>;
-  closeBeforeOpen: 'defer' | 'ignore';
-  errorGrace: number;
-  closeTimeout: number;
-  connectTimeout: number | false;
+  /** The machine's input, but for the data path, which createConnection owns. */
+  machine: Omit<ConnectionMachineInput, 'dataPath'>;
+  /** The whole heartbeat policy: the machine times it, the data path sends the ping and spots the pong. */
   heartbeat: HeartbeatPolicy | false;
-  reconnect: ReconnectPolicy | false;
   signal: AbortSignal | undefined;
   inspect: ConnectionOptions['inspect'];
 }
@@ -364,14 +360,17 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
   };
 
   return {
-    adapter,
-    resolveTarget,
-    closeBeforeOpen,
-    errorGrace,
-    closeTimeout,
-    connectTimeout,
+    machine: {
+      adapter,
+      resolveTarget,
+      closeBeforeOpen,
+      errorGrace,
+      closeTimeout,
+      connectTimeout,
+      heartbeat: heartbeat && { interval: heartbeat.interval, timeout: heartbeat.timeout },
+      reconnect,
+    },
     heartbeat,
-    reconnect,
     signal,
     inspect,
   };
