@@ -10,6 +10,7 @@ import {
   fakeAdapter,
   wechatProfile,
 } from './fixtures/fakeSocketTask.js';
+import { expectForwardToClosed } from './fixtures/readyStateGraph.js';
 import { traceViolations } from './fixtures/traceCheck.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -17,13 +18,6 @@ const numRuns = Number(process.env.FC_RUNS ?? 100);
 console.log(`[fast-check] connection.property seed=${seed} numRuns=${numRuns} per configuration`);
 
 /** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */
-const ALLOWED_EDGES: Record<ReadyStateName, readonly ReadyStateName[]> = {
-  CONNECTING: ['OPEN', 'CLOSING', 'CLOSED'],
-  OPEN: ['CLOSING', 'CLOSED'],
-  CLOSING: ['CLOSED'],
-  CLOSED: [],
-};
-
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -534,14 +528,7 @@ function checkFinal(run: Run, closedWith: CloseEvent): void {
   expect(conn.state).toBe('CLOSED');
 
   // Transitions: allowed edges only, each reported once, in order.
-  let state: ReadyStateName = 'CONNECTING';
-  for (const o of observed) {
-    if (o.kind !== 'state') continue;
-    expect(o.previous).toBe(state);
-    expect(ALLOWED_EDGES[o.previous], `${o.previous} → ${o.state}`).toContain(o.state);
-    state = o.state;
-  }
-  expect(state).toBe('CLOSED');
+  expectForwardToClosed(observed.flatMap((o) => (o.kind === 'state' ? [o] : [])));
   expect(run.readyStates.at(-1)).toBe(3);
 
   // Exactly one close, the last thing the user observes; conn.closed settles with the same info.

@@ -8,6 +8,7 @@ import { webAdapter } from '../../src/adapters/web.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
+import { expectForwardToClosed } from '../fixtures/readyStateGraph.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS_NET ?? 60);
@@ -19,13 +20,6 @@ const ADAPTERS: Record<'node' | 'web', () => SocketAdapter> = {
 };
 
 /** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */
-const ALLOWED_EDGES: Record<ReadyStateName, readonly ReadyStateName[]> = {
-  CONNECTING: ['OPEN', 'CLOSING', 'CLOSED'],
-  OPEN: ['CLOSING', 'CLOSED'],
-  CLOSING: ['CLOSED'],
-  CLOSED: [],
-};
-
 /** Bounds for the real network; generous, as they only matter when something is broken. */
 const SETTLE_MS = 4000;
 
@@ -366,14 +360,7 @@ async function play(
 
   expect(problems).toEqual([]);
   expect(conn.state).toBe('CLOSED');
-  let state: ReadyStateName = 'CONNECTING';
-  for (const o of observed) {
-    if (o.kind !== 'state') continue;
-    expect(o.previous).toBe(state);
-    expect(ALLOWED_EDGES[o.previous], `${o.previous} → ${o.state}`).toContain(o.state);
-    state = o.state;
-  }
-  expect(state).toBe('CLOSED');
+  expectForwardToClosed(observed.flatMap((o) => (o.kind === 'state' ? [o] : [])));
 
   // Exactly one close, the last thing observed; conn.closed and close() settle with it.
   const closes = observed.filter((o) => o.kind === 'close');
