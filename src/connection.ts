@@ -5,7 +5,9 @@ import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
 import type { DataPath } from './machines/dataPath.js';
 import { type ConnectionOptions, resolveOptions } from './options.js';
+import { type QueueStats, SendQueue } from './queue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
+import { slotsFor } from './slots.js';
 import { closeArgsProblem, dataProblem, describe, type SocketData, toPlatformData } from './validate.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
@@ -41,9 +43,13 @@ export interface Connection {
   readonly retries: number;
   /** Wall-clock time (ms since the epoch) of the next reconnect attempt while waiting for it, else `null`. */
   readonly nextRetryAt: number | null;
+  /** The messages waiting for the connection to open, and their bytes. */
+  readonly queue: QueueStats;
   /**
-   * Sends text or binary while OPEN; fails with `ERR_NOT_OPEN` otherwise.
-   * Settles once the platform reports the write.
+   * Sends text or binary. While OPEN it is written at once; otherwise it waits in the queue for the next open
+   * (or fails with `ERR_NOT_OPEN` under `queue: false`). Settles once the platform reports the write, or with
+   * `ERR_QUEUE_FULL`, `ERR_MESSAGE_EXPIRED`, `ERR_QUEUE_CLEARED` or `ERR_CLOSED` (the connection was closed for
+   * good: after `close()`, or when the manager stopped retrying).
    */
   send(data: SocketData, callbacks: WithCallbacks<void>): void;
   send(data: SocketData): Promise<void>;
@@ -53,6 +59,13 @@ export interface Connection {
    */
   close(options: CloseOptions & WithCallbacks<CloseEvent>): void;
   close(options?: CloseOptions): Promise<CloseEvent>;
+  /**
+   * With `queue: { holdUntilReady: true }`: the application is ready on this socket (it has logged in, say), so
+   * the queued messages are written now. Needed once per open; does nothing at any other time.
+   */
+  ready(): void;
+  /** Fails every queued message with `ERR_QUEUE_CLEARED`; returns how many there were. */
+  clearQueue(): number;
   onOpen(listener: (event: OpenEvent) => void): () => void;
   onMessage(listener: (event: MessageEvent) => void): () => void;
   onError(listener: (event: ErrorEvent) => void): () => void;
@@ -95,6 +108,8 @@ function subscribe<L>(listeners: Set<L>, listener: L, api: string): () => void {
   };
 }
 
+const LIFECYCLE_SIGNALS = new Set(['online', 'offline', 'foreground', 'background'] as const);
+
 function topState(value: unknown): ReadyStateName {
   return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ReadyStateName;
 }
@@ -114,7 +129,18 @@ function topState(value: unknown): ReadyStateName {
  * ```
  */
 export function createConnection(options: ConnectionOptions): Connection {
-  const { machine, heartbeat, signal, inspect } = resolveOptions(options);
+  const { machine, heartbeat, queue: queuePolicy, lifecycle, signal, inspect } = resolveOptions(options);
+  const slots = slotsFor(machine.adapter);
+  if (machine.connectionLimit === 'fail' && !slots.free()) {
+    throw new SocketTaskError(
+      'ERR_CONNECTION_LIMIT',
+      `createConnection(): the ${machine.adapter.name} platform allows ${slots.max} sockets at once and all are open through this adapter; close one first, or pass connectionLimit: 'wait'`,
+    );
+  }
+  const queue = queuePolicy ? new SendQueue(queuePolicy) : null;
+  // Set once no message can be written any more (close() was called, or the manager gave up).
+  let ended = false;
+  let flushing = false;
 
   const openListeners = new Set<(event: OpenEvent) => void>();
   const messageListeners = new Set<(event: MessageEvent) => void>();
@@ -158,6 +184,20 @@ export function createConnection(options: ConnectionOptions): Connection {
     stopSending() {
       sendTask = null;
     },
+    flush() {
+      const task = sendTask;
+      if (queue === null || task === null) return;
+      flushing = true;
+      try {
+        queue.drain((data, resolve, reject) => write(task, data, resolve, reject));
+      } finally {
+        flushing = false;
+      }
+    },
+    endQueue() {
+      ended = true;
+      queue?.fail('ERR_CLOSED', 'send(): the connection was closed for good before the message could be written');
+    },
     close() {
       sendTask = null;
       attachedTask = null;
@@ -179,7 +219,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   };
 
   const actor = createActor(connectionMachine, {
-    input: { ...machine, dataPath },
+    input: { ...machine, dataPath, slots },
     ...(inspect ? { inspect } : {}),
   });
 
@@ -197,10 +237,16 @@ export function createConnection(options: ConnectionOptions): Connection {
   const closed = new Promise<CloseEvent>((resolve) => {
     resolveClosed = resolve;
   });
+  // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
+  let resolveTerminated!: (event: CloseEvent) => void;
+  const terminatedWith = new Promise<CloseEvent>((resolve) => {
+    resolveTerminated = resolve;
+  });
   let finished = false;
   const onAbort = () => {
     if (!finished && !terminated()) actor.send({ type: 'user.close' });
   };
+  let stopLifecycle: (() => void) | undefined;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -208,6 +254,12 @@ export function createConnection(options: ConnectionOptions): Connection {
     // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
     queueMicrotask(() => {
       signal?.removeEventListener('abort', onAbort);
+      try {
+        stopLifecycle?.();
+      } catch (error) {
+        reportListenerError(error);
+      }
+      stopLifecycle = undefined;
       actor.stop();
       openListeners.clear();
       messageListeners.clear();
@@ -215,7 +267,10 @@ export function createConnection(options: ConnectionOptions): Connection {
       closeListeners.clear();
       stateListeners.clear();
       giveUpListeners.clear();
-      resolveClosed(info);
+      // Torn down means the platform's sockets too: a socket that was still closing (or an abandoned handshake on
+      // a platform that ignores a close while CONNECTING) is waited for, for at most closeTimeout.
+      resolveTerminated(info);
+      slots.whenReleased(() => resolveClosed(info));
     });
   };
 
@@ -253,6 +308,37 @@ export function createConnection(options: ConnectionOptions): Connection {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }
+  if (lifecycle && !finished) {
+    try {
+      stopLifecycle = lifecycle.subscribe((change) => {
+        if (finished || !LIFECYCLE_SIGNALS.has(change)) return;
+        actor.send({ type: `lifecycle.${change}` });
+      });
+    } catch (error) {
+      reportListenerError(error);
+    }
+  }
+
+  function write(
+    task: SocketTaskLike,
+    data: string | ArrayBuffer,
+    resolve: () => void,
+    reject: (error: SocketTaskError) => void,
+  ): void {
+    const fail = (error: unknown) =>
+      reject(
+        new SocketTaskError(
+          'ERR_PLATFORM',
+          `send(): the platform failed to send: ${(error as ErrorEvent | null)?.errMsg ?? String(error)}`,
+          { cause: error },
+        ),
+      );
+    try {
+      task.send({ data, success: () => resolve(), fail });
+    } catch (error) {
+      fail(error instanceof Error ? { errMsg: error.message, cause: error } : error);
+    }
+  }
 
   function send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
     if (callbacks !== undefined) {
@@ -268,7 +354,8 @@ export function createConnection(options: ConnectionOptions): Connection {
       const problem = dataProblem(data);
       if (problem) return reject(problem);
       const task = sendTask;
-      if (task === null) {
+      if (task !== null && !flushing) return write(task, toPlatformData(data), resolve, reject);
+      if (queue === null) {
         return reject(
           new SocketTaskError(
             'ERR_NOT_OPEN',
@@ -276,19 +363,17 @@ export function createConnection(options: ConnectionOptions): Connection {
           ),
         );
       }
-      const fail = (error: unknown) =>
-        reject(
+      if (ended) {
+        return reject(
           new SocketTaskError(
-            'ERR_PLATFORM',
-            `send(): the platform failed to send: ${(error as ErrorEvent | null)?.errMsg ?? String(error)}`,
-            { cause: error },
+            'ERR_CLOSED',
+            'send(): the connection is closed for good (close() was called, or the manager gave up); create a new one',
           ),
         );
-      try {
-        task.send({ data: toPlatformData(data), success: () => resolve(), fail });
-      } catch (error) {
-        fail(error instanceof Error ? { errMsg: error.message, cause: error } : error);
       }
+      const platformData = toPlatformData(data);
+      // The message may wait a long time: a copy, so that the caller can reuse its buffer at once.
+      queue.push(typeof platformData === 'string' ? platformData : platformData.slice(0), resolve, reject);
     });
   }
 
@@ -307,7 +392,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     return report<CloseEvent>(options, (resolve, reject) => {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
-      closed.then(resolve);
+      terminatedWith.then(resolve);
       if (finished || terminated()) return;
       const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
       if (code !== undefined) event.code = code;
@@ -325,6 +410,15 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     get nextRetryAt() {
       return actor.getSnapshot().context.nextRetryAt;
+    },
+    get queue() {
+      return queue ? queue.stats : { messages: 0, bytes: 0 };
+    },
+    ready() {
+      if (!finished) actor.send({ type: 'user.ready' });
+    },
+    clearQueue() {
+      return queue ? queue.fail('ERR_QUEUE_CLEARED', 'send(): removed from the queue by conn.clearQueue()') : 0;
     },
     get readyState() {
       return READY_STATE[currentState()];

@@ -1,7 +1,8 @@
 import type { InspectionEvent, Observer } from 'xstate';
-import type { ConnectOptions, SocketAdapter } from './adapters/types.js';
+import type { ConnectOptions, LifecycleSource, SocketAdapter } from './adapters/types.js';
 import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
+import type { QueueOptions, QueuePolicy } from './queue.js';
 import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
 import {
   dataProblem,
@@ -65,6 +66,28 @@ export interface ConnectionOptions {
    */
   heartbeat?: HeartbeatOptions | false;
   /**
+   * Where a `send()` goes while the connection is not OPEN: into a bounded queue, written in order on the next open
+   * before `onOpen` runs. Each queued send settles once: written, or failed with `ERR_QUEUE_FULL`,
+   * `ERR_MESSAGE_EXPIRED`, `ERR_QUEUE_CLEARED` or `ERR_CLOSED`. `false` fails such a send with `ERR_NOT_OPEN`, as
+   * the platforms do. See {@link QueueOptions}.
+   * @defaultValue on: `maxMessages` 1000, `maxBytes` 1048576, `overflow` 'reject', no `ttl`, `holdUntilReady` false
+   */
+  queue?: QueueOptions | false;
+  /**
+   * Online/offline and foreground/background signals. While offline or in the background, the manager makes no
+   * attempt and spends no retry (`CLOSED.suspended`); when both are back, it retries at once. `false` ignores them.
+   * @defaultValue the adapter's: the window's `online`/`offline` and `visibilitychange` on the web, `onNetworkStatusChange`
+   * / `onAppShow` / `onAppHide` on mini-programs, none on Node
+   */
+  lifecycle?: LifecycleSource | false;
+  /**
+   * When every socket the platform allows (its profile's `maxConcurrent`) is open through this adapter instance:
+   * `'fail'` makes `createConnection` throw, and a later attempt fail, with `ERR_CONNECTION_LIMIT`; `'wait'` stays
+   * CONNECTING until one is free (the connect timeout still applies).
+   * @defaultValue `'fail'`
+   */
+  connectionLimit?: 'fail' | 'wait';
+  /**
    * Disposes of the connection when aborted, exactly like `close()`: the socket is closed and `closed` settles.
    */
   signal?: AbortSignal;
@@ -101,6 +124,9 @@ const OPTION_NAMES = new Set([
   'connectTimeout',
   'reconnect',
   'heartbeat',
+  'queue',
+  'lifecycle',
+  'connectionLimit',
   'signal',
   'allowInsecure',
   'inspect',
@@ -221,6 +247,52 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
   };
 }
 
+function queuePolicy(option: unknown): QueuePolicy | false {
+  if (option === false) return false;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw invalid(
+      `createConnection(): queue must be an object such as { maxMessages: 100 } or false, got ${describe(option)}`,
+    );
+  }
+  const o = (option ?? {}) as QueueOptions;
+  const count = (name: string, value: unknown, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw invalid(`createConnection(): queue.${name} must be an integer ≥ 1, got ${describe(value)}`);
+    }
+    return value;
+  };
+  const overflow = o.overflow ?? 'reject';
+  if (overflow !== 'reject' && overflow !== 'drop-oldest') {
+    throw invalid(
+      `createConnection(): queue.overflow must be 'reject' or 'drop-oldest', got ${describe(overflow)}`,
+    );
+  }
+  const ttl = o.ttl === undefined ? undefined : duration('queue.ttl', o.ttl, 0);
+  const holdUntilReady = o.holdUntilReady ?? false;
+  if (typeof holdUntilReady !== 'boolean') {
+    throw invalid(`createConnection(): queue.holdUntilReady must be a boolean, got ${describe(holdUntilReady)}`);
+  }
+  return {
+    maxMessages: count('maxMessages', o.maxMessages, 1000),
+    maxBytes: count('maxBytes', o.maxBytes, 1_048_576),
+    overflow,
+    ttl,
+    holdUntilReady,
+  };
+}
+
+function lifecycleSource(option: unknown, adapter: SocketAdapter): LifecycleSource | undefined {
+  if (option === false) return undefined;
+  if (option === undefined) return adapter.lifecycle;
+  if (typeof (option as LifecycleSource | null)?.subscribe !== 'function') {
+    throw invalid(
+      `createConnection(): lifecycle must be a source with subscribe(listener), such as createLifecycle(), or false; got ${describe(option)}`,
+    );
+  }
+  return option as LifecycleSource;
+}
+
 function validateAdapter(adapter: unknown): SocketAdapter {
   const a = adapter as Partial<SocketAdapter> | null;
   if (typeof a !== 'object' || a === null || typeof a.connect !== 'function') {
@@ -258,9 +330,12 @@ function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
 /** The options of one connection, validated, with their defaults filled in. */
 export interface ResolvedOptions {
   /** The machine's input, but for the data path, which createConnection owns. */
-  machine: Omit<ConnectionMachineInput, 'dataPath'>;
+  machine: Omit<ConnectionMachineInput, 'dataPath' | 'slots'>;
   /** The whole heartbeat policy: the machine times it, the data path sends the ping and spots the pong. */
   heartbeat: HeartbeatPolicy | false;
+  /** `false`: a send while not OPEN fails with `ERR_NOT_OPEN`. */
+  queue: QueuePolicy | false;
+  lifecycle: LifecycleSource | undefined;
   signal: AbortSignal | undefined;
   inspect: ConnectionOptions['inspect'];
 }
@@ -317,6 +392,14 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     options.connectTimeout === false ? false : duration('connectTimeout', options.connectTimeout, 10_000);
   const heartbeat = heartbeatPolicy(options.heartbeat);
   const reconnect = reconnectPolicy(options.reconnect);
+  const queue = queuePolicy(options.queue);
+  const lifecycle = lifecycleSource(options.lifecycle, adapter);
+  const connectionLimit = options.connectionLimit ?? 'fail';
+  if (connectionLimit !== 'fail' && connectionLimit !== 'wait') {
+    throw invalid(
+      `createConnection(): connectionLimit must be 'fail' or 'wait', got ${describe(connectionLimit)}`,
+    );
+  }
   const { signal } = options;
   if (
     signal !== undefined &&
@@ -369,8 +452,12 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
       connectTimeout,
       heartbeat: heartbeat && { interval: heartbeat.interval, timeout: heartbeat.timeout },
       reconnect,
+      holdUntilReady: queue !== false && queue.holdUntilReady,
+      connectionLimit,
     },
     heartbeat,
+    queue,
+    lifecycle,
     signal,
     inspect,
   };

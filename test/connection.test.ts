@@ -438,21 +438,31 @@ describe('send()', () => {
       `^send\\(\\): not open: readyState ${n} \\(${name}\\); send from onOpen, or check conn\\.state first$`,
     );
 
-  it('fails with ERR_NOT_OPEN while CONNECTING', async () => {
-    const { adapter, conn } = start();
+  it('with queue: false, fails with ERR_NOT_OPEN while CONNECTING', async () => {
+    const { adapter, conn } = start(wechatProfile, { queue: false });
     expectError(await rejection(conn.send('early')), 'ERR_NOT_OPEN', notOpen(0, 'CONNECTING'));
     expect(userCalls(only(adapter.tasks), 'send')).toEqual([]);
   });
 
-  it('fails with ERR_NOT_OPEN while CLOSING', async () => {
-    const { conn, task } = await startOpen();
+  it('with queue: false, fails with ERR_NOT_OPEN while CLOSING', async () => {
+    const { conn, task } = await startOpen(wechatProfile, { queue: false });
     void conn.close();
     expectError(await rejection(conn.send('late')), 'ERR_NOT_OPEN', notOpen(2, 'CLOSING'));
     expect(userCalls(task, 'send')).toEqual([]);
   });
 
-  it('fails with ERR_NOT_OPEN once CLOSED', async () => {
+  it('fails with ERR_CLOSED while CLOSING after close(), and once CLOSED', async () => {
     const { conn, task } = await startOpen();
+    const done = conn.close();
+    expectError(await rejection(conn.send('late')), 'ERR_CLOSED', /^send\(\): the connection is closed for good/);
+    task.completeClose();
+    await done;
+    expectError(await rejection(conn.send('after')), 'ERR_CLOSED', /^send\(\): the connection is closed for good/);
+    expect(userCalls(task, 'send')).toEqual([]);
+  });
+
+  it('with queue: false, fails with ERR_NOT_OPEN once CLOSED', async () => {
+    const { conn, task } = await startOpen(wechatProfile, { queue: false });
     const done = conn.close();
     task.completeClose();
     await done;
@@ -554,8 +564,8 @@ describe('send()', () => {
       expect(task.sent).toEqual(['x']);
     });
 
-    it('reports fail then complete, once each, when not open', () => {
-      const { conn } = start();
+    it('reports fail then complete, once each, when not open and not queueing', () => {
+      const { conn } = start(wechatProfile, { queue: false });
       const { calls, success, fail, complete } = spies();
       expect(conn.send('x', { success, fail, complete })).toBeUndefined();
       expect(calls).toEqual(['fail', 'complete']);

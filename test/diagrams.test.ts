@@ -150,15 +150,20 @@ describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s di
   it('draws one labelled arrow line per transition and target, each naming its event', () => {
     const drawn = arrows(diagram);
     let expected = 0;
+    // The root is no box: a transition of the root applies in every top-level state and is drawn from each.
+    const topLevel = Object.values(machine.root.states);
+    const sourcesOf = (t: AnyTransitionDefinition) => (t.source === machine.root ? topLevel : [t.source]);
     for (const transition of allTransitions(machine)) {
-      for (const target of transition.target ?? [transition.source]) {
+      for (const [source, target] of sourcesOf(transition).flatMap((from) =>
+        (transition.target ?? [from]).map((to) => [from, to === machine.root ? from : to] as const),
+      )) {
         expected++;
-        const labels = drawn.get(`${idOf(transition.source)} --> ${idOf(target)}`) ?? [];
+        const labels = drawn.get(`${idOf(source)} --> ${idOf(target)}`) ?? [];
         const delay = (transition as { delay?: unknown }).delay;
         const trigger = delay === undefined ? String(transition.eventType) : `after ${String(delay)}`;
         expect(
           labels.some((label) => label.startsWith(trigger)),
-          `${transition.source.id} --${trigger}--> ${target.id}`,
+          `${source.id} --${trigger}--> ${target.id}`,
         ).toBe(true);
       }
     }
@@ -166,10 +171,14 @@ describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s di
   });
 
   it('names the actions of transitions that change no state', () => {
+    const topLevel = Object.values(machine.root.states);
     for (const transition of allTransitions(machine).filter((t) => t.target === undefined)) {
-      const labels = arrows(diagram).get(`${idOf(transition.source)} --> ${idOf(transition.source)}`) ?? [];
-      const actions = transition.actions.map((action) => String(action)).join(', ');
-      expect(labels.some((label) => label.endsWith(` / ${actions}`))).toBe(true);
+      const sources = transition.source === machine.root ? topLevel : [transition.source];
+      for (const source of sources) {
+        const labels = arrows(diagram).get(`${idOf(source)} --> ${idOf(source)}`) ?? [];
+        const actions = transition.actions.map((action) => String(action)).join(', ');
+        expect(labels.some((label) => label.endsWith(` / ${actions}`))).toBe(true);
+      }
     }
   });
 

@@ -51,6 +51,22 @@ export interface PlatformProfile {
   binary: boolean;
   headers: boolean;
   protocols: boolean;
+  /**
+   * At the limit, a new socket replaces the old one instead of failing (WeChat's legacy global API), so the
+   * manager does not count sockets against `maxConcurrent`.
+   */
+  replacesAtLimit?: boolean;
+}
+
+/** A change in the conditions a socket lives in: the network, or whether the app is in the foreground. */
+export type LifecycleSignal = 'online' | 'offline' | 'foreground' | 'background';
+
+/**
+ * One source of lifecycle signals. `subscribe` may report the current conditions at once (e.g. `'offline'` when
+ * there is no network now) and returns a function that stops the signals and releases every listener.
+ */
+export interface LifecycleSource {
+  subscribe(listener: (signal: LifecycleSignal) => void): () => void;
 }
 
 export interface ConnectOptions {
@@ -64,6 +80,8 @@ export interface SocketAdapter {
   name: string;
   profile: PlatformProfile;
   connect(options: ConnectOptions): SocketTaskLike | Promise<SocketTaskLike>;
+  /** The platform's network and foreground/background signals, used unless `createConnection` is given its own. */
+  lifecycle?: LifecycleSource;
 }
 
 /**

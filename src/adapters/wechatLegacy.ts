@@ -22,6 +22,7 @@ export const wechatLegacyProfile: PlatformProfile = {
   binary: true,
   headers: true,
   protocols: true,
+  replacesAtLimit: true,
 };
 
 // `unknown` parameters, so that any vendor typing of these callbacks (`(res: GeneralCallbackResult) => void`)

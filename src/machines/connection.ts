@@ -2,6 +2,7 @@ import { assign, emit, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../adapters/types.js';
 import type { ReconnectPolicy } from '../reconnect.js';
 import { backoffDelay } from '../reconnect.js';
+import type { Slots } from '../slots.js';
 import type { DataPath } from './dataPath.js';
 import { type ResolveTarget, socketTaskActor, type TaskEvent } from './taskActor.js';
 
@@ -21,6 +22,12 @@ export interface ConnectionMachineInput {
   heartbeat: { interval: number; timeout: number } | false;
   /** Retry after a close the user did not ask for; `false` ends the connection at its first close. */
   reconnect: ReconnectPolicy | false;
+  /** After each open, hold the queue's flush until the application sends `user.ready`. */
+  holdUntilReady: boolean;
+  /** The adapter's socket slots (its profile's `maxConcurrent`). */
+  slots: Slots;
+  /** With no free slot: `'fail'` the attempt with `ERR_CONNECTION_LIMIT`, or `'wait'` in CONNECTING for one. */
+  connectionLimit: 'fail' | 'wait';
 }
 
 export interface ConnectionContext extends ConnectionMachineInput {
@@ -35,9 +42,20 @@ export interface ConnectionContext extends ConnectionMachineInput {
   retryDelay: number;
   /** Wall-clock time (ms since the epoch) of the next attempt, while waiting for it. */
   nextRetryAt: number | null;
+  /** The last lifecycle signals: no attempt is made while offline or in the background. */
+  offline: boolean;
+  background: boolean;
 }
 
-export type ConnectionEvent = { type: 'user.close'; code?: number; reason?: string } | TaskEvent;
+export type ConnectionEvent =
+  | { type: 'user.close'; code?: number; reason?: string }
+  | { type: 'user.ready' }
+  | { type: 'slot.free' }
+  | { type: 'lifecycle.online' }
+  | { type: 'lifecycle.offline' }
+  | { type: 'lifecycle.foreground' }
+  | { type: 'lifecycle.background' }
+  | TaskEvent;
 
 export type ConnectionEmitted =
   | { type: 'giveup'; event: { reason: 'max-retries' | 'not-retryable'; retries: number; close: CloseEvent } }
@@ -47,8 +65,11 @@ export type ConnectionEmitted =
 
 /**
  * The manager users run. Its top-level states are the four readyStates; sub-states carry what platforms lack:
- * `CONNECTING.closePending` remembers a close asked for before open, `CLOSING.failed` waits a grace period for
- * the close that may never follow an error, `CLOSED.terminated` is the end.
+ * `CONNECTING.awaitingSlot` waits for the platform's socket limit, `CONNECTING.closePending` remembers a close
+ * asked for before open, `OPEN.queue.held` holds queued messages until the application is ready,
+ * `OPEN.heartbeat` detects a half-open socket, `CLOSING.failed` waits a grace period for the close that may never
+ * follow an error, `CLOSED.waiting` and `CLOSED.suspended` (offline, in the background) come before a retry,
+ * and `CLOSED.terminated` is the end.
  */
 export const connectionMachine = setup({
   types: {
@@ -70,12 +91,19 @@ export const connectionMachine = setup({
     reconnectsNever: ({ context }) => context.reconnect === false,
     retriesExhausted: ({ context }) =>
       context.reconnect !== false && context.retries >= context.reconnect.maxRetries,
-    shouldReconnect: ({ context }) =>
-      context.reconnect !== false &&
-      context.reconnect.shouldReconnect({
+    shouldNotReconnect: ({ context }) =>
+      context.reconnect === false ||
+      !context.reconnect.shouldReconnect({
         ...(context.closeInfo ?? { code: 1006, reason: '' }),
         retries: context.retries,
       }),
+    isSuspended: ({ context }) => context.offline || context.background,
+    // Read before the signal is recorded: the other condition must already be clear.
+    isActiveWhenOnline: ({ context }) => !context.background,
+    isActiveInForeground: ({ context }) => !context.offline,
+    hasFreeSlot: ({ context }) => context.slots.free(),
+    waitsForSlot: ({ context }) => context.connectionLimit === 'wait',
+    holdsUntilReady: ({ context }) => context.holdUntilReady,
     heardSinceHeartbeat: ({ context }) => context.dataPath.heardSincePing(),
     // Throttled or frozen timers (a background tab, a suspended mini-program) fire late, and a pong queued behind
     // them proves nothing missing: when far more wall-clock time passed than the timeout, ping again instead.
@@ -104,6 +132,8 @@ export const connectionMachine = setup({
         adapter: context.adapter,
         resolveTarget: context.resolveTarget,
         dataPath: context.dataPath,
+        slots: context.slots,
+        lingerTimeout: context.closeTimeout,
       }),
     }),
     stopTask: stopChild('task'),
@@ -187,6 +217,27 @@ export const connectionMachine = setup({
         code: 'ERR_HEARTBEAT_TIMEOUT',
       }),
     }),
+    recordConnectionLimit: assign({
+      lastError: ({ context }) => ({
+        errMsg: `connection limit: the ${context.adapter.name} platform allows ${context.slots.max} sockets at once and all are open through this adapter; close one, or pass connectionLimit: 'wait'`,
+        code: 'ERR_CONNECTION_LIMIT',
+      }),
+    }),
+    recordUserClose: assign({
+      closeInfo: ({ event }) => ({
+        code: event.type === 'user.close' && event.code !== undefined ? event.code : 1000,
+        reason: event.type === 'user.close' && event.reason !== undefined ? event.reason : '',
+      }),
+    }),
+    waitForSlot: ({ context, self }) => context.slots.wait(() => self.send({ type: 'slot.free' })),
+    stopWaitingForSlot: ({ context }) => context.slots.stopWaiting(),
+    recordOffline: assign({ offline: true }),
+    recordOnline: assign({ offline: false }),
+    recordBackground: assign({ background: true }),
+    recordForeground: assign({ background: false }),
+    clearNextRetry: assign({ nextRetryAt: null }),
+    flushQueue: ({ context }) => context.dataPath.flush(),
+    endQueue: ({ context }) => context.dataPath.endQueue(),
     openDataPath: ({ context }) => context.dataPath.open(context.generation),
     stopSending: ({ context }) => context.dataPath.stopSending(),
     closeDataPath: ({ context }) => context.dataPath.close(),
@@ -202,24 +253,60 @@ export const connectionMachine = setup({
     retries: 0,
     retryDelay: 0,
     nextRetryAt: null,
+    offline: false,
+    background: false,
   }),
   initial: 'CONNECTING',
+  // Lifecycle signals are always recorded; the states that act on them (waiting, suspended) say so below.
+  on: {
+    'lifecycle.offline': { actions: 'recordOffline' },
+    'lifecycle.online': { actions: 'recordOnline' },
+    'lifecycle.background': { actions: 'recordBackground' },
+    'lifecycle.foreground': { actions: 'recordForeground' },
+  },
   states: {
     CONNECTING: {
-      entry: ['startAttempt', 'spawnTask'],
-      initial: 'handshake',
+      initial: 'acquiringSlot',
       states: {
+        // The platform's socket limit (maxConcurrent) is checked before connect(), never discovered from its error.
+        acquiringSlot: {
+          always: [
+            { guard: 'hasFreeSlot', target: 'handshake' },
+            { guard: 'waitsForSlot', target: 'awaitingSlot' },
+            {
+              target: '#connection.CLOSED',
+              actions: ['recordConnectionLimit', 'emitError', 'synthesizeAbnormalClose'],
+            },
+          ],
+        },
+        awaitingSlot: {
+          entry: 'waitForSlot',
+          exit: 'stopWaitingForSlot',
+          on: {
+            'slot.free': { guard: 'hasFreeSlot', target: 'handshake' },
+            'user.close': {
+              target: '#connection.CLOSED',
+              actions: ['rememberClose', 'endQueue', 'recordUserClose'],
+            },
+          },
+        },
+        // A new generation per task: events of any earlier task are stale from here on.
         handshake: {
+          entry: ['startAttempt', 'spawnTask'],
           on: {
             'platform.open': { guard: 'isCurrentTask', target: '#connection.OPEN' },
             'user.close': [
               {
                 guard: 'abortsWhileConnecting',
                 target: '#connection.CLOSING',
-                actions: ['rememberClose', 'closeTask'],
+                actions: ['rememberClose', 'endQueue', 'closeTask'],
               },
-              { guard: 'defersCloseBeforeOpen', target: 'closePending', actions: 'rememberClose' },
-              { actions: ['rememberClose', 'forwardClose'] },
+              {
+                guard: 'defersCloseBeforeOpen',
+                target: 'closePending',
+                actions: ['rememberClose', 'endQueue'],
+              },
+              { actions: ['rememberClose', 'endQueue', 'forwardClose'] },
             ],
           },
         },
@@ -248,37 +335,57 @@ export const connectionMachine = setup({
       },
     },
     OPEN: {
-      entry: ['openDataPath', 'emitOpen'],
+      entry: 'openDataPath',
       // A connection that stays up this long is healthy again: the next drop starts the backoff from the start.
       after: { stableAfter: { actions: 'resetRetries' } },
-      initial: 'live',
+      type: 'parallel',
       states: {
-        live: {
-          after: {
-            heartbeatInterval: { guard: 'hasHeartbeat', target: 'awaitingPong', actions: 'sendHeartbeat' },
+        // Messages queued while not OPEN are written before the onOpen listeners run, so none can overtake them.
+        queue: {
+          initial: 'opened',
+          states: {
+            opened: {
+              always: [
+                { guard: 'holdsUntilReady', target: 'held', actions: 'emitOpen' },
+                { target: 'flowing', actions: ['flushQueue', 'emitOpen'] },
+              ],
+            },
+            // The application authenticates from onOpen (its sends go straight out) and then calls ready().
+            held: { on: { 'user.ready': { target: 'flowing', actions: 'flushQueue' } } },
+            flowing: {},
           },
         },
-        // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.
-        awaitingPong: {
-          after: {
-            heartbeatTimeout: [
-              { guard: 'heardSinceHeartbeat', target: 'live' },
-              {
-                guard: 'heartbeatTimerWasThrottled',
-                target: 'awaitingPong',
-                reenter: true,
-                actions: 'sendHeartbeat',
+        heartbeat: {
+          initial: 'live',
+          states: {
+            live: {
+              after: {
+                heartbeatInterval: { guard: 'hasHeartbeat', target: 'awaitingPong', actions: 'sendHeartbeat' },
               },
-              {
-                target: '#connection.CLOSING.failed',
-                actions: ['recordHeartbeatTimeout', 'emitError', 'closeTask'],
+            },
+            // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.
+            awaitingPong: {
+              after: {
+                heartbeatTimeout: [
+                  { guard: 'heardSinceHeartbeat', target: 'live' },
+                  {
+                    guard: 'heartbeatTimerWasThrottled',
+                    target: 'awaitingPong',
+                    reenter: true,
+                    actions: 'sendHeartbeat',
+                  },
+                  {
+                    target: '#connection.CLOSING.failed',
+                    actions: ['recordHeartbeatTimeout', 'emitError', 'closeTask'],
+                  },
+                ],
               },
-            ],
+            },
           },
         },
       },
       on: {
-        'user.close': { target: 'CLOSING', actions: ['rememberClose', 'closeTask'] },
+        'user.close': { target: 'CLOSING', actions: ['rememberClose', 'endQueue', 'closeTask'] },
         'platform.error': {
           guard: 'isCurrentTask',
           target: 'CLOSING.failed',
@@ -311,7 +418,7 @@ export const connectionMachine = setup({
       on: {
         'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
         // Already closing (after an error, say): nothing more to do now, but no retry once CLOSED.
-        'user.close': { actions: 'rememberClose' },
+        'user.close': { actions: ['rememberClose', 'endQueue'] },
       },
     },
     CLOSED: {
@@ -323,17 +430,42 @@ export const connectionMachine = setup({
             { guard: 'closeWasRequested', target: 'terminated' },
             { guard: 'reconnectsNever', target: 'terminated' },
             { guard: 'retriesExhausted', target: 'terminated', actions: 'emitGiveUpExhausted' },
-            { guard: 'shouldReconnect', target: 'waiting' },
-            { target: 'terminated', actions: 'emitGiveUpNotRetryable' },
+            { guard: 'shouldNotReconnect', target: 'terminated', actions: 'emitGiveUpNotRetryable' },
+            { guard: 'isSuspended', target: 'suspended' },
+            { target: 'waiting' },
           ],
         },
         // The next attempt calls the url and header providers anew, so tokens can be refreshed.
         waiting: {
           entry: 'scheduleRetry',
+          exit: 'clearNextRetry',
           after: { retryDelay: { target: '#connection.CONNECTING', actions: 'countRetry' } },
-          on: { 'user.close': { target: 'terminated', actions: 'rememberClose' } },
+          on: {
+            'user.close': { target: 'terminated', actions: 'rememberClose' },
+            'lifecycle.offline': { target: 'suspended', actions: 'recordOffline' },
+            'lifecycle.background': { target: 'suspended', actions: 'recordBackground' },
+          },
         },
-        terminated: { type: 'final' },
+        // Offline or in the background: no attempt (a suspended mini-program refuses them), no retry spent.
+        // The first attempt back is made at once.
+        suspended: {
+          on: {
+            'user.close': { target: 'terminated', actions: 'rememberClose' },
+            'lifecycle.online': [
+              { guard: 'isActiveWhenOnline', target: '#connection.CONNECTING', actions: 'recordOnline' },
+              { actions: 'recordOnline' },
+            ],
+            'lifecycle.foreground': [
+              {
+                guard: 'isActiveInForeground',
+                target: '#connection.CONNECTING',
+                actions: 'recordForeground',
+              },
+              { actions: 'recordForeground' },
+            ],
+          },
+        },
+        terminated: { type: 'final', entry: 'endQueue' },
       },
     },
   },

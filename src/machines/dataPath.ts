@@ -16,6 +16,10 @@ export interface DataPath {
   stopSending(): void;
   /** CLOSED: nothing flows any more. */
   close(): void;
+  /** Writes every queued message to the open task, oldest first. */
+  flush(): void;
+  /** No more messages will be written: the queued ones fail with `ERR_CLOSED`, and so will later sends. */
+  endQueue(): void;
   /** Sends the heartbeat message and starts listening for a sign of life. */
   ping(): void;
   /** True when any message arrived since the last `ping()`. */

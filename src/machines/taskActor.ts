@@ -8,6 +8,7 @@ import type {
   SocketTaskLike,
 } from '../adapters/types.js';
 import { SocketTaskError } from '../errors.js';
+import type { Slots } from '../slots.js';
 import type { DataPath } from './dataPath.js';
 
 /** Resolves the url, protocols and header of one attempt; providers are called anew on every attempt. */
@@ -18,6 +19,10 @@ export interface TaskActorInput {
   adapter: SocketAdapter;
   resolveTarget: ResolveTarget;
   dataPath: DataPath;
+  /** The adapter's socket slots: this actor holds one from connect() until its socket is gone. */
+  slots: Slots;
+  /** ms a stopped actor waits for its socket's close before giving the slot back anyway. */
+  lingerTimeout: number;
 }
 
 /**
@@ -59,6 +64,14 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     let stopped = false;
     let closeSent = false;
     let pendingClose: TaskCommand | undefined;
+    let linger: ReturnType<typeof setTimeout> | undefined;
+    let errored = false;
+    const giveBack = input.slots.take();
+    const release = () => {
+      if (linger !== undefined) clearTimeout(linger);
+      linger = undefined;
+      giveBack();
+    };
 
     const report = (code: string, errMsg: string) => {
       if (!stopped) sendBack({ type: 'platform.error', generation, event: { errMsg, code } });
@@ -70,6 +83,7 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     const failWithoutTask = (code: string, errMsg: string) => {
       if (phase === 'closed') return;
       phase = 'closed';
+      release();
       queueMicrotask(() => {
         report(code, errMsg);
         if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
@@ -114,11 +128,14 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       t.onMessage((event) => dataPath.message(generation, event));
       t.onError((event) => {
         if (phase === 'closed') return;
+        errored = true;
+        if (stopped) release();
         report(typeof event?.code === 'string' ? event.code : 'ERR_PLATFORM', errorText(event));
       });
       t.onClose((event) => {
         if (phase === 'closed') return;
         phase = 'closed';
+        release();
         if (!stopped) sendBack({ type: 'platform.close', generation, event });
       });
       if (stopped) {
@@ -135,7 +152,11 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     };
 
     const connect = (target: ConnectOptions) => {
-      if (stopped) return;
+      if (stopped) {
+        phase = 'closed';
+        release();
+        return;
+      }
       let created: SocketTaskLike | Promise<SocketTaskLike>;
       try {
         created = adapter.connect(target);
@@ -173,6 +194,13 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
 
     return () => {
       stopped = true;
+      if (phase === 'closed') return;
+      // After an error many platforms never report a close (uni-app App, QQ's refusal over its limit): the socket
+      // is presumed gone and its slot given back now. It is still closed below in case it is not.
+      if (errored) release();
+      // The socket may never report its close (a stalled handshake on an ignoring platform): bounded, like
+      // every wait, after which the slot is given back anyway.
+      else linger = setTimeout(release, input.lingerTimeout);
       if (!task) return;
       if (phase === 'open' || aborts) closeTask(task, pendingClose);
       // An abandoned handshake (connect timeout, an error with no close): the close is handed over anyway, because

@@ -48,7 +48,8 @@ describe('qqAdapter', () => {
     const server = await serve();
     for (let i = 0; i < qqProfile.maxConcurrent; i += 1) await open(server, { adapter });
 
-    const extra = connect({ url: server.url, adapter, errorGrace: SHORT_ERROR_GRACE_MS });
+    // A second adapter over the same qq: the manager's own count cannot stop it, so QQ refuses the task.
+    const extra = connect({ url: server.url, adapter: qqAdapter({ qq }), errorGrace: SHORT_ERROR_GRACE_MS });
     const info = await within(extra.conn.closed, 'closed');
     expect(info).toEqual({ code: 1006, reason: '' });
     expect(extra.errors).toEqual([{ errMsg: 'exceed max task count', code: 'ERR_PLATFORM' }]);

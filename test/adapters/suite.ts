@@ -287,7 +287,7 @@ export function adapterSuite(
   const limited = profile.maxConcurrent !== Number.POSITIVE_INFINITY;
 
   describe(`${name} adapter: shared suite`, () => {
-    const { env, serve, connect, open } = useAdapterHarness(makeAdapter, features);
+    const { env, adapter, serve, connect, open } = useAdapterHarness(makeAdapter, features);
 
     describe('opening', () => {
       it('goes from CONNECTING (0) to OPEN (1) and fires onOpen exactly once', async () => {
@@ -395,9 +395,39 @@ export function adapterSuite(
         expect((await peer.message(1)).data.toString()).toBe('two');
       });
 
-      it('send() before open fails with ERR_NOT_OPEN and nothing reaches the server', async () => {
+      it('send() before open is queued and written on open, in order, before onOpen listeners run', async () => {
         const server = await serve({});
         const probe = connect({ url: server.url });
+        const outcomes: string[] = [];
+        const written = (name: string) => ({ success: () => outcomes.push(name) });
+        probe.conn.send('first', written('first'));
+        probe.conn.send(new Uint8Array([1, 2, 3]), written('binary'));
+        const early = probe.conn.send('third');
+        expect(probe.conn.queue).toEqual({ messages: 3, bytes: 5 + 3 + 5 });
+        let queuedInOnOpen = -1;
+        probe.conn.onOpen(() => {
+          queuedInOnOpen = probe.conn.queue.messages;
+          probe.conn.send('from onOpen').catch(() => {});
+        });
+
+        await within(probe.opened, 'open');
+        await within(early, 'the queued sends');
+        const peer = await server.connection();
+        await peer.message(3);
+        expect(queuedInOnOpen).toBe(0);
+        expect(peer.messages.map((m) => (m.isBinary ? bytes(m.data) : m.data.toString()))).toEqual([
+          'first',
+          [1, 2, 3],
+          'third',
+          'from onOpen',
+        ]);
+        expect(outcomes).toEqual(['first', 'binary']);
+        expect(probe.conn.queue).toEqual({ messages: 0, bytes: 0 });
+      });
+
+      it('with queue: false, send() before open fails with ERR_NOT_OPEN and nothing reaches the server', async () => {
+        const server = await serve({});
+        const probe = connect({ url: server.url, queue: false });
         const early = probe.conn.send('too early');
         await expect(early).rejects.toMatchObject({ name: 'SocketTaskError', code: 'ERR_NOT_OPEN' });
         await expect(early).rejects.toThrow(/^send\(\): not open: readyState 0 \(CONNECTING\)/);
@@ -416,13 +446,31 @@ export function adapterSuite(
         expect(peer.messages).toHaveLength(1);
       });
 
-      it('send() after close fails with ERR_NOT_OPEN', async () => {
+      it('send() after close fails with ERR_CLOSED, or ERR_NOT_OPEN with queue: false', async () => {
         const server = await serve({});
         const { conn } = await open(server);
         await within(conn.close(), 'close');
         const late = conn.send('too late');
-        await expect(late).rejects.toMatchObject({ name: 'SocketTaskError', code: 'ERR_NOT_OPEN' });
-        await expect(late).rejects.toThrow(/^send\(\): not open: readyState 3 \(CLOSED\)/);
+        await expect(late).rejects.toMatchObject({ name: 'SocketTaskError', code: 'ERR_CLOSED' });
+        await expect(late).rejects.toThrow(/^send\(\): the connection is closed for good/);
+
+        const unqueued = await open(server, { queue: false });
+        await within(unqueued.conn.close(), 'close');
+        const refused = unqueued.conn.send('too late');
+        await expect(refused).rejects.toMatchObject({ name: 'SocketTaskError', code: 'ERR_NOT_OPEN' });
+        await expect(refused).rejects.toThrow(/^send\(\): not open: readyState 3 \(CLOSED\)/);
+      });
+
+      it('fails every queued send with ERR_CLOSED when the connection is closed before it opens', async () => {
+        const server = await serve({});
+        const probe = connect({ url: server.url });
+        const queued = [probe.conn.send('a'), probe.conn.send('b')].map((sent) => sent.catch((e: unknown) => e));
+        await within(probe.conn.close(), 'close');
+        for (const outcome of await Promise.all(queued)) {
+          expect(outcome).toMatchObject({ name: 'SocketTaskError', code: 'ERR_CLOSED' });
+        }
+        expect(probe.conn.queue).toEqual({ messages: 0, bytes: 0 });
+        expect(server.connections.flatMap((c) => c.messages)).toEqual([]);
       });
     });
 
@@ -670,26 +718,18 @@ export function adapterSuite(
 
     describe('connection limit', () => {
       it.skipIf(!limited || replacesOnLimit)(
-        `fails a connection beyond maxConcurrent (${profile.maxConcurrent}), keeps the others open, and frees a slot on close`,
+        `refuses a connection beyond maxConcurrent (${profile.maxConcurrent}) with ERR_CONNECTION_LIMIT before the platform sees it, keeps the others open, and frees a slot on close`,
         async () => {
-          const pattern = required(limitError, 'features.limitError (the platform error text of the limit)');
           const server = await serve();
           const first: Array<Probe & { peer: ServerConnection }> = [];
           for (let i = 0; i < profile.maxConcurrent; i += 1) first.push(await open(server));
 
-          // The platform may report the limit with an error and no close; keep the synthesised close quick.
-          const extra = connect({ url: server.url, errorGrace: SHORT_ERROR_GRACE_MS });
-          const openedInstead = new Promise<never>((_, reject) => {
-            extra.conn.onOpen(() => reject(new Error('the connection beyond the limit opened')));
-          });
-          const info = await within(
-            Promise.race([extra.conn.closed, openedInstead]),
-            'the connection beyond the limit to fail',
+          expect(() => connect({ url: server.url })).toThrow(
+            expect.objectContaining({ name: 'SocketTaskError', code: 'ERR_CONNECTION_LIMIT' }),
           );
-          expect(extra.log).toEqual(['error', 'close']);
-          expect(extra.errors[0]?.errMsg).toMatch(pattern);
-          expect(extra.closes).toEqual([info]);
-          expect(extra.states).not.toContain('OPEN');
+          expect(() => connect({ url: server.url })).toThrow(
+            new RegExp(`allows ${profile.maxConcurrent} sockets at once.*connectionLimit: 'wait'`),
+          );
           expect(server.connections).toHaveLength(profile.maxConcurrent);
 
           for (const [i, probe] of first.entries()) {
@@ -698,7 +738,6 @@ export function adapterSuite(
             await probe.conn.send(`still open ${i}`);
             expect(await reply).toEqual({ data: `still open ${i}` });
           }
-          expect(first.every((probe) => probe.peer.close === undefined)).toBe(true);
 
           const [oldest] = first;
           await within(required(oldest, 'an open connection').conn.close(), 'close');
@@ -706,6 +745,46 @@ export function adapterSuite(
           const reply = next.nextMessage();
           await next.conn.send('a freed slot');
           expect(await reply).toEqual({ data: 'a freed slot' });
+        },
+      );
+
+      it.skipIf(!limited || replacesOnLimit)(
+        "with connectionLimit: 'wait', a connection beyond the limit stays CONNECTING, keeps its queue, and opens once a slot frees",
+        async () => {
+          const server = await serve();
+          const first: Array<Probe & { peer: ServerConnection }> = [];
+          for (let i = 0; i < profile.maxConcurrent; i += 1) first.push(await open(server));
+
+          const waiting = connect({ url: server.url, connectionLimit: 'wait' });
+          const sent = waiting.conn.send('queued while waiting');
+          expect(waiting.conn.actor.getSnapshot().matches({ CONNECTING: 'awaitingSlot' })).toBe(true);
+          expect(waiting.conn.state).toBe('CONNECTING');
+          expect(server.connections).toHaveLength(profile.maxConcurrent);
+
+          await within(required(first[0], 'an open connection').conn.close(), 'close');
+          await within(waiting.opened, 'the waiting connection to open');
+          await within(sent, 'the queued send');
+          const peer = await server.connection(profile.maxConcurrent);
+          expect((await peer.message(0)).data.toString()).toBe('queued while waiting');
+          expect(waiting.log).toEqual(['open']);
+        },
+      );
+
+      it.skipIf(!limited || replacesOnLimit)(
+        'reports the platform limit as an error then close 1006 when another adapter instance holds the slots',
+        async () => {
+          const pattern = required(limitError, 'features.limitError (the platform error text of the limit)');
+          const server = await serve();
+          for (let i = 0; i < profile.maxConcurrent; i += 1) await open(server);
+
+          // A second adapter over the same platform object cannot see the first one's sockets.
+          const second: SocketAdapter = { ...adapter() };
+          const extra = connect({ url: server.url, adapter: second, errorGrace: SHORT_ERROR_GRACE_MS });
+          const info = await within(extra.conn.closed, 'the connection beyond the limit to fail');
+          expect(extra.log).toEqual(['error', 'close']);
+          expect(extra.errors[0]?.errMsg).toMatch(pattern);
+          expect(extra.closes).toEqual([info]);
+          expect(server.connections).toHaveLength(profile.maxConcurrent);
         },
       );
 

@@ -210,7 +210,7 @@ describe('uniAdapter', () => {
   });
 
   describe("on mp-weixin, when connectSocket's fail is the only report of the limit", () => {
-    const { serve, open, connect } = useAdapterHarness(({ WebSocket }) =>
+    const { adapter, serve, open, connect } = useAdapterHarness(({ WebSocket }) =>
       uniAdapter({ uni: createFakeUni({ WebSocket, runtime: 'mp-weixin', limit: 'fail' }) }),
     );
 
@@ -218,7 +218,8 @@ describe('uniAdapter', () => {
       const server = await serve();
       const held = [];
       for (let i = 0; i < 5; i += 1) held.push(await open(server));
-      const extra = connect({ url: server.url, errorGrace: 20 });
+      // A second adapter over the same uni: the manager's own count cannot stop it, so the platform refuses.
+      const extra = connect({ url: server.url, errorGrace: 20, adapter: { ...adapter() } });
       const info = await within(extra.conn.closed, 'closed');
       expect(extra.errors).toEqual([
         { errMsg: `connectSocket:fail ${UNI_MP_WEIXIN_LIMIT_TEXT}`, code: 'ERR_PLATFORM' },

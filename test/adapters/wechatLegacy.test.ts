@@ -105,6 +105,7 @@ describe('wechatLegacyAdapter', () => {
       binary: true,
       headers: true,
       protocols: true,
+      replacesAtLimit: true,
     });
   });
 
@@ -157,7 +158,7 @@ describe('wechatLegacyAdapter', () => {
     const reply = second.nextMessage();
     await second.conn.send('for the new connection');
     expect(await reply).toEqual({ data: 'for the new connection' });
-    await expect(first.conn.send('stale')).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+    await expect(first.conn.send('stale')).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     const peer = await server.connection(1);
     expect(peer.messages.map(({ data }) => data.toString())).toEqual(['for the new connection']);
     expect(first.peer.messages).toEqual([]);

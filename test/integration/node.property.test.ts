@@ -267,6 +267,8 @@ async function play(
     closeBeforeOpen: scenario.closeBeforeOpen,
     errorGrace: 1000,
     closeTimeout: 2000,
+    // The socket's own semantics: a send before open fails. The queue's properties are in policies.property.test.ts.
+    queue: false,
   });
   const observed: Observed[] = [];
   const problems: string[] = [];

@@ -8,6 +8,7 @@ import {
   connectionMachine,
 } from '../../src/machines/connection.js';
 import type { DataPath } from '../../src/machines/dataPath.js';
+import { slotsFor } from '../../src/slots.js';
 import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures/readyStateGraph.js';
@@ -19,10 +20,16 @@ const CONNECT_TIMEOUT = 10_000;
 type DataPathCall = { call: keyof DataPath; generation?: number };
 
 /** A DataPath that only records what the machine asked of it. */
-function recordingDataPath(): DataPath & { calls: DataPathCall[]; names: () => string[] } {
+function recordingDataPath(): DataPath & {
+  calls: DataPathCall[];
+  queueCalls: string[];
+  names: () => string[];
+} {
   const calls: DataPathCall[] = [];
+  const queueCalls: string[] = [];
   return {
     calls,
+    queueCalls,
     names: () => calls.map((c) => c.call),
     attach: (generation) => calls.push({ call: 'attach', generation }),
     message: (generation) => calls.push({ call: 'message', generation }),
@@ -30,6 +37,9 @@ function recordingDataPath(): DataPath & { calls: DataPathCall[]; names: () => s
     stopSending: () => calls.push({ call: 'stopSending' }),
     close: () => calls.push({ call: 'close' }),
     ping: () => calls.push({ call: 'ping' }),
+    // The queue's calls are recorded apart: the tests below follow the socket, test/queue.test.ts the queue.
+    flush: () => queueCalls.push('flush'),
+    endQueue: () => queueCalls.push('endQueue'),
     heardSincePing: () => false,
     msSincePing: () => 0,
   };
@@ -56,8 +66,9 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     };
   });
   const dataPath = recordingDataPath();
+  const adapter = fakeAdapter(profile);
   const input: ConnectionMachineInput = {
-    adapter: fakeAdapter(profile),
+    adapter,
     resolveTarget: () => target,
     dataPath,
     closeBeforeOpen,
@@ -66,6 +77,9 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     connectTimeout: CONNECT_TIMEOUT,
     heartbeat: false,
     reconnect: false,
+    holdUntilReady: false,
+    slots: slotsFor(adapter),
+    connectionLimit: 'fail',
   };
   const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
   const emitted: ConnectionEmitted[] = [];
@@ -183,7 +197,7 @@ describe('connectionMachine with a recorded task', () => {
   it('opens on the platform open: attaches the data path for generation 1, then emits open with the header', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.platform.open();
-    expect(h.value()).toEqual({ OPEN: 'live' });
+    expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
     expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
   });
@@ -235,7 +249,7 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({ CONNECTING: 'handshake' });
       expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'now' }]);
       h.platform.open();
-      expect(h.value()).toEqual({ OPEN: 'live' });
+      expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
       expect(h.kinds()).toEqual(['open']);
       expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     });
@@ -446,6 +460,9 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
         connectTimeout: CONNECT_TIMEOUT,
         heartbeat: false,
         reconnect: false,
+        holdUntilReady: false,
+        slots: slotsFor(adapter),
+        connectionLimit: 'fail',
       },
       clock: new SimulatedClock(),
     });
@@ -477,7 +494,7 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
     actor.send({ type: 'user.close' });
     expect(task.log).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
-    expect(actor.getSnapshot().value).toEqual({ OPEN: 'live' });
+    expect(actor.getSnapshot().value).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
     expect(emitted).toEqual(['open']);
     expect(task.isLeaking).toBe(true);
     actor.send({ type: 'user.close' });

@@ -1,0 +1,39 @@
+import type { LifecycleSignal, LifecycleSource } from './adapters/types.js';
+
+/** A lifecycle source the application drives itself, e.g. from React Native's `AppState` or its own network probe. */
+export interface ManualLifecycle extends LifecycleSource {
+  /** Reports a change to every subscribed connection. */
+  emit(signal: LifecycleSignal): void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const lifecycle = createLifecycle();
+ * const conn = createConnection({ url, adapter, reconnect: {}, lifecycle });
+ * AppState.addEventListener('change', (s) => lifecycle.emit(s === 'active' ? 'foreground' : 'background'));
+ * ```
+ */
+export function createLifecycle(): ManualLifecycle {
+  const listeners = new Set<(signal: LifecycleSignal) => void>();
+  let online = true;
+  let foreground = true;
+  return {
+    emit(signal) {
+      if (signal !== 'online' && signal !== 'offline' && signal !== 'foreground' && signal !== 'background') {
+        return;
+      }
+      if (signal === 'online' || signal === 'offline') online = signal === 'online';
+      else foreground = signal === 'foreground';
+      for (const listener of listeners) listener(signal);
+    },
+    subscribe(listener) {
+      if (!online) listener('offline');
+      if (!foreground) listener('background');
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
