@@ -3,6 +3,8 @@ export type {
   CloseEvent,
   ConnectOptions,
   ErrorEvent,
+  LifecycleSignal,
+  LifecycleSource,
   MessageEvent,
   OpenEvent,
   PlatformProfile,
@@ -15,7 +17,10 @@ export type { CloseOptions, Connection, GiveUpEvent, WithCallbacks } from './con
 export { createConnection } from './connection.js';
 export type { SocketTaskErrorCode } from './errors.js';
 export { SocketTaskError } from './errors.js';
+export type { ManualLifecycle } from './lifecycle.js';
+export { createLifecycle } from './lifecycle.js';
 export type { ConnectionOptions, HeartbeatOptions } from './options.js';
+export type { QueueOptions, QueueStats } from './queue.js';
 export type { ReadyState, ReadyStateName } from './readyState.js';
 export { READY_STATE } from './readyState.js';
 export type { ReconnectContext, ReconnectOptions } from './reconnect.js';
