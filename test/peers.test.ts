@@ -1,8 +1,14 @@
 // What users of the popular wrappers complain about (shared/PEERS.md, "What users of these libraries complain
-// about most"), one test per complaint this library answers so far; the numbers are the list's.
+// about most"), one test per complaint; the numbers are the list's.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeAdapter } from '../src/adapters/node.js';
+import { webAdapter } from '../src/adapters/web.js';
 import { createConnection } from '../src/connection.js';
+import type { SocketTaskError } from '../src/errors.js';
+import { createLifecycle } from '../src/lifecycle.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 import { startWsServer } from './fixtures/wsServer.js';
 
@@ -13,7 +19,38 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+const outcome = (sent: Promise<void>) =>
+  sent.then(
+    () => 'written',
+    (error: SocketTaskError) => error.code,
+  );
+
 describe('the complaints of PEERS.md', () => {
+  it('1. no message is silently lost across a drop: sends made while the socket is down reach the next one, in order', async () => {
+    const server = await startWsServer({});
+    try {
+      const conn = createConnection({
+        url: server.url,
+        adapter: nodeAdapter(),
+        reconnect: { initialDelay: 0, maxDelay: 0 },
+      });
+      const first = await server.connection(0);
+      const dropped = new Promise((resolve) => conn.onClose(resolve));
+      first.socket.terminate();
+      await dropped;
+      const sends = ['a', 'b', 'c'].map((m) => outcome(conn.send(m)));
+      expect(conn.queue.messages).toBe(3);
+      expect(await Promise.all(sends)).toEqual(['written', 'written', 'written']);
+      const second = await server.connection(1);
+      await second.message(2);
+      expect(second.messages.map((m) => m.data.toString())).toEqual(['a', 'b', 'c']);
+      expect(first.messages).toEqual([]);
+      await conn.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('2. a half-open connection is detected: the heartbeat reports ERR_HEARTBEAT_TIMEOUT when the peer goes silent', () => {
     vi.useFakeTimers();
     const adapter = fakeAdapter(wechatProfile);
@@ -155,5 +192,93 @@ describe('the complaints of PEERS.md', () => {
     await conn.closed;
     expect(vi.getTimerCount()).toBe(0);
     expect(conn.actor.getSnapshot().status).toBe('stopped');
+  });
+
+  it('7. the send buffer is bounded, and can be inspected, cleared and expired', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const conn = createConnection({
+      url: URL,
+      adapter,
+      connectTimeout: false,
+      queue: { maxMessages: 2, maxBytes: 64, ttl: 5000 },
+    });
+    const full = [outcome(conn.send('one')), outcome(conn.send('two')), outcome(conn.send('three'))];
+    expect(conn.queue).toEqual({ messages: 2, bytes: 6 });
+    expect(await full[2]).toBe('ERR_QUEUE_FULL');
+    expect(conn.clearQueue()).toBe(2);
+    expect(await Promise.all(full.slice(0, 2))).toEqual(['ERR_QUEUE_CLEARED', 'ERR_QUEUE_CLEARED']);
+    const stale = outcome(conn.send('stale'));
+    vi.advanceTimersByTime(5000);
+    expect(await stale).toBe('ERR_MESSAGE_EXPIRED');
+    expect(conn.queue).toEqual({ messages: 0, bytes: 0 });
+  });
+
+  it("8. buffered messages wait for the application's own login: the flush is held until ready()", async () => {
+    const server = await startWsServer({});
+    try {
+      const conn = createConnection({
+        url: server.url,
+        adapter: nodeAdapter(),
+        queue: { holdUntilReady: true },
+      });
+      const queued = outcome(conn.send('after login'));
+      conn.onOpen(() => {
+        conn.send('login').catch(() => {});
+      });
+      const peer = await server.connection(0);
+      await peer.message(0);
+      expect(peer.messages.map((m) => m.data.toString())).toEqual(['login']);
+      peer.socket.send('welcome');
+      await new Promise<void>((resolve) => conn.onMessage(() => resolve()));
+      conn.ready();
+      expect(await queued).toBe('written');
+      await peer.message(1);
+      expect(peer.messages.map((m) => m.data.toString())).toEqual(['login', 'after login']);
+      await conn.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('9. backgrounding causes no false timeout and no stale retries: a late heartbeat timer pings again, and a hidden app waits', () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile);
+    const lifecycle = createLifecycle();
+    const conn = createConnection({
+      url: URL,
+      adapter,
+      lifecycle,
+      heartbeat: { interval: 1000, timeout: 500 },
+      reconnect: { initialDelay: 100 },
+    });
+    const errors: unknown[] = [];
+    conn.onError((e) => errors.push(e.code));
+    adapter.tasks[0]?.emitOpen();
+    // The app is suspended for a minute: its clock jumps while the timers stand still, then they fire late.
+    lifecycle.emit('background');
+    vi.advanceTimersByTime(1000);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect(errors).toEqual([]);
+    expect(conn.state).toBe('OPEN');
+    // Meanwhile the platform cut the socket (WeChat's 1000 "interrupted"): no attempt while hidden.
+    adapter.tasks[0]?.emitClose(1000, 'interrupted');
+    vi.advanceTimersByTime(60_000);
+    expect(adapter.tasks).toHaveLength(1);
+    expect(conn.retries).toBe(0);
+    lifecycle.emit('foreground');
+    expect(adapter.tasks).toHaveLength(2);
+    expect(conn.state).toBe('CONNECTING');
+  });
+
+  it('11. works and type-checks in Node without the DOM: every entry point compiles with lib ES2022 alone', () => {
+    expect(() => webAdapter({ WebSocket: class {} as never })).not.toThrow();
+    expect(webAdapter({ WebSocket: class {} as never }).lifecycle).toBeUndefined();
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const project = join(import.meta.dirname, 'types', 'node-no-dom', 'tsconfig.json');
+    const result = spawnSync(process.execPath, [tsc, '-p', project, '--noEmit'], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });
