@@ -1,25 +1,26 @@
-/**
- * Every stable code a {@link SocketTaskError} can carry. The README lists each one with its cause and fix.
- */
-export type SocketTaskErrorCode =
-  | 'ERR_INVALID_OPTIONS'
-  | 'ERR_INVALID_ADAPTER'
-  | 'ERR_INVALID_URL'
-  | 'ERR_INVALID_PROTOCOLS'
-  | 'ERR_INVALID_HEADER'
-  | 'ERR_INVALID_CALLBACK'
-  | 'ERR_INVALID_CLOSE_CODE'
-  | 'ERR_INVALID_CLOSE_REASON'
-  | 'ERR_INVALID_DATA'
-  | 'ERR_NOT_OPEN'
-  | 'ERR_QUEUE_FULL'
-  | 'ERR_MESSAGE_EXPIRED'
-  | 'ERR_QUEUE_CLEARED'
-  | 'ERR_CLOSED'
-  | 'ERR_CONNECTION_LIMIT'
-  | 'ERR_CONNECT_TIMEOUT'
-  | 'ERR_HEARTBEAT_TIMEOUT'
-  | 'ERR_PLATFORM';
+/** Every stable code a {@link SocketTaskError} can carry. The README lists each one with its cause and fix. */
+export const ERROR_CODES = [
+  'ERR_INVALID_OPTIONS',
+  'ERR_INVALID_ADAPTER',
+  'ERR_INVALID_URL',
+  'ERR_INVALID_PROTOCOLS',
+  'ERR_INVALID_HEADER',
+  'ERR_INVALID_CALLBACK',
+  'ERR_INVALID_CLOSE_CODE',
+  'ERR_INVALID_CLOSE_REASON',
+  'ERR_INVALID_DATA',
+  'ERR_NOT_OPEN',
+  'ERR_QUEUE_FULL',
+  'ERR_MESSAGE_EXPIRED',
+  'ERR_QUEUE_CLEARED',
+  'ERR_CLOSED',
+  'ERR_CONNECTION_LIMIT',
+  'ERR_CONNECT_TIMEOUT',
+  'ERR_HEARTBEAT_TIMEOUT',
+  'ERR_PLATFORM',
+] as const;
+
+export type SocketTaskErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * The one error class of socket-task-machine. `code` is stable and safe to branch on; `message` names the

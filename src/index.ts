@@ -16,7 +16,7 @@ export type { Callbacks } from './callbacks.js';
 export type { CloseOptions, Connection, GiveUpEvent, WithCallbacks } from './connection.js';
 export { createConnection } from './connection.js';
 export type { SocketTaskErrorCode } from './errors.js';
-export { SocketTaskError } from './errors.js';
+export { ERROR_CODES, SocketTaskError } from './errors.js';
 export type { ManualLifecycle } from './lifecycle.js';
 export { createLifecycle } from './lifecycle.js';
 export type { ConnectionOptions, HeartbeatOptions } from './options.js';

@@ -113,7 +113,8 @@ export interface HeartbeatOptions {
   isPong?: (data: string | ArrayBuffer) => boolean;
 }
 
-const OPTION_NAMES = new Set([
+/** Every option `createConnection` knows; any other name is refused, so a typo cannot pass silently. */
+export const OPTION_NAMES = new Set([
   'url',
   'adapter',
   'protocols',

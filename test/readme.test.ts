@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
+import { OPTION_NAMES } from '../src/options.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+const section = (heading: string) => {
+  const start = readme.indexOf(`\n${heading}\n`);
+  expect(start, `README has no "${heading}" section`).toBeGreaterThan(0);
+  // Up to the next heading of the same level or above.
+  const level = heading.indexOf(' ');
+  const after = readme.slice(start + heading.length + 2);
+  const next = after.search(new RegExp(`\\n#{1,${level}} `));
+  return heading + (next < 0 ? after : after.slice(0, next));
+};
+const tableRows = (text: string) => [...text.matchAll(/^\| `([^`(]+)/gm)].map((m) => m[1]?.trim());
+
+describe('the README', () => {
+  it('documents every option of createConnection in its options table, with a default', () => {
+    const rows = section('### `createConnection(options): Connection`')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    const documented = rows.map((row) => /^\| `(\w+)`/.exec(row)?.[1]);
+    expect([...documented].sort()).toEqual([...OPTION_NAMES].sort());
+    for (const row of rows) expect(row.split(' | ')[2]?.trim(), row).not.toBe('');
+  });
+
+  it('lists every error code with its cause and fix', () => {
+    expect([...tableRows(section('## Errors'))].sort()).toEqual([...ERROR_CODES].sort());
+  });
+
+  it('documents every member of Connection', () => {
+    const members = tableRows(section('### `Connection`')).map((name) => name?.replace(/\W.*$/, ''));
+    for (const member of ['state', 'readyState', 'actor', 'send', 'close', 'queue', 'ready', 'clearQueue']) {
+      expect(members).toContain(member);
+    }
+    for (const member of ['onOpen', 'onMessage', 'onError', 'onClose', 'onGiveUp', 'onStateChange']) {
+      expect(members).toContain(member);
+    }
+    for (const member of ['retries', 'nextRetryAt', 'closed']) expect(members).toContain(member);
+  });
+
+  it('starts with the two commands a newcomer runs', () => {
+    expect(readme.split('\n').slice(2, 5).join('\n')).toMatch(/npm install && npm start[\s\S]*\nnpm test/);
+  });
+});
