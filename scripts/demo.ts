@@ -195,15 +195,21 @@ async function startServer() {
   };
 }
 
-/** A bare echo server on a given port (0: any), for the restart scene. */
-async function startEchoServer(port: number): Promise<{ port: number; stop(): Promise<void> }> {
+/** A bare echo server on a given port (0: any), for the restart scenes; `onMessage` sees every text received. */
+async function startEchoServer(
+  port: number,
+  onMessage?: (text: string) => void,
+): Promise<{ port: number; stop(): Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', reject);
   });
   wss.on('connection', (socket) =>
-    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) onMessage?.(data.toString());
+      socket.send(data, { binary: isBinary });
+    }),
   );
   return {
     port: (wss.address() as AddressInfo).port,
@@ -394,6 +400,56 @@ async function main(): Promise<void> {
       );
       await echo('node/reconnect', conn, 'back again');
       await close('node/reconnect', conn, 1000, 'tour over');
+      await restart.stop();
+    }
+
+    heading(
+      '7. Messages sent while the server is down wait in the queue, and are flushed in order on reconnect',
+      'send() while not OPEN is queued (bounded by queue.maxMessages / maxBytes). On the next open the queue is',
+      'written before onOpen runs, so "from onOpen" cannot overtake the three older messages.',
+    );
+    {
+      const log = (text: string) => say('server', `received ${quote(text)}`);
+      let restart = await startEchoServer(0, log);
+      const { port } = restart;
+      const conn = createConnection({
+        url: `ws://127.0.0.1:${port}`,
+        adapter: nodeAdapter(),
+        reconnect: { initialDelay: 200, maxDelay: 200, jitter: 'none' },
+      });
+      watch('node/queue', conn);
+      await opened(conn);
+      say('server', '▸ stops');
+      const down = new Promise<void>((resolve) => {
+        const off = conn.onClose(() => {
+          off();
+          resolve();
+        });
+      });
+      await restart.stop();
+      await within(down, 'the drop');
+      const sends = ['first', 'second', 'third'].map((text) => {
+        say('node/queue', `▸ send(${quote(text)}) while ${conn.state}`);
+        return conn.send(text).then(() => say('node/queue', `  written     ${quote(text)}`));
+      });
+      say('node/queue', `conn.queue: ${JSON.stringify(conn.queue)}`);
+      const reopened = new Promise<void>((resolve) => {
+        const off = conn.onOpen(() => {
+          off();
+          say(
+            'node/queue',
+            `onOpen runs with conn.queue ${JSON.stringify(conn.queue)}; ▸ send("from onOpen")`,
+          );
+          void conn.send('from onOpen');
+          resolve();
+        });
+      });
+      restart = await startEchoServer(port, log);
+      say('server', `▸ is back on port ${port}`);
+      await within(reopened, 'the reconnect');
+      await within(Promise.all(sends), 'the queued sends');
+      await within(nextMessage(conn), 'the echo');
+      await close('node/queue', conn, 1000, 'tour over');
       await restart.stop();
     }
   } finally {

@@ -105,6 +105,31 @@ describe('npm start (scripts/demo.ts)', () => {
     expect(events(lines, 'onClose')).toEqual([expect.stringMatching(/\b4000\b.*"server going away"/)]);
   });
 
+  it('queue: messages sent while the server is down are written in order on reconnect, before onOpen sends', () => {
+    const lines = linesOf(run.stdout, 'node/queue');
+    expect(transitions(lines)).toEqual([
+      'CONNECTING → OPEN',
+      'OPEN → CLOSED',
+      'CLOSED → CONNECTING',
+      'CONNECTING → OPEN',
+      'OPEN → CLOSING',
+      'CLOSING → CLOSED',
+    ]);
+    expect(lines).toContain('conn.queue: {"messages":3,"bytes":16}');
+    expect(lines.filter((line) => line.startsWith('written'))).toEqual([
+      'written     "first"',
+      'written     "second"',
+      'written     "third"',
+    ]);
+    const received = linesOf(run.stdout, 'server').filter((line) => line.startsWith('received'));
+    expect(received.slice(-4)).toEqual([
+      'received "first"',
+      'received "second"',
+      'received "third"',
+      'received "from onOpen"',
+    ]);
+  });
+
   it('web adapter: the same lifecycle and echoes over the WHATWG WebSocket', () => {
     const lines = linesOf(run.stdout, 'web');
     expect(transitions(lines)).toEqual(['CONNECTING → OPEN', 'OPEN → CLOSING', 'CLOSING → CLOSED']);
