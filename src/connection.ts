@@ -196,7 +196,10 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     endQueue() {
       ended = true;
-      queue?.fail('ERR_CLOSED', 'send(): the connection was closed for good before the message could be written');
+      queue?.fail(
+        'ERR_CLOSED',
+        'send(): the connection was closed for good before the message could be written',
+      );
     },
     close() {
       sendTask = null;
@@ -207,11 +210,19 @@ export function createConnection(options: ConnectionOptions): Connection {
       receivedAtPing = received;
       pingAt = Date.now();
       if (!heartbeat || sendTask === null) return;
-      const ping = typeof heartbeat.message === 'function' ? heartbeat.message() : heartbeat.message;
+      let ping: unknown;
+      try {
+        ping = typeof heartbeat.message === 'function' ? heartbeat.message() : heartbeat.message;
+      } catch (error) {
+        // No ping goes out, so the timeout reports the connection as dead: a broken hook is not hidden.
+        reportListenerError(error);
+        return;
+      }
       if (dataProblem(ping)) return;
+      const data = toPlatformData(ping as SocketData);
       // A ping that fails to go out simply gets no answer: the timeout reports the dead socket.
       try {
-        sendTask.send({ data: toPlatformData(ping) });
+        sendTask.send({ data });
       } catch {}
     },
     heardSincePing: () => received !== receivedAtPing,
@@ -418,7 +429,9 @@ export function createConnection(options: ConnectionOptions): Connection {
       if (!finished) actor.send({ type: 'user.ready' });
     },
     clearQueue() {
-      return queue ? queue.fail('ERR_QUEUE_CLEARED', 'send(): removed from the queue by conn.clearQueue()') : 0;
+      return queue
+        ? queue.fail('ERR_QUEUE_CLEARED', 'send(): removed from the queue by conn.clearQueue()')
+        : 0;
     },
     get readyState() {
       return READY_STATE[currentState()];

@@ -133,6 +133,23 @@ export const OPTION_NAMES = new Set([
   'inspect',
 ]);
 
+/**
+ * A user hook that cannot break the machine: if it throws, `fallback` is used and the error is rethrown
+ * asynchronously, like a throwing listener.
+ */
+function guarded<A extends unknown[], R>(hook: (...args: A) => R, fallback: R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return hook(...args);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+      return fallback;
+    }
+  };
+}
+
 function invalid(message: string): SocketTaskError {
   return new SocketTaskError('ERR_INVALID_OPTIONS', message);
 }
@@ -181,7 +198,7 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
     interval: positive('interval', interval, 15_000),
     timeout: positive('timeout', timeout, 10_000),
     message: message ?? 'ping',
-    isPong: isPong ?? ((data) => data === 'pong'),
+    isPong: isPong ? guarded(isPong, false) : (data) => data === 'pong',
   };
 }
 
@@ -244,7 +261,10 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
     maxRetries,
     jitter,
     stableAfter,
-    shouldReconnect: o.shouldReconnect ?? ((close) => !noReconnect.has(close.code)),
+    // A hook that throws gives up (onGiveUp says not-retryable) rather than breaking the machine; its error is rethrown.
+    shouldReconnect: o.shouldReconnect
+      ? guarded(o.shouldReconnect, false)
+      : (close) => !noReconnect.has(close.code),
   };
 }
 
@@ -272,7 +292,9 @@ function queuePolicy(option: unknown): QueuePolicy | false {
   const ttl = o.ttl === undefined ? undefined : duration('queue.ttl', o.ttl, 0);
   const holdUntilReady = o.holdUntilReady ?? false;
   if (typeof holdUntilReady !== 'boolean') {
-    throw invalid(`createConnection(): queue.holdUntilReady must be a boolean, got ${describe(holdUntilReady)}`);
+    throw invalid(
+      `createConnection(): queue.holdUntilReady must be a boolean, got ${describe(holdUntilReady)}`,
+    );
   }
   return {
     maxMessages: count('maxMessages', o.maxMessages, 1000),

@@ -454,10 +454,18 @@ describe('send()', () => {
   it('fails with ERR_CLOSED while CLOSING after close(), and once CLOSED', async () => {
     const { conn, task } = await startOpen();
     const done = conn.close();
-    expectError(await rejection(conn.send('late')), 'ERR_CLOSED', /^send\(\): the connection is closed for good/);
+    expectError(
+      await rejection(conn.send('late')),
+      'ERR_CLOSED',
+      /^send\(\): the connection is closed for good/,
+    );
     task.completeClose();
     await done;
-    expectError(await rejection(conn.send('after')), 'ERR_CLOSED', /^send\(\): the connection is closed for good/);
+    expectError(
+      await rejection(conn.send('after')),
+      'ERR_CLOSED',
+      /^send\(\): the connection is closed for good/,
+    );
     expect(userCalls(task, 'send')).toEqual([]);
   });
 
@@ -1482,6 +1490,34 @@ describe('heartbeat', () => {
       [9, 2],
     ]);
     expect(events.message).toEqual([]);
+    expect(conn.state).toBe('OPEN');
+  });
+
+  it('delivers a message whose isPong throws, sends no ping when message() throws, and rethrows both errors', () => {
+    const thrown: unknown[] = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
+      try {
+        fn();
+      } catch (error) {
+        thrown.push(error);
+      }
+    });
+    const { conn, events, task } = openWithHeartbeat({
+      interval: 100,
+      timeout: 50,
+      message: () => {
+        throw new Error('message bug');
+      },
+      isPong: () => {
+        throw new Error('isPong bug');
+      },
+    });
+    task.emitMessage('hello');
+    vi.advanceTimersByTime(100);
+    spy.mockRestore();
+    expect(events.message).toEqual([{ data: 'hello' }]);
+    expect(task.sent).toEqual([]);
+    expect(thrown).toEqual([new Error('isPong bug'), new Error('message bug')]);
     expect(conn.state).toBe('OPEN');
   });
 

@@ -358,3 +358,30 @@ describe('reconnect under random event orders', () => {
     );
   });
 });
+
+describe('user hooks that throw', () => {
+  it('a shouldReconnect that throws gives up (not-retryable) and its error is rethrown, the machine intact', async () => {
+    const { conn, seen, task } = start({
+      reconnect: {
+        shouldReconnect: () => {
+          throw new Error('hook bug');
+        },
+      },
+    });
+    const thrown: unknown[] = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
+      try {
+        fn();
+      } catch (error) {
+        thrown.push(error);
+      }
+    });
+    task().emitOpen();
+    task().emitClose(1006, '');
+    spy.mockRestore();
+    expect(seen.giveUps.map((g) => g.reason)).toEqual(['not-retryable']);
+    expect(thrown).toEqual([new Error('hook bug')]);
+    expect(conn.state).toBe('CLOSED');
+    await conn.closed;
+  });
+});
