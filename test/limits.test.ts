@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloseEvent, ErrorEvent } from '../src/adapters/types.js';
 import { type Connection, createConnection } from '../src/connection.js';
@@ -245,5 +246,89 @@ describe('disposal', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(settled).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('connection limits under random event orders', () => {
+  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+  const numRuns = Number(process.env.FC_RUNS ?? 100);
+  console.log(`[fast-check] limits seed=${seed} numRuns=${numRuns}`);
+
+  type Step =
+    | { do: 'create'; wait: boolean }
+    | { do: 'open' | 'close' | 'error' | 'completeClose' | 'userClose'; which: number }
+    | { do: 'wait'; ms: number };
+  const which = fc.nat({ max: 7 });
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.boolean().map((wait) => ({ do: 'create' as const, wait })),
+    fc.record({
+      do: fc.constantFrom(
+        'open' as const,
+        'close' as const,
+        'error' as const,
+        'completeClose' as const,
+        'userClose' as const,
+      ),
+      which,
+    }),
+    fc.integer({ min: 0, max: 400 }).map((ms) => ({ do: 'wait' as const, ms })),
+  );
+
+  it('never has more live platform sockets than maxConcurrent, never calls the platform over it, and serves every waiter', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.boolean(), async (steps, retry) => {
+        vi.useFakeTimers();
+        const adapter = fakeAdapter({ ...wechatProfile, maxConcurrent: 2 });
+        const conns: Connection[] = [];
+        const errored = new Set<unknown>();
+        const live = () => adapter.tasks.filter((t) => t.readyState !== 3 && !errored.has(t)).length;
+        for (const s of steps) {
+          const task = 'which' in s ? adapter.tasks[s.which % Math.max(1, adapter.tasks.length)] : undefined;
+          if (s.do === 'create') {
+            try {
+              conns.push(
+                createConnection({
+                  url: URL,
+                  adapter,
+                  connectionLimit: s.wait ? 'wait' : 'fail',
+                  connectTimeout: 300,
+                  errorGrace: 50,
+                  // Longer than any run: a socket abandoned while CONNECTING keeps its slot until the platform
+                  // closes it (after closeTimeout it would be given up on, and no longer counted).
+                  closeTimeout: 60_000,
+                  reconnect: retry ? { initialDelay: 50, maxDelay: 100, maxRetries: 3 } : false,
+                }),
+              );
+            } catch (error) {
+              expect(error).toMatchObject({ code: 'ERR_CONNECTION_LIMIT' });
+              // Refused only when two sockets are really there (one may have errored and be on its way out).
+              expect(adapter.tasks.filter((t) => t.readyState !== 3).length).toBeGreaterThanOrEqual(2);
+            }
+          } else if (s.do === 'wait') await vi.advanceTimersByTimeAsync(s.ms);
+          else if (s.do === 'userClose') conns[s.which % Math.max(1, conns.length)]?.close().catch(() => {});
+          else if (s.do === 'open') task?.emitOpen();
+          else if (s.do === 'close') task?.emitClose(1006, '');
+          else if (s.do === 'completeClose') {
+            if (task?.readyState === 2) task.completeClose();
+          } else if (task && task.readyState !== 3) {
+            errored.add(task);
+            task.emitError('boom');
+          }
+          await Promise.resolve();
+          expect(live(), 'live platform sockets').toBeLessThanOrEqual(2);
+        }
+        for (const conn of conns) conn.close().catch(() => {});
+        for (let round = 0; round < 3; round++) {
+          for (const t of adapter.tasks) if (t.readyState === 0) t.emitOpen();
+          for (const t of adapter.tasks) if (t.readyState === 2) t.completeClose();
+          await vi.runAllTimersAsync();
+        }
+        for (const conn of conns)
+          expect(conn.actor.getSnapshot().matches({ CLOSED: 'terminated' })).toBe(true);
+        expect(adapter.tasks.filter((t) => t.isLeaking)).toEqual([]);
+        vi.useRealTimers();
+      }),
+      { seed, numRuns },
+    );
   });
 });
