@@ -4,6 +4,7 @@ import type { CloseEvent, ErrorEvent } from '../src/adapters/types.js';
 import { type Connection, createConnection } from '../src/connection.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import type { ConnectionOptions } from '../src/options.js';
+import { slotsFor } from '../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 
 const URL = 'wss://example.test/socket';
@@ -280,6 +281,7 @@ describe('connection limits under random event orders', () => {
         vi.useFakeTimers();
         const adapter = fakeAdapter({ ...wechatProfile, maxConcurrent: 2 });
         const conns: Connection[] = [];
+        const pool = slotsFor(adapter);
         const errored = new Set<unknown>();
         const live = () => adapter.tasks.filter((t) => t.readyState !== 3 && !errored.has(t)).length;
         for (const s of steps) {
@@ -314,8 +316,10 @@ describe('connection limits under random event orders', () => {
             errored.add(task);
             task.emitError('boom');
           }
-          await Promise.resolve();
+          for (let i = 0; i < 3; i++) await Promise.resolve();
           expect(live(), 'live platform sockets').toBeLessThanOrEqual(2);
+          const waiting = conns.filter((c) => c.actor.getSnapshot().matches({ CONNECTING: 'awaitingSlot' }));
+          if (waiting.length > 0) expect(pool.free(), 'a connection waits while a slot is free').toBe(false);
         }
         for (const conn of conns) conn.close().catch(() => {});
         for (let round = 0; round < 3; round++) {
