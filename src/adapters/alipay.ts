@@ -2,6 +2,7 @@
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import {
   type LooseCallbacks as Callbacks,
   toErrorEvent,
@@ -44,8 +45,8 @@ export interface AlipaySocketTask {
   onClose(listener: (result: unknown) => void): void;
 }
 
-/** The part of the Alipay global `my` the adapter uses. */
-export interface AlipayPlatform {
+/** The part of the Alipay global `my` the adapter uses: `connectSocket`, and the lifecycle functions it has. */
+export interface AlipayPlatform extends MiniProgramLifecycleHost {
   /** Returns a SocketTask only with `multiple: true`; otherwise nothing, and only the global `my.onSocket*` API works. */
   connectSocket(
     options: {
@@ -183,7 +184,8 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
  * Binds the machine to Alipay's `my.connectSocket`, always with `multiple: true` (without it Alipay returns no
  * task and replaces its one global socket). Normalized: binary as base64 with `isBuffer` in both directions,
  * payloads nested under `data`, a close without a code (reported as 1005, "no status received"), errors as
- * `{ error, errorMessage }`, and a failed connect call (reported as an error, then close 1006).
+ * `{ error, errorMessage }`, and a failed connect call (reported as an error, then close 1006). `my`'s
+ * `onNetworkStatusChange`, `onAppShow` and `onAppHide` are the lifecycle.
  *
  * @example
  * ```ts
@@ -207,9 +209,11 @@ export function alipayAdapter(options: AlipayAdapterOptions): SocketAdapter {
       `alipayAdapter(): my.connectSocket must be a function, got ${describe(my.connectSocket)}; pass the mini-program's my object`,
     );
   }
+  const lifecycle = miniProgramLifecycle(my);
   return defineSocketAdapter({
     name: 'alipay',
     profile: alipayProfile,
     connect: (target) => connect(my, target),
+    ...(lifecycle ? { lifecycle } : {}),
   });
 }

@@ -5,7 +5,9 @@ type Listener = (signal: LifecycleSignal) => void;
 /** The part of a mini-program host (`wx`, `qq`, `swan`, `tt`, `my`, `uni`, `Taro`) that reports lifecycle changes. */
 export interface MiniProgramLifecycleHost {
   onNetworkStatusChange?(listener: (result: { isConnected: boolean }) => void): void;
-  offNetworkStatusChange?(listener: (result: { isConnected: boolean }) => void): void;
+  // `unknown`: every vendor types this listener differently (WeChat's typings give it `GeneralCallbackResult`,
+  // with no `isConnected`), and only a listener that takes anything fits them all.
+  offNetworkStatusChange?(listener: (result: unknown) => void): void;
   onAppShow?(listener: () => void): void;
   offAppShow?(listener: () => void): void;
   onAppHide?(listener: () => void): void;
@@ -54,8 +56,13 @@ export function miniProgramLifecycle(host: MiniProgramLifecycleHost): LifecycleS
   }
   const start = (): HostState => {
     const state: HostState = { listeners: new Set(), online: true, foreground: true, release: () => {} };
-    const onNetwork = (result: { isConnected: boolean }) => {
-      const online = result?.isConnected !== false;
+    const onNetwork = (result: unknown) => {
+      const online = !(
+        typeof result === 'object' &&
+        result !== null &&
+        'isConnected' in result &&
+        result.isConnected === false
+      );
       if (online === state.online) return;
       state.online = online;
       deliver(state, online ? 'online' : 'offline');
@@ -122,6 +129,17 @@ export interface WebLifecycleHost {
     addEventListener(type: string, listener: () => void): void;
     removeEventListener(type: string, listener: () => void): void;
   };
+}
+
+function isWebLifecycleHost(scope: Partial<WebLifecycleHost>): scope is WebLifecycleHost {
+  return typeof scope.addEventListener === 'function' && typeof scope.removeEventListener === 'function';
+}
+
+/** The global scope when it is a browser's (or a worker's): it has `addEventListener`. `undefined` in Node. */
+export function browserScope(): WebLifecycleHost | undefined {
+  // A structural view, not the DOM's `Window`: this must compile without the DOM lib, and run where there is none.
+  const scope = globalThis as Partial<WebLifecycleHost>;
+  return isWebLifecycleHost(scope) ? scope : undefined;
 }
 
 /** Signals from the window's `online` / `offline` events and the document's `visibilitychange`. */

@@ -2,6 +2,7 @@
 // `connectSocket` that takes the same options; this is what their four adapters share.
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import {
   type LooseCallbacks as Callbacks,
   type NativeSocketTask,
@@ -39,8 +40,11 @@ export interface MiniProgramSocketTask {
   onClose: (listener: (result: unknown) => void) => void;
 }
 
-/** A platform object with a SocketTask-returning `connectSocket`: `wx`, `qq`, `swan`, `tt`. */
-export interface MiniProgramSocketPlatform {
+/**
+ * A platform object with a SocketTask-returning `connectSocket`: `wx`, `qq`, `swan`, `tt`. Its network and
+ * `onAppShow` / `onAppHide` functions, where it has them, are the adapter's lifecycle source.
+ */
+export interface MiniProgramSocketPlatform extends MiniProgramLifecycleHost {
   connectSocket: (options: SocketTaskConnectOptions) => MiniProgramSocketTask;
 }
 
@@ -191,7 +195,8 @@ export interface SocketTaskAdapterSpec extends SocketTaskPlatformInfo {
 
 /**
  * The whole factory of a SocketTask platform (WeChat, QQ, Baidu, Douyin): the platform object is checked at once,
- * and every connect goes through {@link connectSocketTask}.
+ * every connect goes through {@link connectSocketTask}, and the platform's own network and app show / hide
+ * events are the lifecycle.
  */
 export function socketTaskAdapter(
   spec: SocketTaskAdapterSpec,
@@ -199,9 +204,11 @@ export function socketTaskAdapter(
 ): SocketAdapter {
   const checked = requireSocketPlatform(spec.factory, spec.global, platform);
   const info = { global: spec.global, noTaskHint: spec.noTaskHint };
+  const lifecycle = miniProgramLifecycle(checked);
   return defineSocketAdapter({
     name: spec.name,
     profile: spec.profile,
     connect: (target) => connectSocketTask(checked, info, target),
+    ...(lifecycle ? { lifecycle } : {}),
   });
 }

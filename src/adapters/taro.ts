@@ -2,6 +2,12 @@
 // and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import {
+  browserScope,
+  type MiniProgramLifecycleHost,
+  miniProgramLifecycle,
+  webLifecycle,
+} from './lifecycle.js';
 import { type LooseCallbacks as Callbacks, toErrorEvent, wrapNativeTask } from './normalize.js';
 import {
   type CloseEvent,
@@ -57,8 +63,8 @@ export interface TaroSocketTask {
   onClose(callback: (result: unknown) => void): void;
 }
 
-/** The part of Taro's default export the adapter uses. */
-export interface TaroPlatform {
+/** The part of Taro's default export the adapter uses: `connectSocket`, `getEnv`, and the lifecycle functions. */
+export interface TaroPlatform extends MiniProgramLifecycleHost {
   /** `'WEB'` on H5, which gets {@link taroH5Profile}; any other build gets {@link taroProfile}. */
   getEnv?(): string;
   connectSocket(
@@ -210,7 +216,8 @@ function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions)
  * Binds the machine to `Taro.connectSocket` on every Taro build: a task handed over after it opened still reports
  * the open; on H5, `Blob`s become `ArrayBuffer`s in order, the real close code is read from `task.ws`, the close
  * code reaches the server, and a failed send's rejected Promise is absorbed. Profile: {@link taroH5Profile} where
- * `Taro.getEnv()` is `'WEB'`, else {@link taroProfile}.
+ * `Taro.getEnv()` is `'WEB'`, else {@link taroProfile}. The lifecycle is the browser's `online` / `offline` and
+ * `visibilitychange` on H5, else `Taro.onNetworkStatusChange`, `Taro.onAppShow` and `Taro.onAppHide`.
  *
  * @example
  * ```ts
@@ -235,9 +242,13 @@ export function taroAdapter(options: TaroAdapterOptions): SocketAdapter {
       `taroAdapter(): Taro.connectSocket must be a function, got ${describe(Taro.connectSocket)}; pass the default export of @tarojs/taro`,
     );
   }
+  const h5 = typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB';
+  // H5 reads the browser's events first-hand; Taro's own functions are for a global scope without them.
+  const lifecycle = (h5 ? webLifecycle(browserScope()) : undefined) ?? miniProgramLifecycle(Taro);
   return defineSocketAdapter({
     name: 'taro',
-    profile: typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB' ? taroH5Profile : taroProfile,
+    profile: h5 ? taroH5Profile : taroProfile,
     connect: (target) => connect(Taro, target),
+    ...(lifecycle ? { lifecycle } : {}),
   });
 }

@@ -2,6 +2,7 @@
 // https://uniapp.dcloud.net.cn/api/request/socket-task.html
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
 
@@ -42,10 +43,10 @@ export interface UniSocketTask {
 }
 
 /**
- * The part of `uni` the adapter uses. Structural, so the `uni` of @dcloudio/types fits it without this package
- * depending on those typings.
+ * The part of `uni` the adapter uses: `connectSocket`, and the lifecycle functions it has. Structural, so the
+ * `uni` of @dcloudio/types fits it without this package depending on those typings.
  */
-export interface UniPlatform {
+export interface UniPlatform extends MiniProgramLifecycleHost {
   connectSocket(options: {
     url: string;
     header?: Record<string, string>;
@@ -116,6 +117,8 @@ function connectFailureRelay() {
  * uni-app returns a SocketTask only when `success`, `fail` or `complete` is passed, and otherwise a Promise while
  * it still creates the socket, which could then never be closed: the adapter always passes `complete`.
  *
+ * `uni.onNetworkStatusChange`, `uni.onAppShow` and `uni.onAppHide` are the lifecycle, on H5 too.
+ *
  * @example
  * ```ts
  * import { createConnection } from 'socket-task-machine';
@@ -133,9 +136,11 @@ export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
     );
   }
   const platform = uni as UniPlatform;
+  const lifecycle = miniProgramLifecycle(platform);
   return defineSocketAdapter({
     name: 'uni-app',
     profile: uniProfile,
+    ...(lifecycle ? { lifecycle } : {}),
     connect({ url, protocols, header }) {
       const relay = connectFailureRelay();
       const task: unknown = platform.connectSocket({

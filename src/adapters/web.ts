@@ -1,6 +1,7 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { browserScope, webLifecycle } from './lifecycle.js';
 import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
 import {
   defineSocketAdapter,
@@ -80,7 +81,9 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
 }
 
 /**
- * Binds the machine to a WHATWG `WebSocket`: browsers, Deno, Bun, Node 22's global, or `ws`'s WebSocket.
+ * Binds the machine to a WHATWG `WebSocket`: browsers, Deno, Bun, Node 22's global, or `ws`'s WebSocket. In a
+ * browser or a worker, the global scope's `online` / `offline` events and the document's `visibilitychange` are
+ * the lifecycle; where the global scope has no `addEventListener` (Node) there is none.
  *
  * @example
  * ```ts
@@ -98,9 +101,11 @@ export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
       `webAdapter(): no WebSocket class; pass one, e.g. webAdapter({ WebSocket }) (got ${describe(WebSocket)})`,
     );
   }
+  const lifecycle = webLifecycle(browserScope());
   return defineSocketAdapter({
     name: 'web',
     profile: webProfile,
     connect: ({ url, protocols }) => wrap(new WebSocket(url, protocols ?? [])),
+    ...(lifecycle ? { lifecycle } : {}),
   });
 }

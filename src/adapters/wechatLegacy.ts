@@ -2,6 +2,7 @@
 // and the close-before-open caveat: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.closeSocket.html
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { wrapNativeTask } from './normalize.js';
 import {
   type ConnectOptions,
@@ -31,10 +32,10 @@ type Callback = (result: unknown) => void;
 type Calls = { success: Callback; fail: Callback; complete: Callback };
 
 /**
- * The part of `wx` the adapter uses: the global socket API. Structural, so the `wx` of miniprogram-api-typings
- * fits it without this package depending on those typings.
+ * The part of `wx` the adapter uses: the global socket API, and the lifecycle functions it has. Structural, so
+ * the `wx` of miniprogram-api-typings fits it without this package depending on those typings.
  */
-export interface WechatLegacyPlatform {
+export interface WechatLegacyPlatform extends MiniProgramLifecycleHost {
   connectSocket(
     options: { url: string; header?: Record<string, string>; protocols?: string[] } & Omit<Calls, 'complete'>,
   ): unknown;
@@ -287,5 +288,11 @@ export function wechatLegacyAdapter(options: WechatLegacyAdapterOptions): Socket
     return wrapNativeTask(socket);
   };
 
-  return defineSocketAdapter({ name: 'wechat-legacy', profile: wechatLegacyProfile, connect });
+  const lifecycle = miniProgramLifecycle(wx);
+  return defineSocketAdapter({
+    name: 'wechat-legacy',
+    profile: wechatLegacyProfile,
+    connect,
+    ...(lifecycle ? { lifecycle } : {}),
+  });
 }

@@ -1,6 +1,7 @@
 // Compiles alipayAdapter({ my }) against @mini-types/my's own global `my`: the vendor's object must fit the
 // adapter's structural option type as declared, with no cast.
 import { type AlipayPlatform, type AlipaySocketTask, alipayAdapter } from '../../../src/adapters/alipay.js';
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 
 export const adapter: SocketAdapter = alipayAdapter({ my });
@@ -8,6 +9,9 @@ export const adapter: SocketAdapter = alipayAdapter({ my });
 // The vendor's SocketTask, returned by connectSocket({ multiple: true }), is what the adapter drives.
 export const platform: AlipayPlatform = my;
 export const task: AlipaySocketTask = my.connectSocket({ url: 'wss://example.com', multiple: true });
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to.
+export const lifecycleHost: Required<MiniProgramLifecycleHost> = my;
 
 // @ts-expect-error: the adapter takes `{ my }`, not `my` itself.
 alipayAdapter(my);

@@ -2,6 +2,7 @@
 // `const tt: typeof API` in `declare global`): the vendor's object must fit the adapter's structural option
 // type as declared, with no cast.
 import { douyinAdapter } from '../../../src/adapters/douyin.js';
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import type { MiniProgramSocketPlatform, MiniProgramSocketTask } from '../../../src/adapters/wechat.js';
 
@@ -11,6 +12,9 @@ export const adapter: SocketAdapter = douyinAdapter({ tt });
 export const platform: MiniProgramSocketPlatform = tt;
 export const task: MiniProgramSocketTask = tt.connectSocket({ url: 'wss://example.com' });
 export const readyState: number | undefined = task.readyState;
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to (the typings omit getNetworkType).
+export const lifecycleHost: Required<Omit<MiniProgramLifecycleHost, 'getNetworkType'>> = tt;
 
 // @ts-expect-error: the adapter takes `{ tt }`, not `tt` itself.
 douyinAdapter(tt);

@@ -1,6 +1,7 @@
 // Compiles taroAdapter({ Taro }) against @tarojs/taro's own default export: the vendor's object must fit the
 // adapter's structural option type as declared, with no cast.
 import Taro from '@tarojs/taro';
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import { type TaroPlatform, type TaroSocketTask, taroAdapter } from '../../../src/adapters/taro.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 
@@ -9,6 +10,9 @@ export const adapter: SocketAdapter = taroAdapter({ Taro });
 // The SocketTask that Taro.connectSocket resolves with, `ws` (H5 only) included, is what the adapter drives.
 export const platform: TaroPlatform = Taro;
 export const connecting: Promise<TaroSocketTask> = Taro.connectSocket({ url: 'wss://example.com' });
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to.
+export const lifecycleHost: Required<MiniProgramLifecycleHost> = Taro;
 
 // @ts-expect-error: the adapter takes `{ Taro }`, not `Taro` itself.
 taroAdapter(Taro);

@@ -1,8 +1,12 @@
 // Compiles uniAdapter against the global `uni` exactly as @dcloudio/types declares it.
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import { uniAdapter } from '../../../src/adapters/uni-app.js';
 
 export const adapter: SocketAdapter = uniAdapter({ uni });
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to.
+export const lifecycleHost: Required<MiniProgramLifecycleHost> = uni;
 
 // @ts-expect-error a SocketTask is not uni
 uniAdapter({ uni: uni.connectSocket({ url: 'wss://example.com', complete: () => {} }) });

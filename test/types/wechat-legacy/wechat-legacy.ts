@@ -1,10 +1,14 @@
 // Compiles wechatLegacyAdapter against the global `wx` exactly as miniprogram-api-typings declares it.
 
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import { wechatLegacyAdapter } from '../../../src/adapters/wechatLegacy.js';
 
 export const adapter: SocketAdapter = wechatLegacyAdapter({ wx });
 export const tuned: SocketAdapter = wechatLegacyAdapter({ wx, releaseTimeout: 500 });
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to.
+export const lifecycleHost: Required<MiniProgramLifecycleHost> = wx;
 
 // @ts-expect-error a SocketTask is not the global socket API
 wechatLegacyAdapter({ wx: wx.connectSocket({ url: 'wss://example.com' }) });

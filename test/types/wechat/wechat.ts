@@ -1,5 +1,6 @@
 // Compiles wechatAdapter({ wx }) against miniprogram-api-typings' own global `wx`: the vendor's object must fit
 // the adapter's structural option type as declared, with no cast.
+import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import {
   type MiniProgramSocketPlatform,
@@ -12,6 +13,13 @@ export const adapter: SocketAdapter = wechatAdapter({ wx });
 // The vendor's SocketTask, as connectSocket returns it, is what the adapter drives.
 export const platform: MiniProgramSocketPlatform = wx;
 export const task: MiniProgramSocketTask = wx.connectSocket({ url: 'wss://example.com' });
+
+// Every lifecycle function the vendor declares, as declared, is one the adapter can subscribe to.
+export const lifecycleHost: Required<MiniProgramLifecycleHost> = wx;
+
+const toldOnline = (_listener: (result: { online: boolean }) => void) => {};
+// @ts-expect-error: a network listener told `online`, not `isConnected`, is not one the adapter can read.
+wechatAdapter({ wx: { connectSocket: wx.connectSocket, onNetworkStatusChange: toldOnline } });
 
 // @ts-expect-error: the adapter takes `{ wx }`, not `wx` itself.
 wechatAdapter(wx);
