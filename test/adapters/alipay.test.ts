@@ -9,7 +9,9 @@ import {
   type FakeAlipayTask,
   type FakeMyOptions,
 } from '../fixtures/platforms/alipay.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { closedPort, echo } from '../fixtures/wsServer.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -326,4 +328,12 @@ describe('fake my', () => {
     await closeOnOpen(task);
     expect(calls).toEqual([]);
   });
+});
+
+adapterLifecycleSuite('alipay', {
+  platform: (env) => {
+    const my = createFakeMy(env);
+    return { adapter: () => alipayAdapter({ my }), device: my.device };
+  },
+  bare: (env) => alipayAdapter({ my: withoutLifecycle(createFakeMy(env)) }),
 });

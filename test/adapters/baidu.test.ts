@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { baiduAdapter, baiduProfile } from '../../src/adapters/baidu.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeSwan } from '../fixtures/platforms/baidu.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => baiduAdapter({ swan: createFakeSwan({ WebSocket }) });
@@ -46,4 +48,12 @@ describe('baiduAdapter', () => {
     );
     expect(info).toEqual({ code: 1006, reason: '' });
   });
+});
+
+adapterLifecycleSuite('baidu', {
+  platform: (env) => {
+    const swan = createFakeSwan(env);
+    return { adapter: () => baiduAdapter({ swan }), device: swan.device };
+  },
+  bare: (env) => baiduAdapter({ swan: withoutLifecycle(createFakeSwan(env)) }),
 });

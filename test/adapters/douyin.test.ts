@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { douyinAdapter, douyinProfile } from '../../src/adapters/douyin.js';
 import type { MiniProgramSocketPlatform } from '../../src/adapters/wechat.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeTt } from '../fixtures/platforms/douyin.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => douyinAdapter({ tt: createFakeTt({ WebSocket }) });
@@ -116,4 +118,12 @@ describe('douyinAdapter', () => {
       await server.waitForNoClients();
     });
   });
+});
+
+adapterLifecycleSuite('douyin', {
+  platform: (env) => {
+    const tt = createFakeTt(env);
+    return { adapter: () => douyinAdapter({ tt }), device: tt.device };
+  },
+  bare: (env) => douyinAdapter({ tt: withoutLifecycle(createFakeTt(env)) }),
 });

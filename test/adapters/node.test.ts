@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket as WsWebSocket } from 'ws';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { closedPort } from '../fixtures/wsServer.js';
@@ -14,6 +15,10 @@ describe('nodeAdapter', () => {
     expect(attempt).toThrow(SocketTaskError);
     expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
     expect(attempt).toThrow(/^nodeAdapter\(\): WebSocket must be the ws package's WebSocket class, got 42$/);
+  });
+
+  it('has no lifecycle of its own: a Node process has no foreground, and its network is for the application to watch', () => {
+    expect(nodeAdapter({ WebSocket: WsWebSocket }).lifecycle).toBeUndefined();
   });
 
   it('passes the upgrade response headers to onOpen', async () => {

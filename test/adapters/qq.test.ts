@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { qqAdapter, qqProfile } from '../../src/adapters/qq.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeQq } from '../fixtures/platforms/qq.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import {
   type AdapterSuiteEnv,
   adapterSuite,
@@ -57,4 +59,12 @@ describe('qqAdapter', () => {
     // The abandoned task is also asked to close, which a refused task without a socket cannot do.
     expect(refused?.log).toEqual(['error: exceed max task count', 'close: no socket']);
   });
+});
+
+adapterLifecycleSuite('qq', {
+  platform: (env) => {
+    const qq = createFakeQq(env);
+    return { adapter: () => qqAdapter({ qq }), device: qq.device };
+  },
+  bare: (env) => qqAdapter({ qq: withoutLifecycle(createFakeQq(env)) }),
 });

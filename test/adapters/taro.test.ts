@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket as WsWebSocket } from 'ws';
 import { taroAdapter, taroH5Profile, taroProfile } from '../../src/adapters/taro.js';
-import type { MessageEvent } from '../../src/adapters/types.js';
+import type { LifecycleSignal, MessageEvent } from '../../src/adapters/types.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
+import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
 import { createFakeTaro, type FakeTaroOptions, TARO_H5_LIMIT_ERROR } from '../fixtures/platforms/taro.js';
 import { closedPort } from '../fixtures/wsServer.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
 
 const withFake =
@@ -197,5 +201,44 @@ describe('taroAdapter on H5', () => {
     const replies = [probe.nextMessage(), probe.nextMessage()];
     await probe.conn.send('to both');
     expect(await Promise.all(replies)).toEqual([{ data: 'to both' }, { data: 'to both' }]);
+  });
+});
+
+adapterLifecycleSuite('taro (weapp)', {
+  platform: (env) => {
+    const Taro = createFakeTaro({ ...env, runtime: 'weapp' });
+    return { adapter: () => taroAdapter({ Taro }), device: Taro.device };
+  },
+  bare: (env) => taroAdapter({ Taro: withoutLifecycle(createFakeTaro({ ...env, runtime: 'weapp' })) }),
+});
+
+describe('taroAdapter: lifecycle on H5', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("uses the browser's online, offline and visibilitychange, not Taro's own functions, where getEnv() is 'WEB'", () => {
+    const browser = createFakeBrowserScope();
+    for (const [name, value] of Object.entries(browser.window)) vi.stubGlobal(name, value);
+    const Taro = createFakeTaro({ WebSocket: WsWebSocket, runtime: 'h5' });
+    const signals: LifecycleSignal[] = [];
+    const unsubscribe = taroAdapter({ Taro }).lifecycle?.subscribe((signal) => signals.push(signal));
+    browser.hide();
+    browser.goOffline();
+    Taro.device.show();
+    expect(signals).toEqual(['background', 'offline']);
+    expect(Taro.device.listenerCount('appShow')).toBe(0);
+    unsubscribe?.();
+    expect(browser.listenerCount('visibilitychange')).toBe(0);
+  });
+
+  it("falls back to Taro's onAppShow, onAppHide and onNetworkStatusChange on H5 when the global scope is no browser's", () => {
+    const Taro = createFakeTaro({ WebSocket: WsWebSocket, runtime: 'h5' });
+    const signals: LifecycleSignal[] = [];
+    const unsubscribe = taroAdapter({ Taro }).lifecycle?.subscribe((signal) => signals.push(signal));
+    Taro.device.hide();
+    Taro.device.show();
+    expect(signals).toEqual(['background', 'foreground']);
+    unsubscribe?.();
   });
 });

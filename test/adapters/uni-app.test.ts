@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { uniAdapter, uniProfile } from '../../src/adapters/uni-app.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import {
   createFakeUni,
   type FakeUni,
@@ -9,6 +10,7 @@ import {
   type UniRuntime,
 } from '../fixtures/platforms/uni.js';
 import { closedPort, echo, startWsServer } from '../fixtures/wsServer.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, stalledServer, useAdapterHarness, within } from './suite.js';
 
 const RUNTIMES: UniRuntime[] = ['h5', 'app', 'mp-weixin'];
@@ -248,4 +250,12 @@ describe('uniAdapter', () => {
       ]);
     });
   });
+});
+
+adapterLifecycleSuite('uni-app', {
+  platform: (env) => {
+    const uni = createFakeUni({ ...env, runtime: 'mp-weixin' });
+    return { adapter: () => uniAdapter({ uni }), device: uni.device };
+  },
+  bare: (env) => uniAdapter({ uni: withoutLifecycle(createFakeUni({ ...env, runtime: 'mp-weixin' })) }),
 });

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket as WsWebSocket } from 'ws';
+import type { LifecycleSignal } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
+import { expectSuspendedUntilBack } from './lifecycleSuite.js';
 import {
   type AdapterSuiteEnv,
   adapterSuite,
@@ -54,5 +57,61 @@ describe('webAdapter', () => {
     expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_HEADER' }));
     expect(attempt).toThrow(/^createConnection\(\): the web platform cannot set handshake headers/);
     expect(created).toEqual([]);
+  });
+});
+
+describe('webAdapter: default lifecycle', () => {
+  const harness = useAdapterHarness(makeAdapter);
+
+  /** Makes the global scope a browser's, as far as the lifecycle reads it. */
+  function stubBrowser(browser = createFakeBrowserScope()) {
+    for (const [name, value] of Object.entries(browser.window)) vi.stubGlobal(name, value);
+    return browser;
+  }
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('has no lifecycle in Node, whose global scope has no addEventListener', () => {
+    expect(makeAdapter(harness.env).lifecycle).toBeUndefined();
+  });
+
+  it("maps the window's offline and online and the document's visibilitychange to lifecycle signals", () => {
+    const browser = stubBrowser();
+    const signals: LifecycleSignal[] = [];
+    const unsubscribe = makeAdapter(harness.env).lifecycle?.subscribe((signal) => signals.push(signal));
+    browser.goOffline();
+    browser.goOnline();
+    browser.hide();
+    browser.show();
+    expect(signals).toEqual(['offline', 'online', 'background', 'foreground']);
+    unsubscribe?.();
+    expect(browser.listenerCount('online')).toBe(0);
+    expect(browser.listenerCount('visibilitychange')).toBe(0);
+  });
+
+  it('after a drop while the page is hidden, waits in CLOSED.suspended without an attempt or a retry, and reconnects at once when it is visible again', async () => {
+    const browser = stubBrowser();
+    const created: WsWebSocket[] = [];
+    await expectSuspendedUntilBack({
+      harness,
+      adapter: webAdapter({ WebSocket: recordingWebSocket(created) }),
+      leave: () => browser.hide(),
+      back: () => browser.show(),
+      attempts: () => created.length,
+    });
+  });
+
+  it('after a drop while the browser is offline, waits in CLOSED.suspended and reconnects at once on the online event', async () => {
+    const browser = stubBrowser();
+    const created: WsWebSocket[] = [];
+    await expectSuspendedUntilBack({
+      harness,
+      adapter: webAdapter({ WebSocket: recordingWebSocket(created) }),
+      leave: () => browser.goOffline(),
+      back: () => browser.goOnline(),
+      attempts: () => created.length,
+    });
   });
 });

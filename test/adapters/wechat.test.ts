@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type MiniProgramSocketPlatform, wechatAdapter, wechatProfile } from '../../src/adapters/wechat.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { SilentTask } from '../fixtures/platforms/socketTaskPlatform.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { wechatShape } from '../fixtures/platforms/wsTask.js';
+import { adapterLifecycleSuite, expectSuspendedUntilBack } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => wechatAdapter({ wx: createFakeWx({ WebSocket }) });
@@ -168,5 +170,51 @@ describe('wechatAdapter', () => {
         );
       }
     });
+  });
+});
+
+adapterLifecycleSuite('wechat', {
+  platform: (env) => {
+    const wx = createFakeWx(env);
+    return { adapter: () => wechatAdapter({ wx }), device: wx.device };
+  },
+  bare: (env) => wechatAdapter({ wx: withoutLifecycle(createFakeWx(env)) }),
+});
+
+describe('wechatAdapter: reconnecting around the app lifecycle', () => {
+  const harness = useAdapterHarness(makeAdapter);
+
+  it('after a drop while the app is in the background, waits in CLOSED.suspended without an attempt or a retry, and reconnects at once on onAppShow', async () => {
+    const wx = createFakeWx(harness.env);
+    await expectSuspendedUntilBack({
+      harness,
+      adapter: wechatAdapter({ wx }),
+      leave: () => wx.device.hide(),
+      back: () => wx.device.show(),
+      attempts: () => wx.tasks.length,
+    });
+  });
+
+  it('after a drop while the network is down, waits in CLOSED.suspended and reconnects at once when onNetworkStatusChange reports it connected', async () => {
+    const wx = createFakeWx(harness.env);
+    await expectSuspendedUntilBack({
+      harness,
+      adapter: wechatAdapter({ wx }),
+      leave: () => wx.device.goOffline(),
+      back: () => wx.device.goOnline(),
+      attempts: () => wx.tasks.length,
+    });
+  });
+
+  it('removes its onAppShow, onAppHide and onNetworkStatusChange listeners from wx once the connection is closed', async () => {
+    const wx = createFakeWx(harness.env);
+    const server = await harness.serve();
+    const { conn } = await harness.open(server, { adapter: wechatAdapter({ wx }) });
+    expect(wx.device.listenerCount('appShow')).toBe(1);
+    await within(conn.close(), 'close');
+    await within(conn.closed, 'closed');
+    expect(wx.device.listenerCount('appShow')).toBe(0);
+    expect(wx.device.listenerCount('appHide')).toBe(0);
+    expect(wx.device.listenerCount('networkStatusChange')).toBe(0);
   });
 });

@@ -2,8 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { wechatLegacyAdapter, wechatLegacyProfile } from '../../src/adapters/wechatLegacy.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
+import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeLegacyWx, type FakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
 import { echo, type TestWsServer } from '../fixtures/wsServer.js';
+import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { adapterSuite, type Probe, useAdapterHarness, within } from './suite.js';
 
 const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
@@ -502,4 +504,12 @@ describe('wechatLegacyAdapter with a hand-driven wx', () => {
       vi.useRealTimers();
     }
   });
+});
+
+adapterLifecycleSuite('wechat (legacy global API)', {
+  platform: (env) => {
+    const wx = createFakeLegacyWx(env);
+    return { adapter: () => wechatLegacyAdapter({ wx }), device: wx.device };
+  },
+  bare: (env) => wechatLegacyAdapter({ wx: withoutLifecycle(createFakeLegacyWx(env)) }),
 });

@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  browserScope,
+  type MiniProgramLifecycleHost,
+  miniProgramLifecycle,
+  webLifecycle,
+} from '../../src/adapters/lifecycle.js';
+import type { LifecycleSignal, LifecycleSource } from '../../src/adapters/types.js';
+import { createFakeLifecycle, withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
+import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
+
+function record(source: LifecycleSource | undefined) {
+  if (!source) throw new Error('no lifecycle source');
+  const signals: LifecycleSignal[] = [];
+  const unsubscribe = source.subscribe((signal) => signals.push(signal));
+  return { signals, unsubscribe };
+}
+
+describe('miniProgramLifecycle', () => {
+  it('gives no source for a host without onNetworkStatusChange, onAppShow and onAppHide', () => {
+    expect(miniProgramLifecycle({})).toBeUndefined();
+    const { host } = createFakeLifecycle();
+    expect(miniProgramLifecycle(withoutLifecycle(host))).toBeUndefined();
+    expect(miniProgramLifecycle({ getNetworkType: host.getNetworkType })).toBeUndefined();
+  });
+
+  it('maps isConnected false and true to offline and online, onAppHide to background, onAppShow to foreground', () => {
+    const { host, device } = createFakeLifecycle();
+    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    device.goOffline();
+    device.hide();
+    device.goOnline();
+    device.show();
+    expect(signals).toEqual(['offline', 'background', 'online', 'foreground']);
+    unsubscribe();
+  });
+
+  it('shares one registration per host between sources made from it, and removes it when the last subscriber leaves', () => {
+    const { host, device } = createFakeLifecycle();
+    const a = record(miniProgramLifecycle(host));
+    const b = record(miniProgramLifecycle(host));
+    expect(device.listenerCount('appHide')).toBe(1);
+    device.hide();
+    expect([a.signals, b.signals]).toEqual([['background'], ['background']]);
+    a.unsubscribe();
+    expect(device.listenerCount('appHide')).toBe(1);
+    b.unsubscribe();
+    expect(device.listenerCount('appHide')).toBe(0);
+  });
+
+  it('registers afresh, in the foreground and online, for a subscriber after the last one left', () => {
+    const { host, device } = createFakeLifecycle();
+    const source = miniProgramLifecycle(host);
+    const first = record(source);
+    device.hide();
+    first.unsubscribe();
+    device.show();
+    const second = record(source);
+    expect(second.signals).toEqual([]);
+    expect(device.listenerCount('appShow')).toBe(1);
+    device.hide();
+    expect(second.signals).toEqual(['background']);
+    second.unsubscribe();
+  });
+
+  it('keeps the listeners of a host without off* functions for the next subscriber, since they cannot be removed', () => {
+    const { host, device } = createFakeLifecycle();
+    const { onNetworkStatusChange, onAppShow, onAppHide } = host;
+    const withoutOff: MiniProgramLifecycleHost = { onNetworkStatusChange, onAppShow, onAppHide };
+    const source = miniProgramLifecycle(withoutOff);
+    const first = record(source);
+    device.hide();
+    first.unsubscribe();
+    const second = record(source);
+    expect(second.signals).toEqual(['background']);
+    expect(device.listenerCount('appHide')).toBe(1);
+    expect(first.signals).toEqual(['background']);
+    device.show();
+    expect(first.signals).toEqual(['background']);
+    expect(second.signals).toEqual(['background', 'foreground']);
+    second.unsubscribe();
+  });
+
+  it('gives no signals, and does not throw, when the host throws from its on* functions', () => {
+    const throws = () => {
+      throw new Error('not supported in this base library');
+    };
+    const source = miniProgramLifecycle({
+      onNetworkStatusChange: throws,
+      onAppShow: throws,
+      onAppHide: throws,
+    });
+    const { signals, unsubscribe } = record(source);
+    expect(signals).toEqual([]);
+    expect(unsubscribe).not.toThrow();
+  });
+});
+
+describe('webLifecycle', () => {
+  it('gives no source without a global scope', () => {
+    expect(webLifecycle(undefined)).toBeUndefined();
+  });
+
+  it("maps the window's offline and online and the document's visibilitychange to the four signals", () => {
+    const browser = createFakeBrowserScope();
+    const { signals, unsubscribe } = record(webLifecycle(browser.window));
+    browser.goOffline();
+    browser.hide();
+    browser.goOnline();
+    browser.show();
+    expect(signals).toEqual(['offline', 'background', 'online', 'foreground']);
+    unsubscribe();
+  });
+
+  it('tells a subscriber at once when navigator.onLine is false or the document is hidden', () => {
+    const browser = createFakeBrowserScope({ online: false, visible: false });
+    const { signals, unsubscribe } = record(webLifecycle(browser.window));
+    expect(signals).toEqual(['offline', 'background']);
+    unsubscribe();
+  });
+
+  it('removes every listener it added when its subscriber unsubscribes', () => {
+    const browser = createFakeBrowserScope();
+    const source = webLifecycle(browser.window);
+    const a = record(source);
+    const b = record(source);
+    expect(browser.listenerCount('online')).toBe(2);
+    a.unsubscribe();
+    b.unsubscribe();
+    const types = ['online', 'offline', 'visibilitychange'] as const;
+    expect(types.map((type) => browser.listenerCount(type))).toEqual([0, 0, 0]);
+  });
+
+  it('reports only the network in a scope without a document, such as a worker', () => {
+    const browser = createFakeBrowserScope();
+    const { addEventListener, removeEventListener, navigator } = browser.window;
+    const { signals, unsubscribe } = record(
+      webLifecycle({ addEventListener, removeEventListener, navigator }),
+    );
+    browser.goOffline();
+    browser.hide();
+    browser.goOnline();
+    expect(signals).toEqual(['offline', 'online']);
+    expect(browser.listenerCount('visibilitychange')).toBe(0);
+    unsubscribe();
+  });
+});
+
+describe('browserScope', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is undefined in Node, whose global scope has no addEventListener', () => {
+    expect(browserScope()).toBeUndefined();
+  });
+
+  it('is the global scope where it has addEventListener and removeEventListener', () => {
+    const browser = createFakeBrowserScope();
+    vi.stubGlobal('addEventListener', browser.window.addEventListener);
+    vi.stubGlobal('removeEventListener', browser.window.removeEventListener);
+    expect(browserScope()).toBe(globalThis);
+  });
+
+  it('is undefined where the global scope has addEventListener but no removeEventListener', () => {
+    vi.stubGlobal('addEventListener', createFakeBrowserScope().window.addEventListener);
+    expect(browserScope()).toBeUndefined();
+  });
+});
