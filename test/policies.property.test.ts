@@ -188,7 +188,7 @@ async function run(policies: Policies, steps: Step[]): Promise<void> {
     // Lifecycle: while offline or in the background, no attempt is made and no retry is spent.
     const resumed = step.do === 'signal' && (step.signal === 'online' || step.signal === 'foreground');
     if (before.suspended && !resumed && step.do !== 'close' && step.do !== 'error') {
-      if (conn.actor.getSnapshot().matches({ CLOSED: 'suspended' }) || state === 'CLOSED') {
+      if (conn.state === 'CLOSED') {
         if (fake.tasks.length !== before.tasks) problems.push(`an attempt while suspended (${step.do})`);
         if (conn.retries > before.retries) problems.push(`a retry spent while suspended (${step.do})`);
       }

@@ -56,7 +56,10 @@ export function miniProgramLifecycle(host: MiniProgramLifecycleHost): LifecycleS
   }
   const start = (): HostState => {
     const state: HostState = { listeners: new Set(), online: true, foreground: true, release: () => {} };
+    // The answer to getNetworkType describes the network at start; a change reported since is newer.
+    let changed = false;
     const onNetwork = (result: unknown) => {
+      changed = true;
       const online = !(
         typeof result === 'object' &&
         result !== null &&
@@ -83,7 +86,7 @@ export function miniProgramLifecycle(host: MiniProgramLifecycleHost): LifecycleS
     call(() =>
       host.getNetworkType?.({
         success: (result) => {
-          if (result?.networkType === 'none') onNetwork({ isConnected: false });
+          if (!changed && result?.networkType === 'none') onNetwork({ isConnected: false });
         },
       }),
     );

@@ -167,3 +167,35 @@ describe('browserScope', () => {
     expect(browserScope()).toBeUndefined();
   });
 });
+
+describe('miniProgramLifecycle and a late getNetworkType answer', () => {
+  it('ignores an answer of "none" that arrives after the platform reported a network change', () => {
+    let answer: ((result: { networkType: string }) => void) | undefined;
+    const network: Array<(result: { isConnected: boolean }) => void> = [];
+    const host: MiniProgramLifecycleHost = {
+      onNetworkStatusChange: (listener) => network.push(listener),
+      getNetworkType: ({ success }) => {
+        answer = success;
+      },
+    };
+    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    for (const listener of network) listener({ isConnected: true });
+    answer?.({ networkType: 'none' });
+    expect(signals).toEqual([]);
+    unsubscribe();
+  });
+
+  it('takes an answer of "none" that arrives first as offline', () => {
+    let answer: ((result: { networkType: string }) => void) | undefined;
+    const host: MiniProgramLifecycleHost = {
+      onNetworkStatusChange: () => {},
+      getNetworkType: ({ success }) => {
+        answer = success;
+      },
+    };
+    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    answer?.({ networkType: 'none' });
+    expect(signals).toEqual(['offline']);
+    unsubscribe();
+  });
+});

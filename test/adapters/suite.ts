@@ -464,7 +464,9 @@ export function adapterSuite(
       it('fails every queued send with ERR_CLOSED when the connection is closed before it opens', async () => {
         const server = await serve({});
         const probe = connect({ url: server.url });
-        const queued = [probe.conn.send('a'), probe.conn.send('b')].map((sent) => sent.catch((e: unknown) => e));
+        const queued = [probe.conn.send('a'), probe.conn.send('b')].map((sent) =>
+          sent.catch((e: unknown) => e),
+        );
         await within(probe.conn.close(), 'close');
         for (const outcome of await Promise.all(queued)) {
           expect(outcome).toMatchObject({ name: 'SocketTaskError', code: 'ERR_CLOSED' });
