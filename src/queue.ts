@@ -72,22 +72,24 @@ export class SendQueue {
     const { maxMessages, maxBytes, overflow, ttl } = this.policy;
     const bytes = byteSize(data);
     if (bytes > maxBytes) {
-      return reject(
+      reject(
         new SocketTaskError(
           'ERR_QUEUE_FULL',
           `send(): the message (${bytes} bytes) is larger than queue.maxBytes (${maxBytes}); it cannot be queued until the connection opens`,
         ),
       );
+      return;
     }
     const fits = () => this.entries.length - this.head < maxMessages && this.total + bytes <= maxBytes;
     if (!fits()) {
       if (overflow === 'reject') {
-        return reject(
+        reject(
           new SocketTaskError(
             'ERR_QUEUE_FULL',
             `send(): the queue is full (${this.stats.messages} messages, ${this.total} bytes; limits ${maxMessages} and ${maxBytes}); wait for the connection to open, or raise queue.maxMessages / queue.maxBytes`,
           ),
         );
+        return;
       }
       while (!fits()) {
         this.shift()?.reject(
@@ -105,7 +107,9 @@ export class SendQueue {
   }
 
   /** Hands every message still valid to `write`, oldest first, and fails the expired ones. */
-  drain(write: (data: string | ArrayBuffer, resolve: () => void, reject: (e: SocketTaskError) => void) => void) {
+  drain(
+    write: (data: string | ArrayBuffer, resolve: () => void, reject: (e: SocketTaskError) => void) => void,
+  ) {
     this.expire();
     // One at a time from the live queue: a send() made from a callback during the drain is queued behind the rest.
     for (let entry = this.shift(); entry !== undefined; entry = this.shift()) {

@@ -360,7 +360,11 @@ export const connectionMachine = setup({
           states: {
             live: {
               after: {
-                heartbeatInterval: { guard: 'hasHeartbeat', target: 'awaitingPong', actions: 'sendHeartbeat' },
+                heartbeatInterval: {
+                  guard: 'hasHeartbeat',
+                  target: 'awaitingPong',
+                  actions: 'sendHeartbeat',
+                },
               },
             },
             // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.

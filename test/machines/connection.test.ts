@@ -8,8 +8,8 @@ import {
   connectionMachine,
 } from '../../src/machines/connection.js';
 import type { DataPath } from '../../src/machines/dataPath.js';
-import { slotsFor } from '../../src/slots.js';
 import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
+import { slotsFor } from '../../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures/readyStateGraph.js';
 

@@ -248,8 +248,7 @@ describe('connectionMachine: every transition is exercised', () => {
     `connection.OPEN.heartbeat.awaitingPong  xstate.after.heartbeatTimeout.connection.OPEN.heartbeat.awaitingPong[${i}] → ${target}`;
   const deciding = (i: number, target: string) =>
     `connection.CLOSED.deciding  always[${i}] → connection.CLOSED.${target}`;
-  const slot = (i: number, target: string) =>
-    `connection.CONNECTING.acquiringSlot  always[${i}] → ${target}`;
+  const slot = (i: number, target: string) => `connection.CONNECTING.acquiringSlot  always[${i}] → ${target}`;
   const held = 'connection.OPEN.queue.opened  always[0] → connection.OPEN.queue.held';
   const suspendedResume = 'connection.CLOSED.suspended  lifecycle.online[0] → connection.CONNECTING';
 
