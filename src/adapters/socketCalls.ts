@@ -1,3 +1,4 @@
+import { closeArgsProblem } from '../validate.js';
 import type { CallOptions } from './types.js';
 
 /** Both `WebSocket` flavours close the same way; what they lack is the seeds' callbacks and default code. */
@@ -5,6 +6,19 @@ export function closeWebSocket(
   ws: { close(code?: number, reason?: string): void },
   options: { code?: number; reason?: string } & CallOptions,
 ): void {
+  // Browsers refuse bad arguments in every state; ws checks them only once OPEN and aborts a handshake whatever
+  // they are. Checked first, so that an invalid close fails without side effects everywhere.
+  const problem = closeArgsProblem(options.code, options.reason);
+  if (problem) {
+    settleCall(
+      () => {
+        throw problem;
+      },
+      'close',
+      options,
+    );
+    return;
+  }
   // The seeds' default close code is 1000; a WebSocket closed without one sends none (the peer sees 1005).
   settleCall(() => ws.close(options.code ?? 1000, options.reason), 'close', options);
 }

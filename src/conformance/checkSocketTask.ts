@@ -1,0 +1,447 @@
+import fc from 'fast-check';
+import type { SocketTaskLike } from '../adapters/types.js';
+import type { SocketTaskProfile } from '../machines/socketTask.js';
+import { closeArgsProblem } from '../validate.js';
+import { checkTrace } from './checkTrace.js';
+import { recordSocketTask } from './recorder.js';
+import { type ControlledServer, type Handshake, type ServerSide, startControlledServer } from './server.js';
+import type { Trace, Violation } from './trace.js';
+
+/** What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. */
+export type Connect = (target: { url: string; protocols?: string[] }) => SocketTaskLike | Promise<SocketTaskLike>;
+
+export interface CheckSocketTaskOptions {
+  connect: Connect;
+  /** How the implementation treats a close while CONNECTING: `'ignored'` (WeChat, QQ, Baidu) or `'aborts'`. */
+  profile: SocketTaskProfile;
+  /** Scenarios to run. @defaultValue `100` */
+  numRuns?: number;
+  /** Replays a report's seed. @defaultValue random */
+  seed?: number;
+  /** With `seed`, replays exactly the counterexample of a report (its `path`), without searching again. */
+  path?: string;
+  /** ms any single wait may take before the run gives up on it. @defaultValue `1000` */
+  waitBound?: number;
+}
+
+/** A violation, with what it takes to reproduce it. */
+export interface ViolationReport extends Violation {
+  /** The shrunk scenario, one readable step per line. */
+  scenario: string[];
+  /** The trace the implementation produced for it. */
+  trace: Trace;
+  seed: number;
+  /** fast-check's path to the counterexample, to replay exactly this run: `fc.check(..., { seed, path })`. */
+  path: string | undefined;
+}
+
+export interface CheckSocketTaskResult {
+  ok: boolean;
+  violations: ViolationReport[];
+  seed: number;
+  numRuns: number;
+}
+
+type Payload = { kind: 'text'; text: string } | { kind: 'binary'; bytes: number[] };
+
+/** One thing a scenario does; run in order, with the events of the socket interleaving as they come. */
+export type ScenarioStep =
+  | { do: 'send'; payload: Payload }
+  | { do: 'close'; code?: unknown; reason?: unknown }
+  | { do: 'serverSend'; payload: Payload }
+  | { do: 'serverClose'; code: number; reason: string }
+  | { do: 'serverDrop' }
+  | { do: 'wait'; ms: number }
+  | { do: 'waitForOpen' };
+
+export interface Scenario {
+  handshake: Handshake;
+  protocols: string[] | undefined;
+  steps: ScenarioStep[];
+}
+
+const payloadArb: fc.Arbitrary<Payload> = fc.oneof(
+  fc.record({ kind: fc.constant('text' as const), text: fc.string({ maxLength: 12 }) }),
+  fc.record({
+    kind: fc.constant('binary' as const),
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 12 }),
+  }),
+);
+
+const closeArb = fc.oneof(
+  fc.constant({ do: 'close' as const }),
+  fc.record({
+    do: fc.constant('close' as const),
+    code: fc.oneof(fc.constant(1000), fc.integer({ min: 3000, max: 4999 })),
+    reason: fc.string({ maxLength: 10 }),
+  }),
+  // Invalid on purpose: a reserved or out-of-range code, or a reason over 123 bytes.
+  fc.record({
+    do: fc.constant('close' as const),
+    code: fc.constantFrom(1001, 1005, 1006, 2999, 5000, 1000.5, '1000'),
+  }),
+  fc.record({ do: fc.constant('close' as const), code: fc.constant(1000), reason: fc.constant('é'.repeat(62)) }),
+);
+
+const stepArb: fc.Arbitrary<ScenarioStep> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ do: fc.constant('send' as const), payload: payloadArb }) },
+  { weight: 2, arbitrary: closeArb },
+  { weight: 4, arbitrary: fc.record({ do: fc.constant('serverSend' as const), payload: payloadArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      do: fc.constant('serverClose' as const),
+      code: fc.oneof(fc.constant(1000), fc.constant(1001), fc.integer({ min: 3000, max: 4999 })),
+      reason: fc.string({ unit: fc.constantFrom('a', 'z', ' ', 'é'), maxLength: 8 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ do: 'serverDrop' as const }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 10 }).map((ms) => ({ do: 'wait' as const, ms })) },
+  { weight: 3, arbitrary: fc.constant({ do: 'waitForOpen' as const }) },
+);
+
+const handshakeArb: fc.Arbitrary<Handshake> = fc.oneof(
+  { weight: 12, arbitrary: fc.constant({ kind: 'accept' as const }) },
+  { weight: 2, arbitrary: fc.integer({ min: 5, max: 40 }).map((ms) => ({ kind: 'delay' as const, ms })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'refuse' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
+);
+
+export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  handshake: handshakeArb,
+  protocols: fc.option(fc.constant(['stm.v1']), { nil: undefined }),
+  steps: fc.array(stepArb, { maxLength: 10 }),
+});
+
+function payloadText(p: Payload): string {
+  return p.kind === 'text' ? `text ${JSON.stringify(p.text)}` : `binary [${p.bytes.join(', ')}]`;
+}
+
+/** The scenario as readable steps, e.g. `user: close(4000, "bye")`. */
+export function describeScenario(s: Scenario): string[] {
+  const h = s.handshake;
+  const lines = [
+    `server: ${h.kind === 'delay' ? `accepts the handshake after ${h.ms} ms` : h.kind === 'accept' ? 'accepts the handshake' : h.kind === 'refuse' ? 'refuses the handshake (HTTP 401)' : 'drops the TCP connection during the handshake'}`,
+  ];
+  if (s.protocols) lines.push(`user: connects offering protocols ${JSON.stringify(s.protocols)}`);
+  for (const step of s.steps) {
+    switch (step.do) {
+      case 'send':
+        lines.push(`user: send ${payloadText(step.payload)}`);
+        break;
+      case 'close': {
+        const args = [step.code, step.reason].filter((a) => a !== undefined).map((a) => JSON.stringify(a));
+        lines.push(`user: close(${args.join(', ')})`);
+        break;
+      }
+      case 'serverSend':
+        lines.push(`server: send ${payloadText(step.payload)}`);
+        break;
+      case 'serverClose':
+        lines.push(`server: close ${step.code} ${JSON.stringify(step.reason)}`);
+        break;
+      case 'serverDrop':
+        lines.push('server: drops the TCP connection');
+        break;
+      case 'wait':
+        lines.push(`wait ${step.ms} ms`);
+        break;
+      case 'waitForOpen':
+        lines.push('wait for the open (or the close)');
+        break;
+    }
+  }
+  lines.push('user: close() at the end, then wait for the close event');
+  return lines;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function until(predicate: () => boolean, bound: number): Promise<boolean> {
+  const deadline = Date.now() + bound;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await sleep(1);
+  }
+  return true;
+}
+
+function toData(p: Payload): string | ArrayBuffer {
+  return p.kind === 'text' ? p.text : new Uint8Array(p.bytes).buffer;
+}
+
+function wire(data: unknown): string | number[] {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return [...new Uint8Array(data)];
+  if (ArrayBuffer.isView(data)) return [...new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+  return `(${typeof data})`;
+}
+
+const same = (a: string | number[], b: string | number[]) => JSON.stringify(a) === JSON.stringify(b);
+
+interface RunResult {
+  violations: Violation[];
+  trace: Trace;
+}
+
+/** Plays one scenario against a fresh task and checks what happened. Never throws; every wait is bounded. */
+async function runScenario(
+  server: ControlledServer,
+  runNumber: number,
+  scenario: Scenario,
+  options: Required<Pick<CheckSocketTaskOptions, 'connect' | 'profile' | 'waitBound'>>,
+): Promise<RunResult> {
+  const { connect, profile, waitBound } = options;
+  const side: ServerSide = server.begin(runNumber, scenario.handshake);
+  const violations: Violation[] = [];
+  const whole = (property: Violation['property'], message: string) =>
+    violations.push({ property, step: -1, state: '(whole run)', message });
+  let recorded: { task: SocketTaskLike; trace: Trace };
+  try {
+    const target: { url: string; protocols?: string[] } = { url: server.url(runNumber) };
+    if (scenario.protocols) target.protocols = [...scenario.protocols];
+    const created = await Promise.race([
+      Promise.resolve(connect(target)),
+      sleep(waitBound).then(() => undefined),
+    ]);
+    if (!created || typeof created !== 'object') {
+      whole('connects', `connect() returned ${String(created)} (or nothing within ${waitBound} ms) instead of a SocketTask`);
+      server.end();
+      return { violations, trace: [] };
+    }
+    recorded = recordSocketTask(created);
+  } catch (error) {
+    whole('connects', `connect() threw: ${error instanceof Error ? error.message : String(error)}`);
+    server.end();
+    return { violations, trace: [] };
+  }
+  const { task, trace } = recorded;
+  const has = (event: 'open' | 'close' | 'error') => trace.some((s) => s.type === 'event' && s.event === event);
+  const call = (fn: () => void) => {
+    try {
+      fn();
+    } catch {
+      // Recorded as a `threw` step; the run goes on.
+    }
+  };
+
+  const serverSent: Array<string | number[]> = [];
+  let userClosedFirst: { code?: unknown; reason?: unknown; afterOpen: boolean } | undefined;
+  let serverClosedFirst: { code: number; reason: string } | undefined;
+  let serverDropped = false;
+  let anyUserClose = false;
+  let serverClosing = false;
+
+  // Sends made while the task was OPEN and nobody had started closing: these must succeed.
+  const mustSucceed = new Map<number, number>();
+  for (const step of scenario.steps) {
+    switch (step.do) {
+      case 'send': {
+        const index = trace.length;
+        const quiet = has('open') && !has('close') && !has('error') && !anyUserClose && !serverClosing;
+        call(() => task.send({ data: toData(step.payload) }));
+        const made = trace[index];
+        if (quiet && made?.type === 'call') mustSucceed.set(made.id, index);
+        break;
+      }
+      case 'close': {
+        const args: { code?: number; reason?: string } = {};
+        if (step.code !== undefined) args.code = step.code as number;
+        if (step.reason !== undefined) args.reason = step.reason as string;
+        const valid = closeArgsProblem(step.code, step.reason) === undefined;
+        if (valid && !anyUserClose && !serverClosedFirst && !serverDropped) {
+          userClosedFirst = { code: step.code, reason: step.reason, afterOpen: has('open') && !has('close') };
+        }
+        if (valid) anyUserClose = true;
+        call(() => task.close(args));
+        break;
+      }
+      case 'serverSend':
+        if (side.socket?.readyState === 1) {
+          serverSent.push(step.payload.kind === 'text' ? step.payload.text : step.payload.bytes);
+          side.socket.send(step.payload.kind === 'text' ? step.payload.text : Buffer.from(step.payload.bytes));
+        }
+        break;
+      case 'serverClose':
+        if (side.socket?.readyState === 1) {
+          if (!anyUserClose && !serverDropped && !serverClosedFirst) {
+            serverClosedFirst = { code: step.code, reason: step.reason };
+          }
+          serverClosing = true;
+          side.socket.close(step.code, step.reason);
+        }
+        break;
+      case 'serverDrop':
+        if (side.socket && side.socket.readyState <= 1) {
+          serverDropped = true;
+          serverClosing = true;
+          side.socket.terminate();
+        }
+        break;
+      case 'wait':
+        await sleep(step.ms);
+        break;
+      case 'waitForOpen':
+        await until(() => has('open') || has('close') || side.ended, waitBound);
+        break;
+    }
+    await tick();
+  }
+
+  // The end: close, and wait for the close event. On a platform that ignores a close while CONNECTING, a pending
+  // handshake must open (or fail) first, so the close is asked for again once it has.
+  call(() => task.close({}));
+  if (!(await until(() => has('close'), waitBound))) {
+    if (has('open') || side.socket) {
+      await until(() => has('open') || has('close'), waitBound);
+      call(() => task.close({}));
+    }
+    if (!(await until(() => has('close'), waitBound))) {
+      whole('closes', `no close event within ${waitBound} ms of close()`);
+    }
+  }
+  // The server's side of a closing socket, so that the close code it saw can be compared.
+  if (side.socket) await until(() => side.ended, waitBound);
+  // Late events (after close) and late callbacks get a moment to show up.
+  await sleep(5);
+  await tick();
+  server.end();
+
+  violations.push(...checkTrace(trace, profile));
+
+  // The close the server asked for reaches the client as given; the one the user asked for reaches the server.
+  const clientClose = trace.find((s) => s.type === 'event' && s.event === 'close');
+  if (serverClosedFirst && clientClose?.type === 'event' && clientClose.event === 'close') {
+    if (clientClose.code !== serverClosedFirst.code || clientClose.reason !== serverClosedFirst.reason) {
+      whole(
+        'close-code',
+        `the server closed with ${serverClosedFirst.code} ${JSON.stringify(serverClosedFirst.reason)}; the task reported ${clientClose.code} ${JSON.stringify(clientClose.reason)}`,
+      );
+    }
+  }
+  if (userClosedFirst?.afterOpen && userClosedFirst.code !== undefined && side.close) {
+    const reason = userClosedFirst.reason ?? '';
+    if (side.close.code !== userClosedFirst.code || side.close.reason !== reason) {
+      whole(
+        'close-code',
+        `close(${userClosedFirst.code}, ${JSON.stringify(reason)}) reached the server as ${side.close.code} ${JSON.stringify(side.close.reason)}`,
+      );
+    }
+  }
+
+  for (const [id, index] of mustSucceed) {
+    if (trace.some((s) => s.type === 'callback' && s.id === id && s.callback === 'fail')) {
+      violations.push({
+        property: 'send-outcome',
+        step: index,
+        state: 'OPEN',
+        message: 'send() with valid data failed while OPEN, with neither side closing',
+      });
+    }
+  }
+
+  // Messages arrive in order and unaltered: what the client received is a prefix of what the server sent, and the
+  // other way round for the sends the task reported as successful.
+  const received = trace.flatMap((s) => (s.type === 'event' && s.event === 'message' ? [wire(s.data)] : []));
+  const firstDifference = (got: Array<string | number[]>, sent: Array<string | number[]>) =>
+    got.findIndex((m, i) => i >= sent.length || !same(m, sent[i] as string | number[]));
+  const clientSide = firstDifference(received, serverSent);
+  if (clientSide >= 0) {
+    whole(
+      'message-order',
+      `message ${clientSide} received by the task was ${JSON.stringify(received[clientSide])}; the server sent ${JSON.stringify(serverSent)}`,
+    );
+  }
+  const succeeded = new Set(
+    trace.flatMap((s) => (s.type === 'callback' && s.callback === 'success' ? [s.id] : [])),
+  );
+  const accepted = trace.flatMap((s) =>
+    s.type === 'call' && s.call === 'send' && succeeded.has(s.id) ? [wire(s.data)] : [],
+  );
+  const serverSide = firstDifference(side.received, accepted);
+  if (serverSide >= 0) {
+    whole(
+      'message-order',
+      `message ${serverSide} the server received was ${JSON.stringify(side.received[serverSide])}; the task reported sending ${JSON.stringify(accepted)}`,
+    );
+  }
+  return { violations, trace };
+}
+
+/**
+ * Drives random scenarios against SocketTasks made by `connect`, through the kit's own server on 127.0.0.1, and
+ * checks each recorded trace against `socketTaskMachine` for `profile`, plus what only the server can see: close
+ * codes and message order. Always stops its server and every socket; every wait is bounded.
+ *
+ * @example
+ * ```ts
+ * import { checkSocketTask } from 'socket-task-machine/conformance';
+ *
+ * const result = await checkSocketTask({
+ *   connect: ({ url, protocols }) => myPlatform.connectSocket({ url, protocols }),
+ *   profile: { closeWhileConnecting: 'ignored' },
+ *   numRuns: 200,
+ * });
+ * if (!result.ok) console.log(formatReport(result));
+ * ```
+ */
+export async function checkSocketTask(options: CheckSocketTaskOptions): Promise<CheckSocketTaskResult> {
+  const { connect, profile } = options;
+  if (typeof connect !== 'function') throw new TypeError('checkSocketTask(): connect must be a function');
+  const mode = profile?.closeWhileConnecting;
+  if (mode !== 'ignored' && mode !== 'aborts') {
+    throw new TypeError("checkSocketTask(): profile.closeWhileConnecting must be 'ignored' or 'aborts'");
+  }
+  const numRuns = options.numRuns ?? 100;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const waitBound = options.waitBound ?? 1000;
+  const server = await startControlledServer();
+  const failures = new WeakMap<Scenario, RunResult>();
+  let runNumber = 0;
+  try {
+    const property = fc.asyncProperty(scenarioArb, async (scenario) => {
+      const result = await runScenario(server, runNumber++, scenario, { connect, profile, waitBound });
+      if (result.violations.length > 0) failures.set(scenario, result);
+      return result.violations.length === 0;
+    });
+    const details = await fc.check(property, {
+      numRuns,
+      seed,
+      ...(options.path === undefined ? {} : { path: options.path }),
+    });
+    if (!details.failed || !details.counterexample) return { ok: true, violations: [], seed, numRuns };
+    const [scenario] = details.counterexample;
+    const result =
+      failures.get(scenario) ?? (await runScenario(server, runNumber++, scenario, { connect, profile, waitBound }));
+    const lines = describeScenario(scenario);
+    return {
+      ok: false,
+      seed,
+      numRuns,
+      violations: result.violations.map((v) => ({
+        ...v,
+        scenario: lines,
+        trace: result.trace,
+        seed,
+        path: details.counterexamplePath ?? undefined,
+      })),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A report of a result, for a test failure message or a console. */
+export function formatReport(result: CheckSocketTaskResult): string {
+  if (result.ok) return `conforms: ${result.numRuns} runs, seed ${result.seed}`;
+  const [first] = result.violations;
+  const lines = [`does not conform (seed ${result.seed}, path ${first?.path ?? '-'}):`];
+  for (const v of result.violations) {
+    lines.push(`  ✗ ${v.property}${v.step >= 0 ? ` at trace step ${v.step}` : ''} in ${v.state}: ${v.message}`);
+  }
+  lines.push('  scenario:');
+  for (const step of first?.scenario ?? []) lines.push(`    ${step}`);
+  lines.push(`  replay: checkSocketTask({ ..., seed: ${result.seed} })`);
+  return lines.join('\n');
+}
