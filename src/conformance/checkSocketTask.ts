@@ -8,7 +8,10 @@ import { type ControlledServer, type Handshake, type ServerSide, startControlled
 import type { Trace, Violation } from './trace.js';
 
 /** What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. */
-export type Connect = (target: { url: string; protocols?: string[] }) => SocketTaskLike | Promise<SocketTaskLike>;
+export type Connect = (target: {
+  url: string;
+  protocols?: string[];
+}) => SocketTaskLike | Promise<SocketTaskLike>;
 
 export interface CheckSocketTaskOptions {
   connect: Connect;
@@ -80,7 +83,11 @@ const closeArb = fc.oneof(
     do: fc.constant('close' as const),
     code: fc.constantFrom(1001, 1005, 1006, 2999, 5000, 1000.5, '1000'),
   }),
-  fc.record({ do: fc.constant('close' as const), code: fc.constant(1000), reason: fc.constant('é'.repeat(62)) }),
+  fc.record({
+    do: fc.constant('close' as const),
+    code: fc.constant(1000),
+    reason: fc.constant('é'.repeat(62)),
+  }),
 );
 
 const stepArb: fc.Arbitrary<ScenarioStep> = fc.oneof(
@@ -206,7 +213,10 @@ async function runScenario(
       sleep(waitBound).then(() => undefined),
     ]);
     if (!created || typeof created !== 'object') {
-      whole('connects', `connect() returned ${String(created)} (or nothing within ${waitBound} ms) instead of a SocketTask`);
+      whole(
+        'connects',
+        `connect() returned ${String(created)} (or nothing within ${waitBound} ms) instead of a SocketTask`,
+      );
       server.end();
       return { violations, trace: [] };
     }
@@ -217,7 +227,8 @@ async function runScenario(
     return { violations, trace: [] };
   }
   const { task, trace } = recorded;
-  const has = (event: 'open' | 'close' | 'error') => trace.some((s) => s.type === 'event' && s.event === event);
+  const has = (event: 'open' | 'close' | 'error') =>
+    trace.some((s) => s.type === 'event' && s.event === event);
   const call = (fn: () => void) => {
     try {
       fn();
@@ -260,7 +271,9 @@ async function runScenario(
       case 'serverSend':
         if (side.socket?.readyState === 1) {
           serverSent.push(step.payload.kind === 'text' ? step.payload.text : step.payload.bytes);
-          side.socket.send(step.payload.kind === 'text' ? step.payload.text : Buffer.from(step.payload.bytes));
+          side.socket.send(
+            step.payload.kind === 'text' ? step.payload.text : Buffer.from(step.payload.bytes),
+          );
         }
         break;
       case 'serverClose':
@@ -413,7 +426,8 @@ export async function checkSocketTask(options: CheckSocketTaskOptions): Promise<
     if (!details.failed || !details.counterexample) return { ok: true, violations: [], seed, numRuns };
     const [scenario] = details.counterexample;
     const result =
-      failures.get(scenario) ?? (await runScenario(server, runNumber++, scenario, { connect, profile, waitBound }));
+      failures.get(scenario) ??
+      (await runScenario(server, runNumber++, scenario, { connect, profile, waitBound }));
     const lines = describeScenario(scenario);
     return {
       ok: false,
@@ -438,7 +452,9 @@ export function formatReport(result: CheckSocketTaskResult): string {
   const [first] = result.violations;
   const lines = [`does not conform (seed ${result.seed}, path ${first?.path ?? '-'}):`];
   for (const v of result.violations) {
-    lines.push(`  ✗ ${v.property}${v.step >= 0 ? ` at trace step ${v.step}` : ''} in ${v.state}: ${v.message}`);
+    lines.push(
+      `  ✗ ${v.property}${v.step >= 0 ? ` at trace step ${v.step}` : ''} in ${v.state}: ${v.message}`,
+    );
   }
   lines.push('  scenario:');
   for (const step of first?.scenario ?? []) lines.push(`    ${step}`);

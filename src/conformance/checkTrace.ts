@@ -85,7 +85,8 @@ export function checkTrace(
         else model.send({ type: 'user.close', code: step.code, reason: step.reason });
         predicted = emitted.map((type) => OUTCOME[type]).find((p) => p !== undefined) ?? 'fail';
       }
-      if (step.call === 'close' && predicted === 'success' && state.startsWith('CONNECTING')) abortRequested = true;
+      if (step.call === 'close' && predicted === 'success' && state.startsWith('CONNECTING'))
+        abortRequested = true;
       if (calls.has(step.id)) violate('callbacks', `call id ${step.id} used twice`);
       calls.set(step.id, {
         step: index,
@@ -102,7 +103,10 @@ export function checkTrace(
 
     if (step.type === 'threw') {
       const call = calls.get(step.id);
-      violate('callbacks', `${call?.call ?? 'a call'}() threw "${step.message}" instead of calling fail and complete`);
+      violate(
+        'callbacks',
+        `${call?.call ?? 'a call'}() threw "${step.message}" instead of calling fail and complete`,
+      );
       // Counted as its outcome, so that the missing callbacks are not reported a second time.
       if (call) Object.assign(call, { fail: 1, complete: 1, predicted: 'either' });
       return;
@@ -110,16 +114,21 @@ export function checkTrace(
 
     if (step.type === 'callback') {
       const call = calls.get(step.id);
-      if (!call) return void violate('callbacks', `${step.callback} of call ${step.id}, which was never made`);
+      if (!call)
+        return void violate('callbacks', `${step.callback} of call ${step.id}, which was never made`);
       call[step.callback]++;
       if (step.callback === 'complete') {
-        if (call.complete > 1) violate('callbacks', `complete called ${call.complete} times for ${call.call}()`);
+        if (call.complete > 1)
+          violate('callbacks', `complete called ${call.complete} times for ${call.call}()`);
         if (call.success + call.fail !== 1) call.completeTooEarly = true;
         return;
       }
       if (call.complete > 0) violate('callbacks', `${step.callback} after complete for ${call.call}()`);
       if (call.success + call.fail > 1) {
-        violate('callbacks', `${call.call}() got ${call.success} success and ${call.fail} fail: exactly one is allowed`);
+        violate(
+          'callbacks',
+          `${call.call}() got ${call.success} success and ${call.fail} fail: exactly one is allowed`,
+        );
       }
       if (call.predicted !== 'either' && step.callback !== call.predicted) {
         const property = call.call === 'send' ? 'send-outcome' : 'close-outcome';
@@ -140,6 +149,10 @@ export function checkTrace(
             ? ({ type: 'platform.error', errMsg: step.errMsg } as const)
             : ({ type: 'platform.close', code: step.code, reason: step.reason } as const);
     if (snapshot.status === 'done') {
+      if (step.event === 'open') {
+        violate('no-open-after-close-or-error', `open event after the close event at step ${closedAt}`);
+        return;
+      }
       violate(
         'nothing-after-close',
         `${describe(step)} after the close event at step ${closedAt}: exactly one close, and nothing after it`,
@@ -150,7 +163,10 @@ export function checkTrace(
       if (step.event === 'open' && abortRequested) {
         violate('close-while-connecting', 'opened after a close while CONNECTING, which this profile aborts');
       } else if (step.event === 'open') {
-        violate('no-open-after-close-or-error', `open event in ${state}: the socket may open only from CONNECTING`);
+        violate(
+          'no-open-after-close-or-error',
+          `open event in ${state}: the socket may open only from CONNECTING`,
+        );
       } else violate('allowed-transition', `${describe(step)} is not allowed in ${state}`);
       return;
     }

@@ -41,7 +41,12 @@ export function recordSocketTask(inner: SocketTaskLike): { task: SocketTaskLike;
     fanOut(listeners.error, event);
   });
   inner.onClose((event) => {
-    trace.push({ type: 'event', event: 'close', code: Number(event?.code), reason: String(event?.reason ?? '') });
+    trace.push({
+      type: 'event',
+      event: 'close',
+      code: Number(event?.code),
+      reason: String(event?.reason ?? ''),
+    });
     fanOut(listeners.close, event);
   });
 

@@ -3,7 +3,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** How the server answers one run's handshake. */
-export type Handshake = { kind: 'accept' } | { kind: 'delay'; ms: number } | { kind: 'refuse' } | { kind: 'drop' };
+export type Handshake =
+  | { kind: 'accept' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'refuse' }
+  | { kind: 'drop' };
 
 /** The server's side of one run: what it received and the close it saw. */
 export interface ServerSide {

@@ -10,7 +10,12 @@ describe('checkSocketTask against our own adapters', () => {
   it('passes for the Node adapter', async () => {
     const adapter = nodeAdapter();
     const started = performance.now();
-    const result = await checkSocketTask({ connect: (t) => adapter.connect(t), profile: adapter.profile, numRuns, seed });
+    const result = await checkSocketTask({
+      connect: (t) => adapter.connect(t),
+      profile: adapter.profile,
+      numRuns,
+      seed,
+    });
     console.log(`node adapter: ${numRuns} runs in ${Math.round(performance.now() - started)} ms`);
     expect(result.ok, formatReport(result)).toBe(true);
   }, 120_000);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { checkSocketTask, formatReport } from '../../src/conformance/index.js';
+import { brokenTasks } from './broken.js';
+
+const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+console.log(`[fast-check] conformance.broken seed=${seed}`);
+
+describe('checkSocketTask catches every deliberately broken SocketTask', () => {
+  it.each(brokenTasks)(
+    'reports $name as $property, with the scenario and the seed',
+    async ({ connect, property }) => {
+      const result = await checkSocketTask({
+        connect,
+        profile: { closeWhileConnecting: 'aborts' },
+        numRuns: 300,
+        seed,
+      });
+      const report = formatReport(result);
+      expect(result.ok, report).toBe(false);
+      expect(
+        result.violations.map((v) => v.property),
+        report,
+      ).toContain(property);
+      const [first] = result.violations;
+      expect(first?.seed).toBe(seed);
+      expect(first?.scenario.length).toBeGreaterThan(1);
+      expect(report).toMatch(/^does not conform \(seed \d+, path [\d:]+\):/);
+      expect(report).toContain(`✗ ${property}`);
+      expect(report).toMatch(/scenario:\n {4}server: /);
+
+      // The seed and path of the report replay the same counterexample at once.
+      const replay = await checkSocketTask({
+        connect,
+        profile: { closeWhileConnecting: 'aborts' },
+        numRuns: 300,
+        seed,
+        ...(first?.path === undefined ? {} : { path: first.path }),
+      });
+      expect(replay.violations.map((v) => v.property)).toContain(property);
+      expect(replay.violations[0]?.scenario).toEqual(first?.scenario);
+    },
+    60_000,
+  );
+});
