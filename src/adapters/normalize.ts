@@ -1,3 +1,4 @@
+import { closeArgsProblem } from '../validate.js';
 import type {
   CallOptions,
   CloseEvent,
@@ -187,6 +188,13 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
     },
     close({ code, reason, ...callbacks }) {
       const settle = once(callbacks);
+      // The seeds allow 1000 or 3000–4999 and 123 bytes of reason; platforms that do not check would send a bad
+      // close frame, or none. Refused here, before the platform, with no side effect.
+      const problem = closeArgsProblem(code, reason);
+      if (problem) {
+        settle.fail({ errMsg: `closeSocket:fail ${problem.message}` });
+        return;
+      }
       const args: Loose = { ...settle };
       if (code !== undefined) args.code = code;
       if (reason !== undefined) args.reason = reason;
