@@ -13,6 +13,9 @@ export default defineConfig({
     'adapters/douyin': 'src/adapters/douyin.ts',
     'adapters/uni-app': 'src/adapters/uni-app.ts',
     'adapters/taro': 'src/adapters/taro.ts',
+    // Node only: the kit runs its own server.
+    'conformance/index': 'src/conformance/index.ts',
+    'conformance/vitest': 'src/conformance/vitest.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -21,5 +24,5 @@ export default defineConfig({
   platform: 'neutral',
   splitting: true,
   treeshake: true,
-  external: ['xstate', 'ws'],
+  external: ['xstate', 'ws', 'fast-check', 'vitest', /^node:/],
 });

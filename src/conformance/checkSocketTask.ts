@@ -463,6 +463,7 @@ export function formatReport(result: CheckSocketTaskResult): string {
   }
   lines.push('  scenario:');
   for (const step of first?.scenario ?? []) lines.push(`    ${step}`);
-  lines.push(`  replay: checkSocketTask({ ..., seed: ${result.seed} })`);
+  const path = first?.path === undefined ? '' : `, path: '${first.path}'`;
+  lines.push(`  replay: checkSocketTask({ ..., seed: ${result.seed}${path} })`);
   return lines.join('\n');
 }
