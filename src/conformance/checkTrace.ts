@@ -114,8 +114,10 @@ export function checkTrace(
 
     if (step.type === 'callback') {
       const call = calls.get(step.id);
-      if (!call)
-        return void violate('callbacks', `${step.callback} of call ${step.id}, which was never made`);
+      if (!call) {
+        violate('callbacks', `${step.callback} of call ${step.id}, which was never made`);
+        return;
+      }
       call[step.callback]++;
       if (step.callback === 'complete') {
         if (call.complete > 1)
