@@ -3,15 +3,20 @@ import type { SocketTaskLike } from '../adapters/types.js';
 import type { SocketTaskProfile } from '../machines/socketTask.js';
 import { closeArgsProblem } from '../validate.js';
 import { checkTrace } from './checkTrace.js';
-import { recordSocketTask } from './recorder.js';
+import { type RecordedTask, recordSocketTask } from './recorder.js';
 import { type ControlledServer, type Handshake, type ServerSide, startControlledServer } from './server.js';
 import type { Trace, Violation } from './trace.js';
 
-/** What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. */
+/**
+ * What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. A task
+ * that runs elsewhere (a browser page, a device) can come with the trace recorded where it runs, as a
+ * `RecordedTask` from `recordSocketTask` there: the kit then checks that trace, in which every call is placed where
+ * the task really received it.
+ */
 export type Connect = (target: {
   url: string;
   protocols?: string[];
-}) => SocketTaskLike | Promise<SocketTaskLike>;
+}) => SocketTaskLike | RecordedTask | Promise<SocketTaskLike | RecordedTask>;
 
 export interface CheckSocketTaskOptions {
   connect: Connect;
@@ -220,7 +225,11 @@ async function runScenario(
       server.end();
       return { violations, trace: [] };
     }
-    recorded = recordSocketTask(created);
+    const remote = created as Partial<RecordedTask>;
+    recorded =
+      Array.isArray(remote.trace) && typeof remote.task === 'object' && remote.task !== null
+        ? (created as RecordedTask)
+        : recordSocketTask(created as SocketTaskLike);
   } catch (error) {
     whole('connects', `connect() threw: ${error instanceof Error ? error.message : String(error)}`);
     server.end();
@@ -229,7 +238,10 @@ async function runScenario(
   const { task, trace } = recorded;
   const has = (event: 'open' | 'close' | 'error') =>
     trace.some((s) => s.type === 'event' && s.event === event);
+  // Calls the kit made: a task recorded elsewhere reports each one (and its callbacks) only later.
+  let callsMade = 0;
   const call = (fn: () => void) => {
+    callsMade++;
     try {
       fn();
     } catch {
@@ -238,7 +250,6 @@ async function runScenario(
   };
 
   const serverSent: Array<string | number[]> = [];
-  let userClosedFirst: { code?: unknown; reason?: unknown; afterOpen: boolean } | undefined;
   let serverClosedFirst: { code: number; reason: string } | undefined;
   let serverDropped = false;
   let anyUserClose = false;
@@ -260,11 +271,7 @@ async function runScenario(
         const args: { code?: number; reason?: string } = {};
         if (step.code !== undefined) args.code = step.code as number;
         if (step.reason !== undefined) args.reason = step.reason as string;
-        const valid = closeArgsProblem(step.code, step.reason) === undefined;
-        if (valid && !anyUserClose && !serverClosedFirst && !serverDropped) {
-          userClosedFirst = { code: step.code, reason: step.reason, afterOpen: has('open') && !has('close') };
-        }
-        if (valid) anyUserClose = true;
+        if (closeArgsProblem(step.code, step.reason) === undefined) anyUserClose = true;
         call(() => task.close(args));
         break;
       }
@@ -321,7 +328,15 @@ async function runScenario(
   if (!has('close') && !has('error')) whole('closes', `no close event within ${waitBound} ms of close()`);
   // The server's side of a closing socket, so that the close code it saw can be compared.
   if (side.socket) await until(() => side.ended, waitBound);
-  // Late events (after close) and late callbacks get a moment to show up.
+  // Callbacks may come late (a platform's own thread, a task in another process): each call's complete is waited
+  // for, within the bound. Late events (after close) get a moment to show up too.
+  const completed = () => {
+    const calls = trace.filter((s) => s.type === 'call').length;
+    const completes = trace.filter((s) => s.type === 'callback' && s.callback === 'complete').length;
+    const threw = trace.filter((s) => s.type === 'threw').length;
+    return calls >= callsMade && completes + threw >= calls;
+  };
+  await until(completed, waitBound);
   await sleep(5);
   await tick();
   server.end();
@@ -338,12 +353,29 @@ async function runScenario(
       );
     }
   }
-  if (userClosedFirst?.afterOpen && userClosedFirst.code !== undefined && side.close) {
-    const reason = userClosedFirst.reason ?? '';
-    if (side.close.code !== userClosedFirst.code || side.close.reason !== reason) {
+  // The first valid close with a code, made while the task was OPEN (read from the trace, which places each call
+  // where the task received it), in a run where the server itself never closed.
+  const firstClose = trace.findIndex(
+    (s) => s.type === 'call' && s.call === 'close' && closeArgsProblem(s.code, s.reason) === undefined,
+  );
+  const closing = trace[firstClose];
+  const before = trace.slice(0, Math.max(0, firstClose));
+  const openAtClose =
+    before.some((s) => s.type === 'event' && s.event === 'open') &&
+    !before.some((s) => s.type === 'event' && (s.event === 'close' || s.event === 'error'));
+  if (
+    closing?.type === 'call' &&
+    closing.call === 'close' &&
+    closing.code !== undefined &&
+    openAtClose &&
+    !serverClosing &&
+    side.close
+  ) {
+    const reason = closing.reason ?? '';
+    if (side.close.code !== closing.code || side.close.reason !== reason) {
       whole(
         'close-code',
-        `close(${userClosedFirst.code}, ${JSON.stringify(reason)}) reached the server as ${side.close.code} ${JSON.stringify(side.close.reason)}`,
+        `close(${String(closing.code)}, ${JSON.stringify(reason)}) reached the server as ${side.close.code} ${JSON.stringify(side.close.reason)}`,
       );
     }
   }

@@ -1,6 +1,12 @@
 import type { CallOptions, SocketTaskLike } from '../adapters/types.js';
 import type { Trace } from './trace.js';
 
+/** A task together with the trace of its life so far. */
+export interface RecordedTask {
+  task: SocketTaskLike;
+  trace: Trace;
+}
+
 type Listener<T> = (event: T) => void;
 
 /**
@@ -10,14 +16,26 @@ type Listener<T> = (event: T) => void;
  *
  * @example
  * ```ts
- * const { task, trace } = recordSocketTask(wx.connectSocket({ url }));
+ * const { task, trace } = recordSocketTask(wx.connectSocket({ url }), { onStep: (step) => upload(step) });
  * task.onOpen(() => task.send({ data: 'hi' }));
  * // ... later, anywhere:
  * console.log(checkTrace(trace, wechatProfile));
  * ```
  */
-export function recordSocketTask(inner: SocketTaskLike): { task: SocketTaskLike; trace: Trace } {
+export function recordSocketTask(
+  inner: SocketTaskLike,
+  options: { onStep?: (step: Trace[number]) => void } = {},
+): RecordedTask {
   const trace: Trace = [];
+  // onStep streams the trace as it grows, e.g. from a device or a browser page to the machine that checks it.
+  const { onStep } = options;
+  if (onStep) {
+    const push = trace.push.bind(trace);
+    trace.push = (...steps) => {
+      for (const step of steps) onStep(step);
+      return push(...steps);
+    };
+  }
   let nextId = 1;
   const listeners = {
     open: [] as Listener<Parameters<Parameters<SocketTaskLike['onOpen']>[0]>[0]>[],

@@ -1,6 +1,9 @@
 // The browser side of the web adapter's browser tests: bundled by esbuild into the page the tests open.
 // It connects with the browser's own WebSocket and records, in order, everything each connection reports.
+import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
+import { recordSocketTask } from '../../src/conformance/recorder.js';
+import type { TraceStep } from '../../src/conformance/trace.js';
 import {
   type Connection,
   type ConnectionOptions,
@@ -25,7 +28,21 @@ export interface PageProbe {
   until(type: PageEvent['type'], count?: number, timeoutMs?: number): Promise<PageEvent[]>;
 }
 
+/** A trace step as it crosses from the page to Node: binary data as bytes. */
+export type WireStep =
+  | TraceStep
+  | { type: 'binary-message'; bytes: number[] }
+  | { type: 'binary-send'; id: number; bytes: number[] };
+
+/** The web adapter's bare task, driven from Node by the conformance kit; its trace streams out as it grows. */
+export interface RemoteTasks {
+  create(id: number, url: string, protocols: string[] | undefined): void;
+  send(id: number, data: { text: string } | { bytes: number[] }): void;
+  close(id: number, code: unknown, reason: unknown): void;
+}
+
 export interface PageApi {
+  remote: RemoteTasks;
   createConnection: typeof createConnection;
   webAdapter: typeof webAdapter;
   SocketTaskError: typeof SocketTaskError;
@@ -39,6 +56,8 @@ export interface PageApi {
 declare global {
   interface Window {
     stm: PageApi;
+    /** Exposed by the Node side (page.exposeFunction): receives each trace step of remote task `id`. */
+    stmTrace?: (id: number, step: WireStep) => void;
   }
 }
 
@@ -86,8 +105,43 @@ function probe(conn: Connection): PageProbe {
 }
 
 const probes: PageProbe[] = [];
+const remoteTasks = new Map<number, SocketTaskLike>();
+
+function toWire(step: TraceStep): WireStep {
+  if (step.type === 'event' && step.event === 'message' && step.data instanceof ArrayBuffer) {
+    return { type: 'binary-message', bytes: [...new Uint8Array(step.data)] };
+  }
+  if (step.type === 'call' && step.call === 'send' && step.data instanceof ArrayBuffer) {
+    return { type: 'binary-send', id: step.id, bytes: [...new Uint8Array(step.data)] };
+  }
+  return step;
+}
+
+const remote: RemoteTasks = {
+  create(id, url, protocols) {
+    const target: { url: string; protocols?: string[] } = { url };
+    if (protocols) target.protocols = protocols;
+    const created = webAdapter().connect(target) as SocketTaskLike;
+    const { task } = recordSocketTask(created, { onStep: (step) => window.stmTrace?.(id, toWire(step)) });
+    remoteTasks.set(id, task);
+  },
+  send(id, data) {
+    try {
+      remoteTasks.get(id)?.send({ data: 'text' in data ? data.text : new Uint8Array(data.bytes).buffer });
+    } catch {}
+  },
+  close(id, code, reason) {
+    const options: { code?: number; reason?: string } = {};
+    if (code !== undefined) options.code = code as number;
+    if (reason !== undefined) options.reason = reason as string;
+    try {
+      remoteTasks.get(id)?.close(options);
+    } catch {}
+  },
+};
 
 window.stm = {
+  remote,
   createConnection,
   webAdapter,
   SocketTaskError,

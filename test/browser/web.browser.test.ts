@@ -1,12 +1,10 @@
 // The web adapter in a real browser: Debian's headless Chromium, driven by playwright-core, talking to the test
 // ws server on 127.0.0.1 through the browser's own WebSocket. The page and its sockets share one origin.
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './chromium.js';
 import type { PageEvent } from './page.js';
 import { type BrowserTestServer, bundlePage, SERVER_CLOSE, startBrowserTestServer } from './server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let server: BrowserTestServer;
 let browser: Browser;
@@ -14,26 +12,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Debian's Chromium at ${CHROMIUM}; install it with ` +
-        '`apt-get update && apt-get install -y chromium` (.ci/run does this in CI). Do not use `npx playwright install`.',
-    );
-  }
-  const launching = chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 15_000,
-  });
+  const launching = launchChromium();
   server = await startBrowserTestServer(await bundlePage());
   browser = await launching;
   page = await browser.newPage();
@@ -41,7 +20,7 @@ beforeAll(async () => {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(server.pageUrl);
   expect(await page.evaluate(() => typeof window.stm?.connect)).toBe('function');
-});
+}, 90_000);
 
 afterEach(async () => {
   await page?.evaluate(() => window.stm.closeAll());

@@ -23,7 +23,7 @@ import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { createFakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
 
 // npm run conformance raises this to 1000 per implementation.
-const numRuns = Number(process.env.FC_RUNS_KIT ?? 150);
+const numRuns = Number(process.env.FC_RUNS_KIT ?? 100);
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 console.log(`[fast-check] conformance seed=${seed} numRuns=${numRuns} per implementation`);
 
