@@ -344,8 +344,18 @@ async function runScenario(
   violations.push(...checkTrace(trace, profile));
 
   // The close the server asked for reaches the client as given; the one the user asked for reaches the server.
-  const clientClose = trace.find((s) => s.type === 'event' && s.event === 'close');
-  if (serverClosedFirst && clientClose?.type === 'event' && clientClose.event === 'close') {
+  const clientCloseAt = trace.findIndex((s) => s.type === 'event' && s.event === 'close');
+  const clientClose = trace[clientCloseAt];
+  // Only if the task itself had not started closing first: the trace says where its close() really came.
+  const closedByUserFirst = trace
+    .slice(0, Math.max(0, clientCloseAt))
+    .some((s) => s.type === 'call' && s.call === 'close' && closeArgsProblem(s.code, s.reason) === undefined);
+  if (
+    serverClosedFirst &&
+    !closedByUserFirst &&
+    clientClose?.type === 'event' &&
+    clientClose.event === 'close'
+  ) {
     if (clientClose.code !== serverClosedFirst.code || clientClose.reason !== serverClosedFirst.reason) {
       whole(
         'close-code',
