@@ -122,7 +122,7 @@ export const brokenTasks: Broken[] = [
       const task = correct(target);
       return {
         ...task,
-        onClose: (l) => task.onClose((e) => l({ code: e.code === 1000 ? 1001 : 1000, reason: e.reason })),
+        onClose: (l) => task.onClose((e) => l({ code: e.code + 7, reason: e.reason })),
       };
     },
   },
