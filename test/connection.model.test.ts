@@ -16,6 +16,7 @@ const RETRY_DELAY = 100;
 const STABLE_AFTER = 1000;
 const MAX_RETRIES = 3;
 const MAX_QUEUED = 3;
+const CONNECT_TIMEOUT = 700;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -28,8 +29,11 @@ interface Model {
   retries: number;
   tasks: number;
   offline: boolean;
-  /** Simulated ms spent in the current OPEN or WAITING state. */
+  /** Simulated ms spent in the current CONNECTING, OPEN or WAITING state. */
   elapsed: number;
+  /** The ready gate is on, and this open's flush is still held until ready(). */
+  gate: boolean;
+  held: boolean;
 }
 
 interface Real {
@@ -74,6 +78,7 @@ class Send implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real) {
     r.conn.send(this.text).catch(() => {});
+    // While held, the application's own sends go straight out (its login); the queue waits.
     if (m.state === 'OPEN') m.written.push(this.text);
     else if (m.state !== 'TERMINATED' && m.queue.length < MAX_QUEUED) m.queue.push(this.text);
     agree(m, r);
@@ -87,11 +92,28 @@ class Open implements fc.AsyncCommand<Model, Real> {
     current(r).emitOpen();
     m.state = 'OPEN';
     m.elapsed = 0;
-    m.written.push(...m.queue);
-    m.queue = [];
+    m.held = m.gate;
+    if (!m.held) {
+      m.written.push(...m.queue);
+      m.queue = [];
+    }
     agree(m, r);
   }
   toString = () => 'platform open';
+}
+
+class Ready implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.conn.ready();
+    if (m.state === 'OPEN' && m.held) {
+      m.held = false;
+      m.written.push(...m.queue);
+      m.queue = [];
+    }
+    agree(m, r);
+  }
+  toString = () => 'ready()';
 }
 
 class Drop implements fc.AsyncCommand<Model, Real> {
@@ -114,6 +136,25 @@ class Advance implements fc.AsyncCommand<Model, Real> {
       m.state = 'CONNECTING';
       m.retries++;
       m.tasks++;
+      m.elapsed = m.elapsed + this.ms - RETRY_DELAY;
+      // Steps are shorter than the connect timeout plus a retry, so at most one attempt times out per step.
+      if (m.elapsed >= CONNECT_TIMEOUT) dropped(m, true);
+      agree(m, r);
+      return;
+    }
+    if (m.state === 'CONNECTING' && m.elapsed + this.ms >= CONNECT_TIMEOUT) {
+      // Abandoned: ERR_CONNECT_TIMEOUT, close 1006, and a retry like any drop.
+      const over = m.elapsed + this.ms - CONNECT_TIMEOUT;
+      dropped(m, true);
+      // TypeScript narrowed m.state to CONNECTING above; dropped() changed it.
+      if ((m.state as Model['state']) === 'WAITING' && over >= RETRY_DELAY) {
+        m.state = 'CONNECTING';
+        m.retries++;
+        m.tasks++;
+        m.elapsed = over - RETRY_DELAY;
+      } else m.elapsed = over;
+      agree(m, r);
+      return;
     } else if (m.state === 'OPEN' && m.elapsed < STABLE_AFTER && m.elapsed + this.ms >= STABLE_AFTER) {
       m.retries = 0;
     }
@@ -133,6 +174,7 @@ class Network implements fc.AsyncCommand<Model, Real> {
     else if (this.online && m.state === 'SUSPENDED') {
       m.state = 'CONNECTING';
       m.tasks++;
+      m.elapsed = 0;
     }
     agree(m, r);
   }
@@ -156,7 +198,8 @@ const commands = [
   fc.string({ maxLength: 4 }).map((text) => new Send(text)),
   fc.constant(new Open()),
   fc.constantFrom(1000, 1001, 1006, 1008).map((code) => new Drop(code)),
-  fc.integer({ min: 1, max: 1500 }).map((ms) => new Advance(ms)),
+  fc.integer({ min: 1, max: 600 }).map((ms) => new Advance(ms)),
+  fc.constant(new Ready()),
   fc.boolean().map((online) => new Network(online)),
   fc.constant(new Close()),
 ];
@@ -164,45 +207,52 @@ const commands = [
 describe('createConnection against a model (fc.commands)', () => {
   it('agrees with the model on state, queue, written messages, retries and attempts after every command', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.commands(commands, { maxCommands: 40 }), async (s, cmds) => {
-        vi.useFakeTimers();
-        const adapter = fakeAdapter(wechatProfile);
-        const lifecycle = createLifecycle();
-        const conn = createConnection({
-          url: 'wss://example.test/socket',
-          adapter,
-          lifecycle,
-          connectTimeout: false,
-          queue: { maxMessages: MAX_QUEUED },
-          reconnect: {
-            initialDelay: RETRY_DELAY,
-            maxDelay: RETRY_DELAY,
-            jitter: 'none',
-            maxRetries: MAX_RETRIES,
-            stableAfter: STABLE_AFTER,
-          },
-        });
-        const setup = () => ({
-          model: {
-            state: 'CONNECTING' as const,
-            queue: [],
-            written: [],
-            retries: 0,
-            tasks: 1,
-            offline: false,
-            elapsed: 0,
-          },
-          real: { conn, tasks: adapter.tasks, lifecycle },
-        });
-        try {
-          await fc.scheduledModelRun(s, setup, cmds);
-        } finally {
-          conn.close().catch(() => {});
-          for (const t of adapter.tasks) if (t.readyState === 2) t.completeClose();
-          for (const t of adapter.tasks) if (t.readyState === 0) t.emitClose(1006, '');
-          vi.useRealTimers();
-        }
-      }),
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.boolean(),
+        fc.commands(commands, { maxCommands: 40 }),
+        async (s, gate, cmds) => {
+          vi.useFakeTimers();
+          const adapter = fakeAdapter(wechatProfile);
+          const lifecycle = createLifecycle();
+          const conn = createConnection({
+            url: 'wss://example.test/socket',
+            adapter,
+            lifecycle,
+            connectTimeout: CONNECT_TIMEOUT,
+            queue: { maxMessages: MAX_QUEUED, holdUntilReady: gate },
+            reconnect: {
+              initialDelay: RETRY_DELAY,
+              maxDelay: RETRY_DELAY,
+              jitter: 'none',
+              maxRetries: MAX_RETRIES,
+              stableAfter: STABLE_AFTER,
+            },
+          });
+          const setup = () => ({
+            model: {
+              state: 'CONNECTING' as const,
+              queue: [],
+              written: [],
+              retries: 0,
+              tasks: 1,
+              offline: false,
+              elapsed: 0,
+              gate,
+              held: false,
+            },
+            real: { conn, tasks: adapter.tasks, lifecycle },
+          });
+          try {
+            await fc.scheduledModelRun(s, setup, cmds);
+          } finally {
+            conn.close().catch(() => {});
+            for (const t of adapter.tasks) if (t.readyState === 2) t.completeClose();
+            for (const t of adapter.tasks) if (t.readyState === 0) t.emitClose(1006, '');
+            vi.useRealTimers();
+          }
+        },
+      ),
       { seed, numRuns },
     );
   });
