@@ -1,6 +1,9 @@
-// Model-based tests of createConnection (fc.commands): a small model tracks the state, the queue, what was written
-// and the retries, and the real connection must agree with it after every command. The clock is simulated and the
-// commands run through fc.scheduler, so their order is one more thing fast-check varies and shrinks.
+// Model-based tests of createConnection (fc.commands): a small model, with its own timeline of the manager's
+// timers, tracks the state, the queue, what was written, the messages delivered, the retries, the attempts and the
+// socket slots, and the real connection must agree with it after every command. Every policy of the manager is in
+// play: reconnect with backoff and a stable period, the connect timeout, the bounded queue and its ready gate, the
+// heartbeat, lifecycle suspension and the connection limit. The clock is simulated and the commands run through
+// fc.scheduler, so their order is one more thing fast-check varies and shrinks.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Connection, createConnection } from '../src/connection.js';
@@ -12,39 +15,62 @@ const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 100);
 console.log(`[fast-check] connection.model seed=${seed} numRuns=${numRuns}`);
 
+// Chosen so that no two of the manager's timers can fall due at the same instant.
 const RETRY_DELAY = 100;
+const CONNECT_TIMEOUT = 700;
 const STABLE_AFTER = 1000;
+const PING_INTERVAL = 300;
+const PONG_TIMEOUT = 170;
+const ERROR_GRACE = 50;
+const LINGER = 250; // closeTimeout: how long a dropped task may keep its slot
 const MAX_RETRIES = 3;
 const MAX_QUEUED = 3;
-const CONNECT_TIMEOUT = 700;
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
+type State = 'CONNECTING' | 'OPEN' | 'CLOSING' | 'WAITING' | 'SUSPENDED' | 'TERMINATED';
+
 interface Model {
-  state: 'CONNECTING' | 'OPEN' | 'WAITING' | 'SUSPENDED' | 'TERMINATED';
+  now: number;
+  state: State;
   queue: string[];
   written: string[];
+  received: number;
   retries: number;
   tasks: number;
   offline: boolean;
-  /** Simulated ms spent in the current CONNECTING, OPEN or WAITING state. */
-  elapsed: number;
-  /** The ready gate is on, and this open's flush is still held until ready(). */
+  /** When the current state's timers started, and the heartbeat's own timeline while OPEN. */
+  since: number;
+  stableDone: boolean;
+  pingAt: number;
+  awaitingPong: boolean;
+  heard: boolean;
   gate: boolean;
   held: boolean;
+  /** The main connection's socket slots: held now, or until `releaseAt` for a dropped task. */
+  slotHeld: boolean;
+  releaseAt: number | undefined;
+  /** Another connection through the same adapter holds the only slot. */
+  other: boolean;
 }
 
 interface Real {
   conn: Connection;
   tasks: FakeSocketTask[];
   lifecycle: ManualLifecycle;
+  received: () => number;
+  other: { conn: Connection; task: FakeSocketTask } | undefined;
+  /** Tasks of other connections, which the model of this one leaves out. */
+  foreign: Set<FakeSocketTask>;
+  makeOther: () => { conn: Connection; task: FakeSocketTask };
 }
 
-const READY: Record<Model['state'], ReadyStateName> = {
+const READY: Record<State, ReadyStateName> = {
   CONNECTING: 'CONNECTING',
   OPEN: 'OPEN',
+  CLOSING: 'CLOSING',
   WAITING: 'CLOSED',
   SUSPENDED: 'CLOSED',
   TERMINATED: 'CLOSED',
@@ -52,25 +78,152 @@ const READY: Record<Model['state'], ReadyStateName> = {
 
 function agree(m: Model, r: Real): void {
   expect(r.conn.state).toBe(READY[m.state]);
-  expect(r.tasks).toHaveLength(m.tasks);
+  expect(r.conn.readyState).toBe(['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].indexOf(READY[m.state]));
+  const own = r.tasks.filter((t) => !r.foreign.has(t));
+  expect(own).toHaveLength(m.tasks);
   expect(r.conn.queue.messages).toBe(m.queue.length);
-  expect(r.tasks.flatMap((t) => t.sent)).toEqual(m.written);
+  expect(own.flatMap((t) => t.sent)).toEqual(m.written);
+  expect(r.received()).toBe(m.received);
   expect(r.conn.retries).toBe(m.retries);
   const snapshot = r.conn.actor.getSnapshot();
   if (m.state === 'WAITING') expect(snapshot.matches({ CLOSED: 'waiting' })).toBe(true);
   if (m.state === 'SUSPENDED') expect(snapshot.matches({ CLOSED: 'suspended' })).toBe(true);
   if (m.state === 'TERMINATED') expect(snapshot.matches({ CLOSED: 'terminated' })).toBe(true);
+  if (m.state === 'OPEN') {
+    expect(snapshot.matches({ OPEN: { queue: m.held ? 'held' : 'flowing' } })).toBe(true);
+    expect(snapshot.matches({ OPEN: { heartbeat: m.awaitingPong ? 'awaitingPong' : 'live' } })).toBe(true);
+  }
 }
 
-const current = (r: Real) => r.tasks.at(-1) as FakeSocketTask;
+const current = (r: Real) => r.tasks.filter((t) => !r.foreign.has(t)).at(-1) as FakeSocketTask;
 
-/** A close the manager retries, or the end of the connection. */
-function dropped(m: Model, retryable: boolean): void {
-  m.elapsed = 0;
+function enter(m: Model, state: State): void {
+  m.state = state;
+  m.since = m.now;
+}
+
+/**
+ * A new attempt: a task if the only slot is free, else ERR_CONNECTION_LIMIT and a close like any other. A dropped
+ * task of this connection that has not given its slot back yet counts too, as it does for the platform.
+ */
+function attempt(m: Model): void {
+  if (m.other || m.slotHeld) {
+    closed(m, true);
+    return;
+  }
+  enter(m, 'CONNECTING');
+  m.tasks++;
+  m.slotHeld = true;
+  m.releaseAt = undefined;
+}
+
+/** The connection is CLOSED: it retries, waits for the network, or ends. */
+function closed(m: Model, retryable: boolean): void {
+  m.awaitingPong = false;
+  m.held = false;
   if (!retryable || m.retries >= MAX_RETRIES) {
-    m.state = 'TERMINATED';
+    enter(m, 'TERMINATED');
     m.queue = [];
-  } else m.state = m.offline ? 'SUSPENDED' : 'WAITING';
+  } else enter(m, m.offline ? 'SUSPENDED' : 'WAITING');
+}
+
+/** The task is dropped while it still holds its slot: given back LINGER ms later unless it reports a close. */
+function abandonTask(m: Model): void {
+  if (m.slotHeld && m.releaseAt === undefined) m.releaseAt = m.now + LINGER;
+}
+
+function open(m: Model): void {
+  enter(m, 'OPEN');
+  m.stableDone = false;
+  m.pingAt = m.now + PING_INTERVAL;
+  m.awaitingPong = false;
+  m.held = m.gate;
+  if (!m.held) flush(m);
+}
+
+function flush(m: Model): void {
+  m.written.push(...m.queue);
+  m.queue = [];
+}
+
+/** The next of the manager's timers due no later than `until`, as [time, what it does]. */
+function nextTimer(m: Model, until: number): [number, () => void] | undefined {
+  const due: Array<[number, () => void]> = [];
+  if (m.releaseAt !== undefined) {
+    const at = m.releaseAt;
+    due.push([
+      at,
+      () => {
+        m.slotHeld = false;
+        m.releaseAt = undefined;
+      },
+    ]);
+  }
+  if (m.state === 'WAITING') {
+    due.push([
+      m.since + RETRY_DELAY,
+      () => {
+        m.retries++;
+        attempt(m);
+      },
+    ]);
+  }
+  if (m.state === 'CONNECTING') {
+    due.push([
+      m.since + CONNECT_TIMEOUT,
+      () => {
+        abandonTask(m);
+        closed(m, true);
+      },
+    ]);
+  }
+  if (m.state === 'CLOSING') {
+    due.push([
+      m.since + ERROR_GRACE,
+      () => {
+        abandonTask(m);
+        closed(m, true);
+      },
+    ]);
+  }
+  if (m.state === 'OPEN') {
+    if (!m.stableDone) {
+      due.push([
+        m.since + STABLE_AFTER,
+        () => {
+          m.stableDone = true;
+          m.retries = 0;
+        },
+      ]);
+    }
+    if (!m.awaitingPong) {
+      due.push([
+        m.pingAt,
+        () => {
+          m.written.push('ping');
+          m.awaitingPong = true;
+          m.heard = false;
+          m.pingAt = m.now + PONG_TIMEOUT;
+        },
+      ]);
+    } else {
+      due.push([
+        m.pingAt,
+        () => {
+          if (m.heard) {
+            m.awaitingPong = false;
+            m.pingAt = m.now + PING_INTERVAL;
+          } else {
+            // Half-open: ERR_HEARTBEAT_TIMEOUT, the task is asked to close, and the close is awaited errorGrace.
+            enter(m, 'CLOSING');
+            m.awaitingPong = false;
+          }
+        },
+      ]);
+    }
+  }
+  const ready = due.filter(([at]) => at <= until).sort((a, b) => a[0] - b[0]);
+  return ready[0];
 }
 
 class Send implements fc.AsyncCommand<Model, Real> {
@@ -90,16 +243,21 @@ class Open implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.state === 'CONNECTING';
   async run(m: Model, r: Real) {
     current(r).emitOpen();
-    m.state = 'OPEN';
-    m.elapsed = 0;
-    m.held = m.gate;
-    if (!m.held) {
-      m.written.push(...m.queue);
-      m.queue = [];
-    }
+    open(m);
     agree(m, r);
   }
   toString = () => 'platform open';
+}
+
+class Message implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>) => m.state === 'OPEN';
+  async run(m: Model, r: Real) {
+    current(r).emitMessage('news');
+    m.received++;
+    m.heard = true;
+    agree(m, r);
+  }
+  toString = () => 'platform message';
 }
 
 class Ready implements fc.AsyncCommand<Model, Real> {
@@ -108,8 +266,7 @@ class Ready implements fc.AsyncCommand<Model, Real> {
     r.conn.ready();
     if (m.state === 'OPEN' && m.held) {
       m.held = false;
-      m.written.push(...m.queue);
-      m.queue = [];
+      flush(m);
     }
     agree(m, r);
   }
@@ -118,10 +275,13 @@ class Ready implements fc.AsyncCommand<Model, Real> {
 
 class Drop implements fc.AsyncCommand<Model, Real> {
   constructor(readonly code: number) {}
-  check = (m: Readonly<Model>) => m.state === 'CONNECTING' || m.state === 'OPEN';
+  check = (m: Readonly<Model>) => m.state === 'CONNECTING' || m.state === 'OPEN' || m.state === 'CLOSING';
   async run(m: Model, r: Real) {
     current(r).emitClose(this.code, '');
-    dropped(m, this.code !== 1008);
+    // The platform reported the close: the slot is free at once.
+    m.slotHeld = false;
+    m.releaseAt = undefined;
+    closed(m, this.code !== 1008);
     agree(m, r);
   }
   toString = () => `platform close ${this.code}`;
@@ -132,33 +292,14 @@ class Advance implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real) {
     vi.advanceTimersByTime(this.ms);
-    if (m.state === 'WAITING' && m.elapsed + this.ms >= RETRY_DELAY) {
-      m.state = 'CONNECTING';
-      m.retries++;
-      m.tasks++;
-      m.elapsed = m.elapsed + this.ms - RETRY_DELAY;
-      // Steps are shorter than the connect timeout plus a retry, so at most one attempt times out per step.
-      if (m.elapsed >= CONNECT_TIMEOUT) dropped(m, true);
-      agree(m, r);
-      return;
+    const until = m.now + this.ms;
+    for (let timer = nextTimer(m, until); timer; timer = nextTimer(m, until)) {
+      m.now = timer[0];
+      timer[1]();
     }
-    if (m.state === 'CONNECTING' && m.elapsed + this.ms >= CONNECT_TIMEOUT) {
-      // Abandoned: ERR_CONNECT_TIMEOUT, close 1006, and a retry like any drop.
-      const over = m.elapsed + this.ms - CONNECT_TIMEOUT;
-      dropped(m, true);
-      // TypeScript narrowed m.state to CONNECTING above; dropped() changed it.
-      if ((m.state as Model['state']) === 'WAITING' && over >= RETRY_DELAY) {
-        m.state = 'CONNECTING';
-        m.retries++;
-        m.tasks++;
-        m.elapsed = over - RETRY_DELAY;
-      } else m.elapsed = over;
-      agree(m, r);
-      return;
-    } else if (m.state === 'OPEN' && m.elapsed < STABLE_AFTER && m.elapsed + this.ms >= STABLE_AFTER) {
-      m.retries = 0;
-    }
-    m.elapsed += this.ms;
+    m.now = until;
+    // The slot a waiter needs is given back in a microtask; nothing waits here (connectionLimit 'fail').
+    await Promise.resolve();
     agree(m, r);
   }
   toString = () => `clock +${this.ms} ms`;
@@ -170,15 +311,37 @@ class Network implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     r.lifecycle.emit(this.online ? 'online' : 'offline');
     m.offline = !this.online;
-    if (!this.online && m.state === 'WAITING') m.state = 'SUSPENDED';
-    else if (this.online && m.state === 'SUSPENDED') {
-      m.state = 'CONNECTING';
-      m.tasks++;
-      m.elapsed = 0;
-    }
+    if (!this.online && m.state === 'WAITING') enter(m, 'SUSPENDED');
+    else if (this.online && m.state === 'SUSPENDED') attempt(m);
     agree(m, r);
   }
   toString = () => (this.online ? 'online' : 'offline');
+}
+
+class Occupy implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>) => !m.other;
+  async run(m: Model, r: Real) {
+    if (m.slotHeld) {
+      expect(() => r.makeOther()).toThrow(expect.objectContaining({ code: 'ERR_CONNECTION_LIMIT' }));
+    } else {
+      r.other = r.makeOther();
+      m.other = true;
+    }
+    agree(m, r);
+  }
+  toString = () => 'another connection through the same adapter';
+}
+
+class Vacate implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>) => m.other;
+  async run(m: Model, r: Real) {
+    r.other?.task.emitClose(1006, '');
+    await r.other?.conn.closed;
+    r.other = undefined;
+    m.other = false;
+    agree(m, r);
+  }
+  toString = () => 'the other connection ends';
 }
 
 class Close implements fc.AsyncCommand<Model, Real> {
@@ -186,9 +349,14 @@ class Close implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const wasOpen = m.state === 'OPEN';
     r.conn.close().catch(() => {});
-    if (wasOpen) current(r).completeClose();
-    m.state = 'TERMINATED';
+    if (wasOpen) {
+      current(r).completeClose();
+      m.slotHeld = false;
+      m.releaseAt = undefined;
+    }
+    enter(m, 'TERMINATED');
     m.queue = [];
+    m.awaitingPong = false;
     agree(m, r);
   }
   toString = () => 'close()';
@@ -197,15 +365,18 @@ class Close implements fc.AsyncCommand<Model, Real> {
 const commands = [
   fc.string({ maxLength: 4 }).map((text) => new Send(text)),
   fc.constant(new Open()),
+  fc.constant(new Message()),
+  fc.constant(new Ready()),
   fc.constantFrom(1000, 1001, 1006, 1008).map((code) => new Drop(code)),
   fc.integer({ min: 1, max: 600 }).map((ms) => new Advance(ms)),
-  fc.constant(new Ready()),
   fc.boolean().map((online) => new Network(online)),
+  fc.constant(new Occupy()),
+  fc.constant(new Vacate()),
   fc.constant(new Close()),
 ];
 
 describe('createConnection against a model (fc.commands)', () => {
-  it('agrees with the model on state, queue, written messages, retries and attempts after every command', async () => {
+  it('agrees with the model after every command: state, queue, writes and pings, messages, retries, attempts, slots', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
@@ -213,13 +384,16 @@ describe('createConnection against a model (fc.commands)', () => {
         fc.commands(commands, { maxCommands: 40 }),
         async (s, gate, cmds) => {
           vi.useFakeTimers();
-          const adapter = fakeAdapter(wechatProfile);
+          const adapter = fakeAdapter({ ...wechatProfile, maxConcurrent: 1 });
           const lifecycle = createLifecycle();
           const conn = createConnection({
             url: 'wss://example.test/socket',
             adapter,
             lifecycle,
             connectTimeout: CONNECT_TIMEOUT,
+            errorGrace: ERROR_GRACE,
+            closeTimeout: LINGER,
+            heartbeat: { interval: PING_INTERVAL, timeout: PONG_TIMEOUT },
             queue: { maxMessages: MAX_QUEUED, holdUntilReady: gate },
             reconnect: {
               initialDelay: RETRY_DELAY,
@@ -229,24 +403,47 @@ describe('createConnection against a model (fc.commands)', () => {
               stableAfter: STABLE_AFTER,
             },
           });
-          const setup = () => ({
-            model: {
-              state: 'CONNECTING' as const,
-              queue: [],
-              written: [],
-              retries: 0,
-              tasks: 1,
-              offline: false,
-              elapsed: 0,
-              gate,
-              held: false,
+          let received = 0;
+          conn.onMessage(() => received++);
+          const real: Real = {
+            conn,
+            tasks: adapter.tasks,
+            lifecycle,
+            received: () => received,
+            other: undefined,
+            foreign: new Set(),
+            makeOther: () => {
+              const other = createConnection({ url: 'wss://example.test/other', adapter, reconnect: false });
+              const task = adapter.tasks.at(-1) as FakeSocketTask;
+              real.foreign.add(task);
+              return { conn: other, task };
             },
-            real: { conn, tasks: adapter.tasks, lifecycle },
-          });
+          };
+          const model: Model = {
+            now: 0,
+            state: 'CONNECTING',
+            queue: [],
+            written: [],
+            received: 0,
+            retries: 0,
+            tasks: 1,
+            offline: false,
+            since: 0,
+            stableDone: false,
+            pingAt: 0,
+            awaitingPong: false,
+            heard: false,
+            gate,
+            held: false,
+            slotHeld: true,
+            releaseAt: undefined,
+            other: false,
+          };
           try {
-            await fc.scheduledModelRun(s, setup, cmds);
+            await fc.scheduledModelRun(s, () => ({ model, real }), cmds);
           } finally {
             conn.close().catch(() => {});
+            real.other?.conn.close().catch(() => {});
             for (const t of adapter.tasks) if (t.readyState === 2) t.completeClose();
             for (const t of adapter.tasks) if (t.readyState === 0) t.emitClose(1006, '');
             vi.useRealTimers();
