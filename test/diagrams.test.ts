@@ -1,15 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, not, setup } from 'xstate';
+import {
+  type AnyStateMachine,
+  type AnyStateNode,
+  type AnyTransitionDefinition,
+  and,
+  createMachine,
+  not,
+  or,
+  setup,
+} from 'xstate';
 import {
   type DiagramSpec,
   diagramSpecs,
   generateDiagramFiles,
   hasMarkedRegion,
+  mmdPath,
   renderStateDiagram,
   replaceMarkedRegions,
+  svgPath,
 } from '../scripts/diagrams/render.js';
+import { machineJson, statelySource } from '../scripts/diagrams/stately.js';
+import { RENDERER, renderSvg, sha256, stampOf, svgStamp, withBrowser } from '../scripts/diagrams/svg.js';
 
 const root = join(import.meta.dirname, '..');
 const readFile = (path: string): string | undefined =>
@@ -43,9 +56,17 @@ function arrows(diagram: string): Map<string, string[]> {
 }
 
 describe('generated diagram files', () => {
-  it('include both machine diagrams and the diagrams README', () => {
+  it('include both machine diagrams, their definitions, their Stately files and the diagrams README', () => {
     expect(generated.map((file) => file.path)).toEqual(
-      expect.arrayContaining(['diagrams/socket-task.mmd', 'diagrams/connection.mmd', 'diagrams/README.md']),
+      expect.arrayContaining([
+        'diagrams/socket-task.mmd',
+        'diagrams/socket-task.machine.json',
+        'diagrams/socket-task.stately.ts',
+        'diagrams/connection.mmd',
+        'diagrams/connection.machine.json',
+        'diagrams/connection.stately.ts',
+        'diagrams/README.md',
+      ]),
     );
   });
 
@@ -61,9 +82,10 @@ describe('generated diagram files', () => {
 
   it('each start with a line saying they are generated and how to regenerate them', () => {
     for (const file of generated.filter((candidate) => candidate.path.startsWith('diagrams/'))) {
-      const first = file.content.split('\n')[0];
+      // JSON has no comments: its first member, on the second line, says it.
+      const first = file.content.split('\n')[file.path.endsWith('.json') ? 1 : 0];
       expect(first, file.path).toMatch(
-        /^(%% |<!-- )Generated from src\/machines\/\S+\.ts( and src\/machines\/\S+\.ts)? by `npm run diagrams`; do not edit\.( -->)?$/,
+        /^(%% |<!-- |\/\/ | {2}"\$comment": ")Generated from src\/machines\/\S+\.ts( and src\/machines\/\S+\.ts)? by `npm run diagrams`; do not edit\.( -->|.*",)?$/,
       );
     }
   });
@@ -87,11 +109,109 @@ describe('generated diagram files', () => {
     for (const spec of diagramSpecs) {
       expect(readme).toContain(`\`\`\`mermaid\n${renderStateDiagram(spec.machine)}\`\`\``);
       expect(readme).toContain(`(./${spec.name}.mmd)`);
+      expect(readme).toContain(`![${spec.name} machine](./${spec.name}.svg)`);
+      expect(readme).toContain(`(./${spec.name}.machine.json)`);
+      expect(readme).toContain(`(./${spec.name}.stately.ts)`);
     }
   });
 
   it('are byte-identical when generated twice', () => {
     expect(generateDiagramFiles(diagramSpecs, rootReadme)).toEqual(generated);
+  });
+});
+
+// Drawing an SVG takes a browser, so the check reads the stamp on its first line instead: the SHA-256 of the
+// .mmd content it was drawn from, and the renderer.
+describe.each(diagramSpecs.map((spec) => [svgPath(spec), spec] as const))('%s', (path, spec) => {
+  const mmd = generated.find((file) => file.path === mmdPath(spec))?.content ?? '';
+
+  it('exists and records the SHA-256 of the current .mmd and the current renderer', () => {
+    const svg = readFile(path);
+    expect(svg, `${path} is missing; run \`npm run diagrams\``).toBeDefined();
+    expect(
+      stampOf(svg ?? ''),
+      `${path} is stale: it was not drawn from the current ${mmdPath(spec)} by ${RENDERER}; run \`npm run diagrams\``,
+    ).toBe(svgStamp(mmdPath(spec), mmd));
+  });
+
+  it('is an SVG after its stamp line', () => {
+    const svg = readFile(path) ?? '';
+    expect(svg.split('\n')[1]).toMatch(new RegExp(`^<svg id="${spec.name}" `));
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  });
+});
+
+describe('svgStamp', () => {
+  it('records the SHA-256 of the exact .mmd content and the renderer', () => {
+    const stamp = svgStamp('diagrams/x.mmd', 'stateDiagram-v2\n  a\n');
+    expect(stamp).toBe(
+      `<!-- Generated from diagrams/x.mmd by \`npm run diagrams\`; do not edit. source-sha256: ${sha256('stateDiagram-v2\n  a\n')} renderer: ${RENDERER} -->`,
+    );
+    expect(RENDERER).toMatch(/^@mermaid-js\/mermaid-cli 11\.\d+\.\d+, mermaid 11\.\d+\.\d+, elk layout$/);
+    expect(svgStamp('diagrams/x.mmd', 'stateDiagram-v2\n  b\n')).not.toBe(stamp);
+  });
+});
+
+describe('renderSvg', () => {
+  it('draws a small diagram with the system Chromium as an SVG naming every state, the same twice', async () => {
+    const mmd = 'stateDiagram-v2\n  [*] --> idle\n  idle --> busy : go [ready]\n  busy --> [*]\n';
+    const [first, second] = await withBrowser(async (browser) => [
+      await renderSvg(browser, 'diagrams/sample.mmd', mmd, 'sample'),
+      await renderSvg(browser, 'diagrams/sample.mmd', mmd, 'sample'),
+    ]);
+    const [stamp, svg] = (first ?? '').split(/\n(.*)/s) as [string, string];
+    expect(stamp).toBe(svgStamp('diagrams/sample.mmd', mmd));
+    expect(svg).toMatch(/^<svg id="sample" [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    const text = svg.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]*>/g, '');
+    expect(text).toContain('idle');
+    expect(text).toContain('busy');
+    expect(text).toContain('go [ready]');
+    expect(second).toBe(first);
+  }, 60_000);
+});
+
+describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s Stately file', (name, spec) => {
+  const source = generated.find((file) => file.path === `diagrams/${name}.stately.ts`)?.content ?? '';
+
+  it('is one import of xstate and one createMachine literal', () => {
+    const code = source.replace(/^\/\/.*\n/gm, '');
+    expect(code).toMatch(
+      /^import \{ createMachine \} from 'xstate';\n\nexport const machine = createMachine\(\{\n/,
+    );
+    expect(code.trimEnd().endsWith('});')).toBe(true);
+    expect(code).not.toMatch(/=>|function|\bcontext\b/);
+  });
+
+  it('builds a machine with the same definition as the real one', () => {
+    const body = source
+      .replace(/^import .*$/m, '')
+      .replace('export const machine = createMachine(', 'return createMachine(');
+    const build = new Function('createMachine', 'not', 'and', 'or', body) as (
+      ...helpers: unknown[]
+    ) => AnyStateMachine;
+    const copy = build(createMachine, not, and, or);
+    const definition = (machine: AnyStateMachine) => JSON.parse(machineJson(machine, '')) as unknown;
+    expect(definition(copy)).toEqual(definition(spec.machine));
+  });
+});
+
+describe('statelySource', () => {
+  it('writes not/and/or guards as calls of the helpers it imports, and inline functions by name', () => {
+    const sample = setup({
+      guards: { a: () => true, b: () => true },
+      actions: { tick: () => {} },
+    }).createMachine({
+      initial: 'x',
+      states: {
+        x: { on: { go: { guard: not(and(['a', or(['b', 'a'])])), target: 'y-z', actions: 'tick' } } },
+        'y-z': {},
+      },
+    });
+    const source = statelySource(sample, '');
+    expect(source).toContain("import { createMachine, and, not, or } from 'xstate';");
+    expect(source).toContain("guard: not(and(['a', or(['b', 'a'])]))");
+    expect(source).toContain("'y-z': {}");
   });
 });
 

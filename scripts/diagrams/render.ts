@@ -2,6 +2,7 @@ import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xst
 import { type DirectedGraphNode, toDirectedGraph } from 'xstate/graph';
 import { connectionMachine } from '../../src/machines/connection.js';
 import { socketTaskMachine } from '../../src/machines/socketTask.js';
+import { machineJson, statelySource } from './stately.js';
 
 /** One machine to draw, and where its diagram goes. */
 export interface DiagramSpec {
@@ -209,12 +210,26 @@ export function renderStateDiagram(machine: AnyStateMachine): string {
   return `${lines.join('\n')}\n`;
 }
 
+function generatedBy(source: string): string {
+  return `Generated from ${source} by \`${REGENERATE}\`; do not edit`;
+}
+
 function mmdHeader(spec: DiagramSpec): string {
-  return `%% Generated from ${spec.source} by \`${REGENERATE}\`; do not edit.\n`;
+  return `%% ${generatedBy(spec.source)}.\n`;
 }
 
 function markdownHeader(source: string): string {
-  return `<!-- Generated from ${source} by \`${REGENERATE}\`; do not edit. -->\n`;
+  return `<!-- ${generatedBy(source)}. -->\n`;
+}
+
+/** Where a machine's Mermaid source goes, relative to the repository root. */
+export function mmdPath(spec: DiagramSpec): string {
+  return `diagrams/${spec.name}.mmd`;
+}
+
+/** Where a machine's SVG goes; it is drawn from the `.mmd` file (scripts/diagrams/svg.ts), not listed here. */
+export function svgPath(spec: DiagramSpec): string {
+  return `diagrams/${spec.name}.svg`;
 }
 
 function mermaidBlock(diagram: string): string {
@@ -226,15 +241,25 @@ export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
   const parts = [
     markdownHeader(sources),
     '# State diagrams\n',
-    'Both diagrams are drawn from the machines themselves through `xstate/graph`; a test fails when a file here',
-    `no longer matches its machine, and \`${REGENERATE}\` rewrites them.\n`,
-    'How to read them:\n',
+    'Both diagrams are drawn from the machines themselves: `xstate/graph` walks each machine into Mermaid text',
+    '(`.mmd`), and Mermaid draws that as an SVG (`@mermaid-js/mermaid-cli` in a headless Chromium, ELK layout).',
+    `\`${REGENERATE}\` rewrites them all; a test fails when a file here no longer matches its machine, or when`,
+    "an SVG's first line does not record the SHA-256 of its `.mmd` file's current content and the renderer.\n",
+    'Beside each diagram, `<name>.machine.json` is the definition `machine.toJSON()` gives, and',
+    "`<name>.stately.ts` the machine's config as one `createMachine({...})` literal for Stately Studio's",
+    '"Import from code", with guards, actions and delays by name.\n',
+    'How to read the diagrams:\n',
     '- The top-level states are the four readyStates: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2), `CLOSED` (3).',
-    '  The boxes inside one are its sub-states. An arrow leaving a box applies in every sub-state of it.',
+    '  The boxes inside one, below its title bar, are its sub-states. An arrow leaving a box applies in every',
+    '  sub-state of it.',
+    '- Dashed boxes side by side inside a state are parallel regions (`OPEN` of the connection machine: `queue`',
+    '  and `heartbeat`): the state is in one sub-state of each region at once.',
     '- A filled dot points at the state entered first; a ringed dot follows a final state.',
     '- Each arrow is labelled `event [guard]`: the event that triggers it and, in brackets, the named guard that',
     '  must hold. `user.*` events are user commands, `platform.*` events come from the platform task. When',
     '  several transitions share an event, the first one in the machine config whose guard holds is taken.',
+    '- `always` marks an eventless transition, taken as soon as its guard holds; `onDone` and `onError (actor)`',
+    '  follow a final sub-state and an invoked actor.',
     "- `after closeTimeout` is a delayed transition: `closeTimeout` is the name of the delay in the machine's",
     '  `delays`, whose duration is configured, not drawn.',
     '- An arrow back to the same state, labelled `event / action`, changes no state and only runs the named',
@@ -244,9 +269,14 @@ export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
   for (const spec of specs) {
     parts.push(`## ${spec.title}\n`);
     parts.push(
-      `From [\`${spec.source}\`](../${spec.source}); Mermaid source: [\`${spec.name}.mmd\`](./${spec.name}.mmd).\n`,
+      `From [\`${spec.source}\`](../${spec.source}). Mermaid source: [\`${spec.name}.mmd\`](./${spec.name}.mmd);` +
+        ` definition: [\`${spec.name}.machine.json\`](./${spec.name}.machine.json);` +
+        ` for Stately Studio: [\`${spec.name}.stately.ts\`](./${spec.name}.stately.ts).\n`,
     );
+    parts.push(`![${spec.name} machine](./${spec.name}.svg)\n`);
+    parts.push('<details><summary>The same diagram as Mermaid text</summary>\n');
     parts.push(mermaidBlock(renderStateDiagram(spec.machine)));
+    parts.push('</details>\n');
   }
   return parts.join('\n');
 }
@@ -278,10 +308,25 @@ export function hasMarkedRegion(markdown: string): boolean {
  * is none. README.md is listed only when it has marked regions.
  */
 export function generateDiagramFiles(specs: readonly DiagramSpec[], rootReadme?: string): GeneratedFile[] {
-  const files: GeneratedFile[] = specs.map((spec) => ({
-    path: `diagrams/${spec.name}.mmd`,
-    content: mmdHeader(spec) + renderStateDiagram(spec.machine),
-  }));
+  const files: GeneratedFile[] = specs.flatMap((spec) => [
+    { path: mmdPath(spec), content: mmdHeader(spec) + renderStateDiagram(spec.machine) },
+    {
+      path: `diagrams/${spec.name}.machine.json`,
+      content: machineJson(
+        spec.machine,
+        `${generatedBy(spec.source)}. machine.toJSON(), with functions replaced by their names.`,
+      ),
+    },
+    {
+      path: `diagrams/${spec.name}.stately.ts`,
+      content: statelySource(
+        spec.machine,
+        `// ${generatedBy(spec.source)}.\n` +
+          `// For Stately Studio's "Import from code": guards, actions and delays are named here and implemented in\n` +
+          `// ${spec.source}; the context, computed from the input there, is left out.\n`,
+      ),
+    },
+  ]);
   files.push({ path: 'diagrams/README.md', content: renderDiagramsReadme(specs) });
   if (rootReadme !== undefined && hasMarkedRegion(rootReadme)) {
     files.push({ path: 'README.md', content: replaceMarkedRegions(rootReadme, specs) });
