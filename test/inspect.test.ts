@@ -42,7 +42,7 @@ const topState = (value: unknown): string =>
     : typeof value === 'object' && value !== null
       ? (Object.keys(value)[0] ?? '')
       : '';
-const valueOf = (event: StatelyInspectionEvent): unknown =>
+const snapshotValue = (event: StatelyInspectionEvent): unknown =>
   'snapshot' in event ? (event.snapshot as { value?: unknown } | undefined)?.value : undefined;
 
 let stops: Array<() => Promise<void> | void> = [];
@@ -71,7 +71,7 @@ describe('createConnection({ inspect }) with @statelyai/inspect', () => {
 
     const events = relay.received;
     await until(
-      () => events.some((e) => e.type === '@xstate.snapshot' && topState(valueOf(e)) === 'CLOSED'),
+      () => events.some((e) => e.type === '@xstate.snapshot' && topState(snapshotValue(e)) === 'CLOSED'),
       'the last snapshot to reach the relay',
     );
     // The machine definition, which Stately's inspector draws.
@@ -89,8 +89,8 @@ describe('createConnection({ inspect }) with @statelyai/inspect', () => {
     // Every transition: the snapshots of the connection actor pass through each readyState the listeners saw.
     const rootId = registration?.rootId;
     const seen = events
-      .filter((e) => e.type === '@xstate.snapshot' && e.rootId === rootId && valueOf(e) !== undefined)
-      .map((e) => topState(valueOf(e)))
+      .filter((e) => e.type === '@xstate.snapshot' && e.rootId === rootId && snapshotValue(e) !== undefined)
+      .map((e) => topState(snapshotValue(e)))
       .filter((state, i, all) => i === 0 || all[i - 1] !== state);
     expect(seen).toEqual(states);
     // And the events that caused them.
