@@ -1,0 +1,254 @@
+// The benchmark harness: `npm run bench` from the repo root. Builds the library (for the size table), starts the
+// server in its own process, runs every (measurement, variant) in a fresh client process, variants interleaved,
+// REPETITIONS times, then writes BENCHMARKS.md at the repo root. The clients import the library from src/ through
+// tsx's loader (no private fields or other syntax that tsup's es2020 target would lower, so src/ runs as dist/ does).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BASELINE,
+  DISPATCH_TITLE,
+  MEASUREMENTS,
+  type MeasurementName,
+  type Metric,
+  SIZE_TITLE,
+  VARIANT_NAMES,
+  type VariantName,
+} from './meta.js';
+
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 5);
+const CHURN = 10_000;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const taskset = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** The command line, pinned to `core` when taskset is available. */
+const pinned = (core: number, argv: string[]) => (taskset ? ['taskset', '-c', String(core), ...argv] : argv);
+
+// The client holds every socket of the churn measurement open at once, plus a few fds of its own.
+const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+const churn = Number.isFinite(fdLimit) ? Math.min(CHURN, fdLimit - 200) : CHURN;
+
+function run(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  const [command = '', ...args] = argv;
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`${argv.join(' ')} exited with ${result.status ?? result.signal}:\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as T;
+
+log('building (npm run build) for the size table');
+run(['npm', 'run', 'build']);
+const sizes = lastJson<SizeRow[]>(run(['node', '--import', 'tsx', 'bench/size.ts']));
+
+function startServer(): Promise<{ server: ChildProcess; port: string }> {
+  const [command = '', ...args] = pinned(1, ['node', '--import', 'tsx', 'bench/server.ts']);
+  const server = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+    server.stdout?.on('data', (chunk: Buffer) => {
+      const port = /READY (\d+)/.exec(chunk.toString())?.[1];
+      if (port) resolve({ server, port });
+    });
+  });
+}
+
+const { server, port } = await startServer();
+const samples = new Map<string, number[]>(); // `${metric}\0${variant}` → one value per repetition
+const hasReconnect = (variant: VariantName) => !variant.startsWith('ws ');
+
+try {
+  for (let rep = 1; rep <= REPETITIONS; rep++) {
+    for (const measurement of Object.keys(MEASUREMENTS) as MeasurementName[]) {
+      log(`repetition ${rep}/${REPETITIONS}: ${measurement}`);
+      for (const variant of VARIANT_NAMES) {
+        if (measurement === 'reconnect' && !hasReconnect(variant)) continue;
+        const argv = pinned(0, [
+          'node',
+          '--expose-gc',
+          '--import',
+          'tsx',
+          'bench/client.ts',
+          measurement,
+          variant,
+          port,
+        ]);
+        const result = lastJson<Record<string, number>>(run(argv, { BENCH_CHURN: String(churn) }));
+        for (const [metric, value] of Object.entries(result)) {
+          const key = `${metric}\0${variant}`;
+          samples.set(key, [...(samples.get(key) ?? []), value]);
+        }
+      }
+    }
+  }
+} finally {
+  server.kill('SIGTERM');
+}
+
+interface Dispatch {
+  promise: number;
+  callbacks: number;
+  floor: number;
+}
+const dispatch: Dispatch[] = [];
+for (let rep = 1; rep <= REPETITIONS; rep++) {
+  log(`repetition ${rep}/${REPETITIONS}: send() dispatch`);
+  dispatch.push(lastJson<Dispatch>(run(pinned(0, ['node', '--import', 'tsx', 'bench/dispatch.ts']))));
+}
+
+interface SizeRow {
+  entry: string;
+  withoutXstate: { min: number; gzip: number };
+  withXstate: { min: number; gzip: number };
+}
+
+// ---------------------------------------------------------------------------------------------------- report
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+const fmt = (value: number) =>
+  value >= 100
+    ? value.toFixed(0)
+    : value >= 10
+      ? value.toFixed(1)
+      : value >= 1
+        ? value.toFixed(2)
+        : value.toFixed(3);
+
+function table(metric: string, { title, unit, better }: Metric): string {
+  const baseline = samples.get(`${metric}\0${BASELINE}`);
+  const lines = [
+    `### ${title}`,
+    '',
+    `${unit}, ${better} is better. Ratio: this variant's median ÷ ${BASELINE}'s median (${better === 'higher' ? 'above 1 is faster' : 'below 1 is better'}).`,
+    '',
+    `| Variant | Median (${unit}) | Min–max | Ratio to raw ws |`,
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const variant of VARIANT_NAMES) {
+    const values = samples.get(`${metric}\0${variant}`);
+    if (!values) {
+      lines.push(`| ${variant} | n/a (no reconnect of its own) | | |`);
+      continue;
+    }
+    const ratio = baseline
+      ? `${(median(values) / median(baseline)).toFixed(2)}×`
+      : 'n/a (raw ws does not reconnect)';
+    lines.push(
+      `| ${variant} | ${fmt(median(values))} | ${fmt(Math.min(...values))}–${fmt(Math.max(...values))} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function dispatchTable(): string {
+  const rows: [string, number[]][] = [
+    ['socket-task-machine: `conn.send(data)` (returns a Promise)', dispatch.map((d) => d.promise)],
+    ['socket-task-machine: `conn.send(data, { complete })`', dispatch.map((d) => d.callbacks)],
+    ["floor: the no-op task's `send({ data })` called directly", dispatch.map((d) => d.floor)],
+  ];
+  return [
+    `### ${DISPATCH_TITLE}`,
+    '',
+    'ns per call (mitata p50 of each process, then the median over processes), lower is better. A fake adapter whose',
+    "task's `send()` does nothing, so the figure is the library's own work per call. No ratio: raw ws has no",
+    'comparable no-op socket (its `send()` always frames and writes).',
+    '',
+    '| Call | Median (ns) | Min–max |',
+    '| --- | ---: | ---: |',
+    ...rows.map(
+      ([name, values]) =>
+        `| ${name} | ${fmt(median(values))} | ${fmt(Math.min(...values))}–${fmt(Math.max(...values))} |`,
+    ),
+  ].join('\n');
+}
+
+function sizeTable(): string {
+  return [
+    `### ${SIZE_TITLE}`,
+    '',
+    'bytes. Each ESM entry of dist/ (`npm run build`) bundled and minified with esbuild (`export * from` the entry),',
+    'gzipped with zlib (default level). ws, fast-check, vitest and node:* are always external.',
+    '',
+    '| Entry point | min, xstate external | min+gzip, xstate external | min, xstate bundled | min+gzip, xstate bundled |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...sizes.map(
+      (row) =>
+        `| ${row.entry} | ${row.withoutXstate.min} | ${row.withoutXstate.gzip} | ${row.withXstate.min} | ${row.withXstate.gzip} |`,
+    ),
+  ].join('\n');
+}
+
+const cpu = cpus()[0]?.model.trim() ?? 'unknown';
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+const doc = `<!-- Generated by \`npm run bench\` (bench/run.ts); run it again to regenerate. -->
+
+# Benchmarks
+
+- Command: \`npm run bench\` (installs bench/'s own dependencies with \`npm ci --prefix bench\`, then \`tsx bench/run.ts\`)
+- Date: ${new Date().toISOString()}
+- Node ${process.version}, ${cpus().length} × ${cpu}
+- taskset: ${taskset ? 'on (server on core 1, each client process on core 0)' : 'off (unavailable or fewer than 2 cores)'}
+- Repetitions: ${REPETITIONS}; each repetition runs every measurement once per variant, variants interleaved, each in a fresh client process
+- Run time: ${minutes} min
+- Library: imported from src/ through tsx's loader; every variant uses bench/'s own ws ${wsVersion()}
+  (passed to \`nodeAdapter({ WebSocket })\` and \`webAdapter({ WebSocket })\`)
+- Peers: reconnecting-websocket 4.4.0 and partysocket 1.3.0 (its \`WebSocket\` class), both with \`{ WebSocket: ws }\`
+${churn < CHURN ? `- **Churn reduced to ${churn} connections**: \`ulimit -n\` is ${fdLimit}, too low for ${CHURN}.\n` : ''}
+## Method
+
+The server (bench/server.ts, its own process) is a \`ws\` server doing almost no work per message: \`/count\`
+counts messages and answers \`?\` with the count; \`/echo\` echoes; \`/push\` writes N prebuilt frames at once on
+\`go:N\`; \`/drop\` terminates the TCP connection (no close frame) on \`drop\`; \`/idle\` does nothing.
+All messages are 16-byte text. Every figure is the median over the ${REPETITIONS} processes, with the range; every
+ratio is to ${BASELINE} from the same run. Text is delivered to the handler as a string by every variant (for raw
+ws's EventEmitter API the handler calls \`data.toString()\`).
+
+- Send throughput: 200,000 sends (batches of 1,000, a turn of the event loop between batches) until the server
+  acknowledges the count. socket-task-machine uses \`conn.send(data)\`, the Promise form of the quick start.
+- Echo round trip: 2,000 sequential echoes after 200 of warm-up; p50 and p99 of each process.
+- Burst receive: the server pushes 200,000 messages; time from the request until the last one is delivered.
+- 1,000 concurrent connections: time from the first constructor call until all are open; heap per connection is
+  the heapUsed difference (\`--expose-gc\`, gc before and after) ÷ 1,000, with every connection open.
+- 10,000 concurrent connections opened and closed cleanly: ${churn.toLocaleString('en')} connections opened at once, then each closed with 1000, until every close event.
+- Reconnect latency at zero delay: the server drops the socket; time from the client's close event to its next
+  open event, median of 50 drops (after 5 of warm-up) per process. socket-task-machine: \`reconnect: {
+  initialDelay: 0, maxDelay: 0 }\`; the peers: \`minReconnectionDelay: 0, maxReconnectionDelay: 0\`. Raw ws does
+  not reconnect.
+
+## Results
+
+${Object.entries(MEASUREMENTS)
+  .flatMap(([, { metrics }]) => Object.entries(metrics).map(([metric, spec]) => table(metric, spec)))
+  .join('\n\n')}
+
+${dispatchTable()}
+
+${sizeTable()}
+`;
+
+function wsVersion(): string {
+  return JSON.parse(
+    run(['node', '-p', 'JSON.stringify(require("./bench/node_modules/ws/package.json").version)']),
+  ) as string;
+}
+
+writeFileSync(join(root, 'BENCHMARKS.md'), doc);
+log(`wrote BENCHMARKS.md in ${minutes} min`);

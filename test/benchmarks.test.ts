@@ -1,0 +1,25 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DISPATCH_TITLE, MEASUREMENTS, SIZE_TITLE, VARIANT_NAMES } from '../bench/meta.js';
+
+const path = new URL('../BENCHMARKS.md', import.meta.url);
+const titles = [
+  ...Object.values(MEASUREMENTS).flatMap(({ metrics }) => Object.values(metrics).map(({ title }) => title)),
+  DISPATCH_TITLE,
+  SIZE_TITLE,
+];
+
+// Never timings: only that the committed report is there and covers every variant and every measurement.
+describe('BENCHMARKS.md', () => {
+  it('exists at the repo root', () => {
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it.each(VARIANT_NAMES)('names the variant %s', (variant) => {
+    expect(readFileSync(path, 'utf8')).toContain(variant);
+  });
+
+  it.each(titles)('has a table for %s', (title) => {
+    expect(readFileSync(path, 'utf8')).toContain(`### ${title}`);
+  });
+});
