@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
 import type { InspectionEvent, StateValue } from 'xstate';
 import { nodeAdapter } from '../../src/adapters/node.js';
@@ -12,6 +11,7 @@ import { type Connection, createConnection } from '../../src/connection.js';
 import { createLifecycle } from '../../src/lifecycle.js';
 import type { QueueStats } from '../../src/queue.js';
 import type { ReadyStateName } from '../../src/readyState.js';
+import { bundleBrowserScript } from '../bundle.js';
 
 /** What the inspector sends to the page, one JSON message each. */
 export type InspectorMessage =
@@ -55,19 +55,8 @@ const SVG_PATH = fileURLToPath(new URL('../../diagrams/connection.svg', import.m
 const RESTART_DOWNTIME = 500;
 const STOP_TIMEOUT = 3000;
 
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${HERE}page.ts`],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no output for scripts/inspect/page.ts');
-  return output.text;
+function bundlePage(): Promise<string> {
+  return bundleBrowserScript(`${HERE}page.ts`);
 }
 
 function html(svg: string): string {

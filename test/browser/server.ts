@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleBrowserScript } from '../../scripts/bundle.js';
 import { echo, startWsServer, type TestWsServer } from '../fixtures/wsServer.js';
 
 /** A ws path whose server side closes the connection with this code and reason as soon as it is accepted. */
@@ -15,19 +15,8 @@ export interface BrowserTestServer extends TestWsServer {
 }
 
 /** Bundles test/browser/page.ts (and through it the library and xstate) into one script, in memory. */
-export async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no output for test/browser/page.ts');
-  return output.text;
+export function bundlePage(): Promise<string> {
+  return bundleBrowserScript(fileURLToPath(new URL('./page.ts', import.meta.url)));
 }
 
 const HTML =

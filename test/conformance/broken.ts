@@ -1,7 +1,7 @@
 // Deliberately broken SocketTasks, each with one bug, built on the Node adapter's correct task. The kit must report
 // every one of them with a readable counterexample.
 import { nodeAdapter } from '../../src/adapters/node.js';
-import type { CloseEvent, MessageEvent, SocketTaskLike } from '../../src/adapters/types.js';
+import type { CallOptions, CloseEvent, MessageEvent, SocketTaskLike } from '../../src/adapters/types.js';
 import type { ConformanceProperty } from '../../src/conformance/index.js';
 import { closeArgsProblem } from '../../src/validate.js';
 
@@ -18,6 +18,21 @@ function listeners() {
     error: [] as Array<(e: { errMsg: string }) => void>,
     close: [] as Array<(e: CloseEvent) => void>,
   };
+}
+
+/** Whether the inner task has opened. */
+function opened(task: SocketTaskLike): () => boolean {
+  let open = false;
+  task.onOpen(() => {
+    open = true;
+  });
+  return () => open;
+}
+
+/** Reports success without doing anything: the bug of the two tasks below. */
+function pretendSuccess(options: CallOptions): void {
+  options.success?.(undefined);
+  options.complete?.();
 }
 
 export interface Broken {
@@ -82,17 +97,10 @@ export const brokenTasks: Broken[] = [
     property: 'send-outcome',
     connect: (target) => {
       const task = correct(target);
-      let open = false;
-      task.onOpen(() => {
-        open = true;
-      });
+      const isOpen = opened(task);
       return {
         ...task,
-        send: (options) => {
-          if (open) return task.send(options);
-          options.success?.(undefined);
-          options.complete?.();
-        },
+        send: (options) => (isOpen() ? task.send(options) : pretendSuccess(options)),
       };
     },
   },
@@ -101,17 +109,13 @@ export const brokenTasks: Broken[] = [
     property: 'close-while-connecting',
     connect: (target) => {
       const task = correct(target);
-      let open = false;
-      task.onOpen(() => {
-        open = true;
-      });
+      const isOpen = opened(task);
       return {
         ...task,
-        close: (options) => {
-          if (open || closeArgsProblem(options.code, options.reason)) return task.close(options);
-          options.success?.(undefined);
-          options.complete?.();
-        },
+        close: (options) =>
+          isOpen() || closeArgsProblem(options.code, options.reason)
+            ? task.close(options)
+            : pretendSuccess(options),
       };
     },
   },
