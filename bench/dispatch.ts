@@ -1,13 +1,15 @@
 // send() dispatch cost of socket-task-machine on a no-op socket, in a fresh process: a fake adapter whose task's
 // send() does nothing, so what is measured is the library's own work per call. Prints one line of JSON (ns).
 import { measure } from 'mitata';
-import { createConnection, defineSocketAdapter, type SocketTaskLike } from '../src/index.js';
+import { createConnection, defineSocketAdapter, type SocketTaskLike } from '../dist/index.js';
 
 const noop = () => {};
 let openTask: (() => void) | undefined;
 
 const task: SocketTaskLike = {
   send: noop,
+  // A synchronous platform, as the web and Node adapters are: the allocation-free path of conn.send(data).
+  write: noop,
   close: noop,
   onOpen(callback) {
     openTask = () => callback({});

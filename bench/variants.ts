@@ -3,9 +3,9 @@
 import { WebSocket as PartySocket } from 'partysocket';
 import ReconnectingWebSocketModule from 'reconnecting-websocket';
 import WebSocket from 'ws';
-import { nodeAdapter } from '../src/adapters/node.js';
-import { type WebSocketConstructor, webAdapter } from '../src/adapters/web.js';
-import { createConnection } from '../src/index.js';
+import { nodeAdapter } from '../dist/adapters/node.js';
+import { type WebSocketConstructor, webAdapter } from '../dist/adapters/web.js';
+import { createConnection } from '../dist/index.js';
 import type { VariantName } from './meta.js';
 
 export interface Handlers {

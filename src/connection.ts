@@ -1,13 +1,13 @@
 import { type Actor, createActor } from 'xstate';
-import type { CloseEvent, ErrorEvent, MessageEvent, OpenEvent, SocketTaskLike } from './adapters/types.js';
+import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from './adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from './callbacks.js';
+import { ConnectionDataPath, platformFailure, reportListenerError, writeTo } from './dataPath.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
-import type { DataPath } from './machines/dataPath.js';
 import { type ConnectionOptions, resolveOptions } from './options.js';
 import { type QueueStats, SendQueue } from './queue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
-import { slotsFor } from './slots.js';
+import { type Slots, slotsFor } from './slots.js';
 import { closeArgsProblem, dataProblem, describe, type SocketData, toPlatformData } from './validate.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
@@ -78,12 +78,9 @@ export interface Connection {
   onGiveUp(listener: (event: GiveUpEvent) => void): () => void;
 }
 
-function reportListenerError(error: unknown): void {
-  // Like EventTarget: a throwing listener neither stops the others nor corrupts the machine.
-  queueMicrotask(() => {
-    throw error;
-  });
-}
+// Shared by every send that the platform completed synchronously: one settled Promise, not one per message.
+const WRITTEN: Promise<void> = Promise.resolve();
+const NO_QUEUE: QueueStats = Object.freeze({ messages: 0, bytes: 0 });
 
 function dispatch<A extends unknown[]>(listeners: Set<(...args: A) => void>, ...args: A): void {
   for (const listener of listeners) {
@@ -108,250 +105,208 @@ function subscribe<L>(listeners: Set<L>, listener: L, api: string): () => void {
   };
 }
 
-const LIFECYCLE_SIGNALS = new Set(['online', 'offline', 'foreground', 'background'] as const);
+const LIFECYCLE_SIGNALS = new Set<unknown>(['online', 'offline', 'foreground', 'background']);
 
 function topState(value: unknown): ReadyStateName {
   return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ReadyStateName;
 }
 
-/**
- * Opens a managed WebSocket connection on any platform. Invalid options throw a {@link SocketTaskError} at once.
- *
- * @example
- * ```ts
- * import { createConnection } from 'socket-task-machine';
- * import { nodeAdapter } from 'socket-task-machine/adapters/node';
- *
- * const conn = createConnection({ url: 'ws://127.0.0.1:8080', adapter: nodeAdapter() });
- * conn.onOpen(() => conn.send('hello'));
- * conn.onMessage(({ data }) => console.log(data));
- * await conn.close({ code: 1000, reason: 'bye' });
- * ```
- */
-export function createConnection(options: ConnectionOptions): Connection {
-  const { machine, heartbeat, queue: queuePolicy, lifecycle, signal, inspect } = resolveOptions(options);
-  const slots = slotsFor(machine.adapter);
-  if (machine.connectionLimit === 'fail' && !slots.free()) {
-    throw new SocketTaskError(
-      'ERR_CONNECTION_LIMIT',
-      `createConnection(): the ${machine.adapter.name} platform allows ${slots.max} sockets at once and all are open through this adapter; close one first, or pass connectionLimit: 'wait'`,
-    );
-  }
-  const queue = queuePolicy ? new SendQueue(queuePolicy) : null;
-  // Set once no message can be written any more (close() was called, or the manager gave up).
-  let ended = false;
-  let flushing = false;
+// A class rather than an object of closures: its methods are shared by every connection, and a property read of
+// `send` on a class instance is the fast one (an object literal with getters is not).
+class ManagedConnection implements Connection {
+  readonly actor: Actor<typeof connectionMachine>;
+  readonly closed: Promise<CloseEvent>;
+  private readonly path: ConnectionDataPath;
+  private readonly slots: Slots;
+  private readonly signal: AbortSignal | undefined;
+  private readonly terminatedWith: Promise<CloseEvent>;
+  private readonly openListeners = new Set<(event: OpenEvent) => void>();
+  private readonly errorListeners = new Set<(event: ErrorEvent) => void>();
+  private readonly closeListeners = new Set<(event: CloseEvent) => void>();
+  private readonly stateListeners = new Set<(state: ReadyStateName, previous: ReadyStateName) => void>();
+  private readonly giveUpListeners = new Set<(event: GiveUpEvent) => void>();
+  private lastState: ReadyStateName = 'CONNECTING';
+  private finished = false;
+  private stopLifecycle: (() => void) | undefined;
+  private resolveClosed!: (event: CloseEvent) => void;
+  private resolveTerminated!: (event: CloseEvent) => void;
+  private readonly onAbort = () => {
+    if (!this.finished && !this.terminated()) this.actor.send({ type: 'user.close' });
+  };
 
-  const openListeners = new Set<(event: OpenEvent) => void>();
-  const messageListeners = new Set<(event: MessageEvent) => void>();
-  const errorListeners = new Set<(event: ErrorEvent) => void>();
-  const closeListeners = new Set<(event: CloseEvent) => void>();
-  const stateListeners = new Set<(state: ReadyStateName, previous: ReadyStateName) => void>();
-  const giveUpListeners = new Set<(event: GiveUpEvent) => void>();
-
-  // The hot path: written only by the machine's data-path actions, read by send() and by the task's messages.
-  let attachedGeneration = 0;
-  let attachedTask: SocketTaskLike | null = null;
-  let liveGeneration = 0;
-  let sendTask: SocketTaskLike | null = null;
-  // Heartbeat bookkeeping: a counter on the hot path is cheaper than a clock read per message.
-  let received = 0;
-  let receivedAtPing = 0;
-  let pingAt = 0;
-  const isPong = heartbeat ? heartbeat.isPong : undefined;
-  const dataPath: DataPath = {
-    attach(generation, task) {
-      attachedGeneration = generation;
-      attachedTask = task;
-    },
-    message(generation, event) {
-      if (generation !== liveGeneration) return;
-      received++;
-      if (isPong?.(event.data)) return;
-      // The receive hot path: no rest-argument array per message, unlike dispatch().
-      for (const listener of messageListeners) {
-        try {
-          listener(event);
-        } catch (error) {
-          reportListenerError(error);
-        }
-      }
-    },
-    open(generation) {
-      liveGeneration = generation;
-      sendTask = attachedGeneration === generation ? attachedTask : null;
-    },
-    stopSending() {
-      sendTask = null;
-    },
-    flush() {
-      const task = sendTask;
-      if (queue === null || task === null) return;
-      flushing = true;
-      try {
-        queue.drain((data, resolve, reject) => write(task, data, resolve, reject));
-      } finally {
-        flushing = false;
-      }
-    },
-    endQueue() {
-      ended = true;
-      queue?.fail(
-        'ERR_CLOSED',
-        'send(): the connection was closed for good before the message could be written',
+  constructor(options: ConnectionOptions) {
+    const { machine, heartbeat, queue: queuePolicy, lifecycle, signal, inspect } = resolveOptions(options);
+    const slots = slotsFor(machine.adapter);
+    if (machine.connectionLimit === 'fail' && !slots.free()) {
+      throw new SocketTaskError(
+        'ERR_CONNECTION_LIMIT',
+        `createConnection(): the ${machine.adapter.name} platform allows ${slots.max} sockets at once and all are open through this adapter; close one first, or pass connectionLimit: 'wait'`,
       );
-    },
-    close() {
-      sendTask = null;
-      attachedTask = null;
-      liveGeneration = 0;
-    },
-    ping() {
-      receivedAtPing = received;
-      pingAt = Date.now();
-      if (!heartbeat || sendTask === null) return;
-      let ping: unknown;
-      try {
-        ping = typeof heartbeat.message === 'function' ? heartbeat.message() : heartbeat.message;
-      } catch (error) {
-        // No ping goes out, so the timeout reports the connection as dead: a broken hook is not hidden.
-        reportListenerError(error);
-        return;
-      }
-      if (dataProblem(ping)) return;
-      const data = toPlatformData(ping as SocketData);
-      // A ping that fails to go out simply gets no answer: the timeout reports the dead socket.
-      try {
-        sendTask.send({ data });
-      } catch {}
-    },
-    heardSincePing: () => received !== receivedAtPing,
-    msSincePing: () => Date.now() - pingAt,
-  };
-
-  const actor = createActor(connectionMachine, {
-    input: { ...machine, dataPath, slots },
-    ...(inspect ? { inspect } : {}),
-  });
-
-  let lastState: ReadyStateName = 'CONNECTING';
-  // Runs before every emitted event and on every snapshot, so onStateChange always precedes onOpen/onClose.
-  const syncState = () => {
-    const next = topState(actor.getSnapshot().value);
-    if (next === lastState) return;
-    const previous = lastState;
-    lastState = next;
-    dispatch(stateListeners, next, previous);
-  };
-
-  let resolveClosed!: (event: CloseEvent) => void;
-  const closed = new Promise<CloseEvent>((resolve) => {
-    resolveClosed = resolve;
-  });
-  // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
-  let resolveTerminated!: (event: CloseEvent) => void;
-  const terminatedWith = new Promise<CloseEvent>((resolve) => {
-    resolveTerminated = resolve;
-  });
-  let finished = false;
-  const onAbort = () => {
-    if (!finished && !terminated()) actor.send({ type: 'user.close' });
-  };
-  let stopLifecycle: (() => void) | undefined;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    const info = actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
-    // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
-    queueMicrotask(() => {
-      signal?.removeEventListener('abort', onAbort);
-      try {
-        stopLifecycle?.();
-      } catch (error) {
-        reportListenerError(error);
-      }
-      stopLifecycle = undefined;
-      actor.stop();
-      openListeners.clear();
-      messageListeners.clear();
-      errorListeners.clear();
-      closeListeners.clear();
-      stateListeners.clear();
-      giveUpListeners.clear();
-      // Torn down means the platform's sockets too: a socket that was still closing (or an abandoned handshake on
-      // a platform that ignores a close while CONNECTING) is waited for, for at most closeTimeout.
-      resolveTerminated(info);
-      slots.whenReleased(() => resolveClosed(info));
+    }
+    this.slots = slots;
+    this.signal = signal;
+    this.path = new ConnectionDataPath(queuePolicy ? new SendQueue(queuePolicy) : null, heartbeat);
+    this.closed = new Promise<CloseEvent>((resolve) => {
+      this.resolveClosed = resolve;
     });
-  };
+    // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
+    this.terminatedWith = new Promise<CloseEvent>((resolve) => {
+      this.resolveTerminated = resolve;
+    });
 
-  actor.on('open', ({ event }) => {
-    syncState();
-    dispatch(openListeners, event);
-  });
-  actor.on('error', ({ event }) => {
-    syncState();
-    dispatch(errorListeners, event);
-  });
-  actor.on('giveup', ({ event }) => {
-    syncState();
-    dispatch(giveUpListeners, event);
-  });
-  actor.on('close', ({ event }) => {
-    syncState();
-    dispatch(closeListeners, event);
-  });
-  actor.subscribe({
-    next: (snapshot) => {
-      syncState();
-      if (snapshot.matches({ CLOSED: 'terminated' })) finish();
-    },
-    error: (error) => {
-      reportListenerError(error);
-      finish();
-    },
-  });
-  actor.start();
+    const actor = createActor(connectionMachine, {
+      input: { ...machine, dataPath: this.path, slots },
+      ...(inspect ? { inspect } : {}),
+    });
+    this.actor = actor;
+    actor.on('open', ({ event }) => {
+      this.syncState();
+      dispatch(this.openListeners, event);
+    });
+    actor.on('error', ({ event }) => {
+      this.syncState();
+      dispatch(this.errorListeners, event);
+    });
+    actor.on('giveup', ({ event }) => {
+      this.syncState();
+      dispatch(this.giveUpListeners, event);
+    });
+    actor.on('close', ({ event }) => {
+      this.syncState();
+      dispatch(this.closeListeners, event);
+    });
+    actor.subscribe({
+      next: (snapshot) => {
+        this.syncState();
+        if (snapshot.matches({ CLOSED: 'terminated' })) this.finish();
+      },
+      error: (error) => {
+        reportListenerError(error);
+        this.finish();
+      },
+    });
+    actor.start();
 
-  const currentState = (): ReadyStateName => topState(actor.getSnapshot().value);
-  const terminated = () => actor.getSnapshot().matches({ CLOSED: 'terminated' });
-  if (signal) {
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }
-  if (lifecycle && !finished) {
-    try {
-      stopLifecycle = lifecycle.subscribe((change) => {
-        if (finished || !LIFECYCLE_SIGNALS.has(change)) return;
-        actor.send({ type: `lifecycle.${change}` });
-      });
-    } catch (error) {
-      reportListenerError(error);
+    if (signal) {
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    if (lifecycle && !this.finished) {
+      try {
+        this.stopLifecycle = lifecycle.subscribe((change: LifecycleSignal) => {
+          if (this.finished || !LIFECYCLE_SIGNALS.has(change)) return;
+          actor.send({ type: `lifecycle.${change}` });
+        });
+      } catch (error) {
+        reportListenerError(error);
+      }
     }
   }
 
-  function write(
-    task: SocketTaskLike,
-    data: string | ArrayBuffer,
-    resolve: () => void,
-    reject: (error: SocketTaskError) => void,
-  ): void {
-    const fail = (error: unknown) =>
-      reject(
-        new SocketTaskError(
-          'ERR_PLATFORM',
-          `send(): the platform failed to send: ${(error as ErrorEvent | null)?.errMsg ?? String(error)}`,
-          { cause: error },
-        ),
-      );
-    try {
-      task.send({ data, success: () => resolve(), fail });
-    } catch (error) {
-      fail(error instanceof Error ? { errMsg: error.message, cause: error } : error);
-    }
+  get state(): ReadyStateName {
+    return topState(this.actor.getSnapshot().value);
   }
 
-  function send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
+  get readyState(): ReadyState {
+    return READY_STATE[this.state];
+  }
+
+  get retries(): number {
+    return this.actor.getSnapshot().context.retries;
+  }
+
+  get nextRetryAt(): number | null {
+    return this.actor.getSnapshot().context.nextRetryAt;
+  }
+
+  get queue(): QueueStats {
+    const { queue } = this.path;
+    return queue ? queue.stats : NO_QUEUE;
+  }
+
+  send(data: SocketData, callbacks: WithCallbacks<void>): void;
+  send(data: SocketData): Promise<void>;
+  send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
+    // The hot path: OPEN on a synchronous platform, nothing queued ahead, no callbacks. No allocation at all.
+    const path = this.path;
+    const task = path.writeTask;
+    if (
+      task !== null &&
+      callbacks === undefined &&
+      !path.flushing &&
+      (typeof data === 'string' || data instanceof ArrayBuffer)
+    ) {
+      try {
+        (task.write as (data: string | ArrayBuffer) => void)(data);
+      } catch (error) {
+        return Promise.reject(platformFailure(error));
+      }
+      return WRITTEN;
+    }
+    return this.sendSlowly(data, callbacks);
+  }
+
+  close(options: CloseOptions & WithCallbacks<CloseEvent>): void;
+  close(options?: CloseOptions): Promise<CloseEvent>;
+  close(options?: CloseOptions & Callbacks<CloseEvent>): Promise<CloseEvent> | undefined {
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) {
+        throw new SocketTaskError(
+          'ERR_INVALID_CALLBACK',
+          `close(): options must be an object such as { code: 1000, reason: 'bye' }, got ${describe(options)}`,
+        );
+      }
+      assertCallbacks('close()', options);
+    }
+    const code = options?.code;
+    const reason = options?.reason;
+    return report<CloseEvent>(options, (resolve, reject) => {
+      const problem = closeArgsProblem(code, reason);
+      if (problem) return reject(problem);
+      this.terminatedWith.then(resolve);
+      if (this.finished || this.terminated()) return;
+      const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
+      if (code !== undefined) event.code = code;
+      if (reason !== undefined) event.reason = reason;
+      this.actor.send(event);
+    });
+  }
+
+  ready(): void {
+    if (!this.finished) this.actor.send({ type: 'user.ready' });
+  }
+
+  clearQueue(): number {
+    const { queue } = this.path;
+    return queue ? queue.fail('ERR_QUEUE_CLEARED', 'send(): removed from the queue by conn.clearQueue()') : 0;
+  }
+
+  onOpen(listener: (event: OpenEvent) => void): () => void {
+    return subscribe(this.openListeners, listener, 'onOpen');
+  }
+
+  onMessage(listener: (event: MessageEvent) => void): () => void {
+    return subscribe(this.path.messageListeners, listener, 'onMessage');
+  }
+
+  onError(listener: (event: ErrorEvent) => void): () => void {
+    return subscribe(this.errorListeners, listener, 'onError');
+  }
+
+  onClose(listener: (event: CloseEvent) => void): () => void {
+    return subscribe(this.closeListeners, listener, 'onClose');
+  }
+
+  onStateChange(listener: (state: ReadyStateName, previous: ReadyStateName) => void): () => void {
+    return subscribe(this.stateListeners, listener, 'onStateChange');
+  }
+
+  onGiveUp(listener: (event: GiveUpEvent) => void): () => void {
+    return subscribe(this.giveUpListeners, listener, 'onGiveUp');
+  }
+
+  // Everything but the hot path: validation, callbacks, asynchronous platforms, the queue.
+  private sendSlowly(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
     if (callbacks !== undefined) {
       if (typeof callbacks !== 'object' || callbacks === null) {
         throw new SocketTaskError(
@@ -364,13 +319,13 @@ export function createConnection(options: ConnectionOptions): Connection {
     return report<void>(callbacks, (resolve, reject) => {
       const problem = dataProblem(data);
       if (problem) return reject(problem);
-      const task = sendTask;
-      if (task !== null && !flushing) return write(task, toPlatformData(data), resolve, reject);
+      const { sendTask, queue, flushing, ended } = this.path;
+      if (sendTask !== null && !flushing) return writeTo(sendTask, toPlatformData(data), resolve, reject);
       if (queue === null) {
         return reject(
           new SocketTaskError(
             'ERR_NOT_OPEN',
-            `send(): not open: ${describeReadyState(currentState())}; send from onOpen, or check conn.state first`,
+            `send(): not open: ${describeReadyState(this.state)}; send from onOpen, or check conn.state first`,
           ),
         );
       }
@@ -388,63 +343,61 @@ export function createConnection(options: ConnectionOptions): Connection {
     });
   }
 
-  function close(options?: CloseOptions & Callbacks<CloseEvent>): Promise<CloseEvent> | undefined {
-    if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) {
-        throw new SocketTaskError(
-          'ERR_INVALID_CALLBACK',
-          `close(): options must be an object such as { code: 1000, reason: 'bye' }, got ${describe(options)}`,
-        );
-      }
-      assertCallbacks('close()', options);
-    }
-    const code = options?.code;
-    const reason = options?.reason;
-    return report<CloseEvent>(options, (resolve, reject) => {
-      const problem = closeArgsProblem(code, reason);
-      if (problem) return reject(problem);
-      terminatedWith.then(resolve);
-      if (finished || terminated()) return;
-      const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
-      if (code !== undefined) event.code = code;
-      if (reason !== undefined) event.reason = reason;
-      actor.send(event);
-    });
+  private terminated(): boolean {
+    return this.actor.getSnapshot().matches({ CLOSED: 'terminated' });
   }
 
-  return {
-    get state() {
-      return currentState();
-    },
-    get retries() {
-      return actor.getSnapshot().context.retries;
-    },
-    get nextRetryAt() {
-      return actor.getSnapshot().context.nextRetryAt;
-    },
-    get queue() {
-      return queue ? queue.stats : { messages: 0, bytes: 0 };
-    },
-    ready() {
-      if (!finished) actor.send({ type: 'user.ready' });
-    },
-    clearQueue() {
-      return queue
-        ? queue.fail('ERR_QUEUE_CLEARED', 'send(): removed from the queue by conn.clearQueue()')
-        : 0;
-    },
-    get readyState() {
-      return READY_STATE[currentState()];
-    },
-    actor,
-    closed,
-    send: send as Connection['send'],
-    close: close as Connection['close'],
-    onOpen: (listener) => subscribe(openListeners, listener, 'onOpen'),
-    onMessage: (listener) => subscribe(messageListeners, listener, 'onMessage'),
-    onError: (listener) => subscribe(errorListeners, listener, 'onError'),
-    onClose: (listener) => subscribe(closeListeners, listener, 'onClose'),
-    onStateChange: (listener) => subscribe(stateListeners, listener, 'onStateChange'),
-    onGiveUp: (listener) => subscribe(giveUpListeners, listener, 'onGiveUp'),
-  };
+  // Runs before every emitted event and on every snapshot, so onStateChange always precedes onOpen/onClose.
+  private syncState(): void {
+    const next = this.state;
+    if (next === this.lastState) return;
+    const previous = this.lastState;
+    this.lastState = next;
+    dispatch(this.stateListeners, next, previous);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const info = this.actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
+    // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
+    queueMicrotask(() => {
+      this.signal?.removeEventListener('abort', this.onAbort);
+      try {
+        this.stopLifecycle?.();
+      } catch (error) {
+        reportListenerError(error);
+      }
+      this.stopLifecycle = undefined;
+      this.actor.stop();
+      this.openListeners.clear();
+      this.path.messageListeners.clear();
+      this.errorListeners.clear();
+      this.closeListeners.clear();
+      this.stateListeners.clear();
+      this.giveUpListeners.clear();
+      // Torn down means the platform's sockets too: a socket that was still closing (or an abandoned handshake on
+      // a platform that ignores a close while CONNECTING) is waited for, for at most closeTimeout.
+      this.resolveTerminated(info);
+      this.slots.whenReleased(() => this.resolveClosed(info));
+    });
+  }
+}
+
+/**
+ * Opens a managed WebSocket connection on any platform. Invalid options throw a {@link SocketTaskError} at once.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'socket-task-machine';
+ * import { nodeAdapter } from 'socket-task-machine/adapters/node';
+ *
+ * const conn = createConnection({ url: 'ws://127.0.0.1:8080', adapter: nodeAdapter() });
+ * conn.onOpen(() => conn.send('hello'));
+ * conn.onMessage(({ data }) => console.log(data));
+ * await conn.close({ code: 1000, reason: 'bye' });
+ * ```
+ */
+export function createConnection(options: ConnectionOptions): Connection {
+  return new ManagedConnection(options);
 }

@@ -60,6 +60,11 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
         complete?.();
       });
     },
+    write(data) {
+      // ws.send() throws while CONNECTING but silently drops after close: refuse both, as send() does.
+      if (ws.readyState !== OPEN) throw new Error(`not open, readyState ${ws.readyState}`);
+      ws.send(data);
+    },
     close(options) {
       closeWebSocket(ws, options);
     },

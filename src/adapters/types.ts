@@ -33,6 +33,12 @@ export interface CloseEvent {
  */
 export interface SocketTaskLike {
   send(options: { data: string | ArrayBuffer } & CallOptions): void;
+  /**
+   * Optional, for platforms whose send completes synchronously (a WHATWG `WebSocket`, `ws`): writes `data` at once
+   * with no callbacks, or throws. With it, a callback-free `conn.send(data)` settles at once with one shared
+   * Promise, the way `ws.send(data)` returns, instead of allocating a Promise and callbacks per message.
+   */
+  write?(data: string | ArrayBuffer): void;
   close(options: { code?: number; reason?: string } & CallOptions): void;
   onOpen(callback: (event: OpenEvent) => void): void;
   onClose(callback: (event: CloseEvent) => void): void;

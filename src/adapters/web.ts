@@ -48,6 +48,11 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
       if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
       settleCall(() => ws.send(options.data), 'send', options);
     },
+    write(data) {
+      // A WebSocket throws while CONNECTING but silently drops after close: refuse both, as send() does.
+      if (ws.readyState !== OPEN) throw new Error(`not open, readyState ${ws.readyState}`);
+      ws.send(data);
+    },
     close(options) {
       closeWebSocket(ws, options);
     },
