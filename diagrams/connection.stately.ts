@@ -79,7 +79,7 @@ export const machine = createMachine({
       },
     },
     OPEN: {
-      entry: 'openDataPath',
+      entry: ['markOpened', 'openDataPath'],
       after: {
         stableAfter: { actions: 'resetRetries' },
       },
@@ -181,6 +181,7 @@ export const machine = createMachine({
               actions: 'emitGiveUpNotRetryable',
             },
             { guard: 'isSuspended', target: 'suspended' },
+            { guard: 'retriesAtOnce', target: '#connection.CONNECTING', actions: 'countRetry' },
             { target: 'waiting' },
           ],
         },

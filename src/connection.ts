@@ -159,9 +159,12 @@ class ManagedConnection implements Connection {
       ...(inspect ? { inspect } : {}),
     });
     this.actor = actor;
+    // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
+    // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.
     actor.on('open', ({ event }) => {
-      this.syncState();
+      this.reach('OPEN');
       dispatch(this.openListeners, event);
+      this.syncState();
     });
     actor.on('error', ({ event }) => {
       this.syncState();
@@ -172,8 +175,9 @@ class ManagedConnection implements Connection {
       dispatch(this.giveUpListeners, event);
     });
     actor.on('close', ({ event }) => {
-      this.syncState();
+      this.reach('CLOSED');
       dispatch(this.closeListeners, event);
+      this.syncState();
     });
     actor.subscribe({
       next: (snapshot) => {
@@ -347,9 +351,12 @@ class ManagedConnection implements Connection {
     return this.actor.getSnapshot().matches({ CLOSED: 'terminated' });
   }
 
-  // Runs before every emitted event and on every snapshot, so onStateChange always precedes onOpen/onClose.
+  // Runs on every emitted event and every snapshot, so onStateChange always precedes onOpen/onClose.
   private syncState(): void {
-    const next = this.state;
+    this.reach(this.state);
+  }
+
+  private reach(next: ReadyStateName): void {
     if (next === this.lastState) return;
     const previous = this.lastState;
     this.lastState = next;

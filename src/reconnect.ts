@@ -51,11 +51,16 @@ export interface ReconnectPolicy {
 /** Protocol and policy errors: retrying the same client would be refused the same way. */
 export const NO_RECONNECT_CODES: readonly number[] = [1002, 1003, 1007, 1008, 1009, 1010];
 
+/** The backoff before jitter: `initialDelay · factor^retries`, capped at `maxDelay`. */
+export function backoffCeiling(policy: ReconnectPolicy, retries: number): number {
+  return Math.min(policy.maxDelay, policy.initialDelay * policy.factor ** retries);
+}
+
 /**
  * ms to wait before retry number `retries + 1`: `initialDelay · factor^retries`, capped at `maxDelay`, and with
  * full jitter a uniform draw in [0, that). `random` is a draw in [0, 1).
  */
 export function backoffDelay(policy: ReconnectPolicy, retries: number, random: number): number {
-  const ceiling = Math.min(policy.maxDelay, policy.initialDelay * policy.factor ** retries);
+  const ceiling = backoffCeiling(policy, retries);
   return policy.jitter === 'full' ? Math.floor(random * ceiling) : ceiling;
 }

@@ -54,6 +54,10 @@ interface Model {
   releaseAt: number | undefined;
   /** Another connection through the same adapter holds the only slot. */
   other: boolean;
+  /** The reconnect delay: 0 comes back at once after an OPEN connection drops, without a timer. */
+  retryDelay: number;
+  /** The current attempt reached OPEN (and no retry has spent it yet). */
+  opened: boolean;
 }
 
 interface Real {
@@ -112,6 +116,7 @@ function attempt(m: Model): void {
     return;
   }
   enter(m, 'CONNECTING');
+  m.opened = false;
   m.tasks++;
   m.slotHeld = true;
   m.releaseAt = undefined;
@@ -124,7 +129,15 @@ function closed(m: Model, retryable: boolean): void {
   if (!retryable || m.retries >= MAX_RETRIES) {
     enter(m, 'TERMINATED');
     m.queue = [];
-  } else enter(m, m.offline ? 'SUSPENDED' : 'WAITING');
+  } else if (m.offline) enter(m, 'SUSPENDED');
+  else if (m.retryDelay === 0 && m.opened) retry(m);
+  else enter(m, 'WAITING');
+}
+
+function retry(m: Model): void {
+  m.retries++;
+  m.opened = false;
+  attempt(m);
 }
 
 /** The task is dropped while it still holds its slot: given back LINGER ms later unless it reports a close. */
@@ -134,6 +147,7 @@ function abandonTask(m: Model): void {
 
 function open(m: Model): void {
   enter(m, 'OPEN');
+  m.opened = true;
   m.stableDone = false;
   m.pingAt = m.now + PING_INTERVAL;
   m.awaitingPong = false;
@@ -161,11 +175,8 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
   }
   if (m.state === 'WAITING') {
     due.push([
-      m.since + RETRY_DELAY,
-      () => {
-        m.retries++;
-        attempt(m);
-      },
+      m.since + m.retryDelay,
+      () => retry(m),
     ]);
   }
   if (m.state === 'CONNECTING') {
@@ -381,8 +392,9 @@ describe('createConnection against a model (fc.commands)', () => {
       fc.asyncProperty(
         fc.scheduler(),
         fc.boolean(),
+        fc.constantFrom(0, RETRY_DELAY),
         fc.commands(commands, { maxCommands: 40 }),
-        async (s, gate, cmds) => {
+        async (s, gate, retryDelay, cmds) => {
           vi.useFakeTimers();
           const adapter = fakeAdapter({ ...wechatProfile, maxConcurrent: 1 });
           const lifecycle = createLifecycle();
@@ -396,8 +408,8 @@ describe('createConnection against a model (fc.commands)', () => {
             heartbeat: { interval: PING_INTERVAL, timeout: PONG_TIMEOUT },
             queue: { maxMessages: MAX_QUEUED, holdUntilReady: gate },
             reconnect: {
-              initialDelay: RETRY_DELAY,
-              maxDelay: RETRY_DELAY,
+              initialDelay: retryDelay,
+              maxDelay: retryDelay,
               jitter: 'none',
               maxRetries: MAX_RETRIES,
               stableAfter: STABLE_AFTER,
@@ -438,6 +450,8 @@ describe('createConnection against a model (fc.commands)', () => {
             slotHeld: true,
             releaseAt: undefined,
             other: false,
+            retryDelay,
+            opened: false,
           };
           try {
             await fc.scheduledModelRun(s, () => ({ model, real }), cmds);

@@ -108,6 +108,31 @@ describe('reconnect', () => {
     expect(seen.closes).toEqual([{ code: 1006, reason: '' }]);
   });
 
+  it('at zero delay, comes back at once after an open connection drops, without waiting for a timer', async () => {
+    const { adapter, conn, seen, task } = start({ reconnect: { initialDelay: 0, maxDelay: 0 } });
+    task().emitOpen();
+    task().emitClose(1006, '');
+    await Promise.resolve();
+    expect(adapter.tasks).toHaveLength(2);
+    expect(conn.retries).toBe(1);
+    expect(seen.states).toEqual(['OPEN', 'CLOSED', 'CONNECTING']);
+  });
+
+  it('at zero delay, an attempt that fails before opening waits for the timer, so a failing platform cannot spin', async () => {
+    const { adapter, conn, task } = start({ reconnect: { initialDelay: 0, maxDelay: 0 } });
+    task().emitOpen();
+    task().emitClose(1006, '');
+    await Promise.resolve();
+    task().emitError('refused');
+    task().emitClose(1006, '');
+    await Promise.resolve();
+    expect(adapter.tasks).toHaveLength(2);
+    expect(conn.nextRetryAt).toBe(Date.now());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(adapter.tasks).toHaveLength(3);
+    expect(conn.retries).toBe(2);
+  });
+
   it.each([
     [1000, 'interrupted'],
     [1001, ''],

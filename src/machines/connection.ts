@@ -1,7 +1,7 @@
 import { assign, emit, sendTo, setup, spawnChild, stopChild } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../adapters/types.js';
 import type { ReconnectPolicy } from '../reconnect.js';
-import { backoffDelay } from '../reconnect.js';
+import { backoffCeiling, backoffDelay } from '../reconnect.js';
 import type { Slots } from '../slots.js';
 import type { DataPath } from './dataPath.js';
 import { type ResolveTarget, socketTaskActor, type TaskEvent } from './taskActor.js';
@@ -45,6 +45,8 @@ export interface ConnectionContext extends ConnectionMachineInput {
   /** The last lifecycle signals: no attempt is made while offline or in the background. */
   offline: boolean;
   background: boolean;
+  /** The current attempt reached OPEN: only then may a zero-delay retry skip the timer. */
+  opened: boolean;
 }
 
 export type ConnectionEvent =
@@ -98,6 +100,8 @@ export const connectionMachine = setup({
         retries: context.retries,
       }),
     isSuspended: ({ context }) => context.offline || context.background,
+    retriesAtOnce: ({ context }) =>
+      context.opened && context.reconnect !== false && backoffCeiling(context.reconnect, context.retries) === 0,
     // Read before the signal is recorded: the other condition must already be clear.
     isActiveWhenOnline: ({ context }) => !context.background,
     isActiveInForeground: ({ context }) => !context.offline,
@@ -124,7 +128,8 @@ export const connectionMachine = setup({
       context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.timeout,
   },
   actions: {
-    startAttempt: assign({ generation: ({ context }) => context.generation + 1 }),
+    startAttempt: assign({ generation: ({ context }) => context.generation + 1, opened: false }),
+    markOpened: assign({ opened: true }),
     spawnTask: spawnChild('socketTask', {
       id: 'task',
       input: ({ context }) => ({
@@ -192,7 +197,9 @@ export const connectionMachine = setup({
         context.reconnect === false ? 0 : backoffDelay(context.reconnect, context.retries, Math.random());
       return { retryDelay, nextRetryAt: Date.now() + retryDelay };
     }),
-    countRetry: assign({ retries: ({ context }) => context.retries + 1, nextRetryAt: null }),
+    // A retry spends the open that allowed it to skip the timer: if it fails before a task is made (no free
+    // slot), the next retry waits, so the loop can never run without a turn of the event loop.
+    countRetry: assign({ retries: ({ context }) => context.retries + 1, nextRetryAt: null, opened: false }),
     resetRetries: assign({ retries: 0 }),
     emitGiveUpExhausted: emit(({ context }) => ({
       type: 'giveup' as const,
@@ -255,6 +262,7 @@ export const connectionMachine = setup({
     nextRetryAt: null,
     offline: false,
     background: false,
+    opened: false,
   }),
   initial: 'CONNECTING',
   // Lifecycle signals are always recorded; the states that act on them (waiting, suspended) say so below.
@@ -335,7 +343,7 @@ export const connectionMachine = setup({
       },
     },
     OPEN: {
-      entry: 'openDataPath',
+      entry: ['markOpened', 'openDataPath'],
       // A connection that stays up this long is healthy again: the next drop starts the backoff from the start.
       after: { stableAfter: { actions: 'resetRetries' } },
       type: 'parallel',
@@ -436,6 +444,9 @@ export const connectionMachine = setup({
             { guard: 'retriesExhausted', target: 'terminated', actions: 'emitGiveUpExhausted' },
             { guard: 'shouldNotReconnect', target: 'terminated', actions: 'emitGiveUpNotRetryable' },
             { guard: 'isSuspended', target: 'suspended' },
+            // A lost connection comes back at once, without a timer's minimum delay. Only after an OPEN one: an
+            // attempt that failed (a platform failing synchronously) waits on the timer, so it cannot spin.
+            { guard: 'retriesAtOnce', target: '#connection.CONNECTING', actions: 'countRetry' },
             { target: 'waiting' },
           ],
         },

@@ -250,6 +250,7 @@ describe('connectionMachine: every transition is exercised', () => {
     `connection.CLOSED.deciding  always[${i}] → connection.CLOSED.${target}`;
   const slot = (i: number, target: string) => `connection.CONNECTING.acquiringSlot  always[${i}] → ${target}`;
   const held = 'connection.OPEN.queue.opened  always[0] → connection.OPEN.queue.held';
+  const retryAtOnce = 'connection.CLOSED.deciding  always[5] → connection.CONNECTING';
   const suspendedResume = 'connection.CLOSED.suspended  lifecycle.online[0] → connection.CONNECTING';
 
   interface Configuration {
@@ -276,7 +277,8 @@ describe('connectionMachine: every transition is exercised', () => {
         handshakeClose(2, '(stays)'),
         closePendingOpen,
         deciding(3, 'terminated'),
-        deciding(5, 'waiting'),
+        retryAtOnce,
+        deciding(6, 'waiting'),
         held,
       ],
     },
@@ -331,6 +333,14 @@ describe('connectionMachine: every transition is exercised', () => {
       answer: 'silent',
       reconnect: retrying(),
       holdUntilReady: true,
+      never: [deciding(1, 'terminated'), deciding(2, 'terminated'), deciding(3, 'terminated'), retryAtOnce],
+    },
+    {
+      name: 'reconnect at zero delay',
+      closeBeforeOpen: 'defer',
+      profile: wechatProfile,
+      answer: 'silent',
+      reconnect: retrying({ initialDelay: 0, maxDelay: 0 }),
       never: [deciding(1, 'terminated'), deciding(2, 'terminated'), deciding(3, 'terminated')],
     },
     {
@@ -339,7 +349,13 @@ describe('connectionMachine: every transition is exercised', () => {
       profile: wechatProfile,
       answer: 'silent',
       reconnect: retrying({ maxRetries: 0 }),
-      never: [deciding(3, 'terminated'), deciding(4, 'suspended'), deciding(5, 'waiting'), suspendedResume],
+      never: [
+        deciding(3, 'terminated'),
+        deciding(4, 'suspended'),
+        retryAtOnce,
+        deciding(6, 'waiting'),
+        suspendedResume,
+      ],
     },
     {
       name: 'reconnect refused by shouldReconnect',
@@ -347,7 +363,7 @@ describe('connectionMachine: every transition is exercised', () => {
       profile: wechatProfile,
       answer: 'silent',
       reconnect: retrying({ shouldReconnect: () => false }),
-      never: [deciding(4, 'suspended'), deciding(5, 'waiting')],
+      never: [deciding(4, 'suspended'), retryAtOnce, deciding(6, 'waiting')],
     },
     {
       name: "no free slot, connectionLimit 'fail', reconnect on",
