@@ -1,7 +1,7 @@
 // The benchmark harness: `npm run bench` from the repo root. Builds the library (for the size table), starts the
 // server in its own process, runs every (measurement, variant) in a fresh client process, variants interleaved,
-// REPETITIONS times, then writes BENCHMARKS.md at the repo root. The clients import the library from src/ through
-// tsx's loader (no private fields or other syntax that tsup's es2020 target would lower, so src/ runs as dist/ does).
+// REPETITIONS times, then writes BENCHMARKS.md at the repo root. The clients import the library from dist/, as
+// built by `npm run build`: the code a user installs, not src/ through tsx's transform.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -162,14 +162,15 @@ function dispatchTable(): string {
   const rows: [string, number[]][] = [
     ['socket-task-machine: `conn.send(data)` (returns a Promise)', dispatch.map((d) => d.promise)],
     ['socket-task-machine: `conn.send(data, { complete })`', dispatch.map((d) => d.callbacks)],
-    ["floor: the no-op task's `send({ data })` called directly", dispatch.map((d) => d.floor)],
+    ["floor: the no-op task's `write(data)` called directly", dispatch.map((d) => d.floor)],
   ];
   return [
     `### ${DISPATCH_TITLE}`,
     '',
     'ns per call (mitata p50 of each process, then the median over processes), lower is better. A fake adapter whose',
-    "task's `send()` does nothing, so the figure is the library's own work per call. No ratio: raw ws has no",
-    'comparable no-op socket (its `send()` always frames and writes).',
+    "task's `send()` and `write()` do nothing (a synchronous platform, as the Node and web adapters are), so the",
+    "figure is the library's own work per call. No ratio: raw ws has no comparable no-op socket (its `send()` always",
+    'frames and writes).',
     '',
     '| Call | Median (ns) | Min–max |',
     '| --- | ---: | ---: |',
@@ -196,6 +197,88 @@ function sizeTable(): string {
   ].join('\n');
 }
 
+// The targets of issue 7, each next to the figure this run measured.
+function targetsTable(): string {
+  const NODE: VariantName = 'socket-task-machine (nodeAdapter)';
+  const WEB: VariantName = 'socket-task-machine (webAdapter)';
+  const med = (metric: string, variant: VariantName) => median(samples.get(`${metric}\0${variant}`) ?? []);
+  const ratio = (metric: string, variant: VariantName, baseline: VariantName = BASELINE) =>
+    med(metric, variant) / med(metric, baseline);
+  const coreSize = (adapter: string) =>
+    sizes.find((row) => row.entry.startsWith(`core + ${adapter} adapter`))?.withoutXstate.gzip ?? Number.NaN;
+  const rows: [string, string, number, (value: number) => boolean, (value: number) => string][] = [];
+  const x = (value: number) => `${value.toFixed(2)}×`;
+  for (const [name, variant] of [
+    ['nodeAdapter', NODE],
+    ['webAdapter', WEB],
+  ] as const) {
+    rows.push([`send throughput (${name})`, '≥ 0.98×', ratio('send', variant), (v) => v >= 0.98, x]);
+  }
+  rows.push(['burst receive (nodeAdapter)', '≥ 0.97×', ratio('burst', NODE), (v) => v >= 0.97, x]);
+  rows.push([
+    'burst receive (webAdapter, against ws (onmessage))',
+    '≥ 0.95×',
+    ratio('burst', WEB, 'ws (onmessage)'),
+    (v) => v >= 0.95,
+    x,
+  ]);
+  for (const [name, variant] of [
+    ['nodeAdapter', NODE],
+    ['webAdapter', WEB],
+  ] as const) {
+    rows.push([`echo p50 (${name})`, '≤ 1.03×', ratio('echoP50', variant), (v) => v <= 1.03, x]);
+    rows.push([
+      `1,000 connections: time (${name})`,
+      '≤ 1.15×',
+      ratio('connectionsTime', variant),
+      (v) => v <= 1.15,
+      x,
+    ]);
+    rows.push([
+      `1,000 connections: heap per connection (${name})`,
+      '≤ 1.25×',
+      ratio('connectionsHeap', variant),
+      (v) => v <= 1.25,
+      x,
+    ]);
+    rows.push([
+      `reconnect at zero delay (${name})`,
+      '≤ 1.0 ms',
+      med('reconnect', variant),
+      (v) => v <= 1,
+      (v) => `${fmt(v)} ms`,
+    ]);
+  }
+  rows.push([
+    '`send()` dispatch on a no-op socket',
+    '≤ 6 ns',
+    median(dispatch.map((d) => d.promise)),
+    (v) => v <= 6,
+    (v) => `${fmt(v)} ns`,
+  ]);
+  for (const adapter of ['node', 'web']) {
+    rows.push([
+      `core + ${adapter} adapter, min+gzip without xstate`,
+      '≤ 6,000 bytes',
+      coreSize(adapter),
+      (v) => v <= 6000,
+      (v) => `${v.toLocaleString('en')} bytes`,
+    ]);
+  }
+  return [
+    '## Targets',
+    '',
+    'Medians of this run; every ratio is to ws (EventEmitter) from this run unless another baseline is named.',
+    '',
+    '| Target | Wanted | Measured | Met |',
+    '| --- | ---: | ---: | --- |',
+    ...rows.map(
+      ([what, wanted, value, ok, show]) =>
+        `| ${what} | ${wanted} | ${show(value)} | ${ok(value) ? 'yes' : '**no**'} |`,
+    ),
+  ].join('\n');
+}
+
 const cpu = cpus()[0]?.model.trim() ?? 'unknown';
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const doc = `<!-- Generated by \`npm run bench\` (bench/run.ts); run it again to regenerate. -->
@@ -208,7 +291,7 @@ const doc = `<!-- Generated by \`npm run bench\` (bench/run.ts); run it again to
 - taskset: ${taskset ? 'on (server on core 1, each client process on core 0)' : 'off (unavailable or fewer than 2 cores)'}
 - Repetitions: ${REPETITIONS}; each repetition runs every measurement once per variant, variants interleaved, each in a fresh client process
 - Run time: ${minutes} min
-- Library: imported from src/ through tsx's loader; every variant uses bench/'s own ws ${wsVersion()}
+- Library: the built package (dist/, \`npm run build\`); every variant uses bench/'s own ws ${wsVersion()}
   (passed to \`nodeAdapter({ WebSocket })\` and \`webAdapter({ WebSocket })\`)
 - Peers: reconnecting-websocket 4.4.0 and partysocket 1.3.0 (its \`WebSocket\` class), both with \`{ WebSocket: ws }\`
 ${churn < CHURN ? `- **Churn reduced to ${churn} connections**: \`ulimit -n\` is ${fdLimit}, too low for ${CHURN}.\n` : ''}
@@ -224,7 +307,8 @@ ws's EventEmitter API the handler calls \`data.toString()\`).
 - Send throughput: 200,000 sends (batches of 1,000, a turn of the event loop between batches) until the server
   acknowledges the count. socket-task-machine uses \`conn.send(data)\`, the Promise form of the quick start.
 - Echo round trip: 2,000 sequential echoes after 200 of warm-up; p50 and p99 of each process.
-- Burst receive: the server pushes 200,000 messages; time from the request until the last one is delivered.
+- Burst receive: the server pushes 200,000 messages; time from the request until the last one is delivered. Each
+  process makes one warm-up burst, then 5 on the same connection, and reports their median rate.
 - 1,000 concurrent connections: time from the first constructor call until all are open; heap per connection is
   the heapUsed difference (\`--expose-gc\`, gc before and after) ÷ 1,000, with every connection open.
 - 10,000 concurrent connections opened and closed cleanly: ${churn.toLocaleString('en')} connections opened at once, then each closed with 1000, until every close event.
@@ -232,6 +316,8 @@ ws's EventEmitter API the handler calls \`data.toString()\`).
   open event, median of 50 drops (after 5 of warm-up) per process. socket-task-machine: \`reconnect: {
   initialDelay: 0, maxDelay: 0 }\`; the peers: \`minReconnectionDelay: 0, maxReconnectionDelay: 0\`. Raw ws does
   not reconnect.
+
+${targetsTable()}
 
 ## Results
 
