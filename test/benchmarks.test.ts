@@ -22,4 +22,22 @@ describe('BENCHMARKS.md', () => {
   it.each(titles)('has a table for %s', (title) => {
     expect(readFileSync(path, 'utf8')).toContain(`### ${title}`);
   });
+
+  it.each([
+    'send throughput',
+    'burst receive',
+    'echo p50',
+    '1,000 connections: time',
+    '1,000 connections: heap per connection',
+    'reconnect at zero delay',
+    '`send()` dispatch on a no-op socket',
+    'min+gzip without xstate',
+  ])('lists the target "%s" next to its measured figure', (target) => {
+    const targets = readFileSync(path, 'utf8').split('## Targets')[1]?.split('## Results')[0] ?? '';
+    expect(targets).toMatch(
+      new RegExp(
+        `\\| [^|]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^|]*\\| [^|]+ \\| [^|]+ \\| (yes|\\*\\*no\\*\\*) \\|`,
+      ),
+    );
+  });
 });
