@@ -485,3 +485,4 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     inspect,
   };
 }
+    if (connectTimeout !== false) target.timeout = connectTimeout;

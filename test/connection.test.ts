@@ -925,6 +925,7 @@ describe('url and header providers', () => {
       url: 'wss://example.test/socket?token=abc',
       header: { authorization: 'Bearer abc' },
       protocols: ['chat'],
+      timeout: 10_000,
     });
   });
 
@@ -935,7 +936,11 @@ describe('url and header providers', () => {
     const conn = createConnection({ url, header, adapter });
     expect(adapter.tasks).toHaveLength(0);
     await flush();
-    expect(only(adapter.tasks).options).toEqual({ url: 'wss://example.test/async', header: { 'x-id': '1' } });
+    expect(only(adapter.tasks).options).toEqual({
+      url: 'wss://example.test/async',
+      header: { 'x-id': '1' },
+      timeout: 10_000,
+    });
     only(adapter.tasks).emitOpen();
     expect(conn.state).toBe('OPEN');
     expect(url).toHaveBeenCalledTimes(1);
@@ -949,7 +954,12 @@ describe('url and header providers', () => {
     createConnection({ url: URL, adapter, protocols, header });
     protocols.push('b');
     header['x-id'] = '2';
-    expect(only(adapter.tasks).options).toEqual({ url: URL, protocols: ['a'], header: { 'x-id': '1' } });
+    expect(only(adapter.tasks).options).toEqual({
+      url: URL,
+      protocols: ['a'],
+      header: { 'x-id': '1' },
+      timeout: 10_000,
+    });
   });
 
   const failures: Array<[string, Partial<ConnectionOptions>, string, RegExp]> = [
@@ -1305,6 +1315,15 @@ describe('connect timeout', () => {
     vi.advanceTimersByTime(2_000);
     await vi.runAllTimersAsync();
     expect(await closing).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('hands the adapter its connectTimeout as the handshake timeout, and none with connectTimeout: false', () => {
+    const timed = fakeAdapter();
+    const untimed = fakeAdapter();
+    createConnection({ url: URL, adapter: timed, connectTimeout: 2500 });
+    createConnection({ url: URL, adapter: untimed, connectTimeout: false });
+    expect(only(timed.tasks).options.timeout).toBe(2500);
+    expect('timeout' in only(untimed.tasks).options).toBe(false);
   });
 
   it('never abandons an attempt with connectTimeout: false', () => {

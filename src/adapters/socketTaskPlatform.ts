@@ -22,6 +22,8 @@ export type SocketTaskConnectOptions = {
   url: string;
   header?: Record<string, string>;
   protocols?: string[];
+  /** WeChat (base library 2.10.0+): ms before the platform itself gives up the handshake. */
+  timeout?: number;
 } & Callbacks;
 
 /**
@@ -52,6 +54,8 @@ export interface MiniProgramSocketPlatform extends MiniProgramLifecycleHost {
 export interface SocketTaskPlatformInfo {
   global: string;
   noTaskHint: string;
+  /** The platform documents a `timeout` option of `connectSocket` (WeChat): the connectTimeout is passed on. */
+  handshakeTimeout?: boolean;
 }
 
 function isSocketTask(value: unknown): value is MiniProgramSocketTask {
@@ -96,7 +100,7 @@ function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
 function connectSocketTask(
   platform: MiniProgramSocketPlatform,
   info: SocketTaskPlatformInfo,
-  { url, protocols, header }: ConnectOptions,
+  { url, protocols, header, timeout }: ConnectOptions,
 ): SocketTaskLike {
   let task: MiniProgramSocketTask | undefined;
   let failedEarly: { error: unknown } | undefined;
@@ -120,6 +124,8 @@ function connectSocketTask(
   };
   if (header) options.header = header;
   if (protocols) options.protocols = protocols;
+  // A close while CONNECTING has no effect here: a handshake that never completes is ended by the platform only.
+  if (info.handshakeTimeout && timeout !== undefined) options.timeout = timeout;
 
   let created: unknown;
   try {
@@ -156,7 +162,12 @@ function connectSocketTask(
         if (phase === 'connecting') {
           phase = 'open';
           listener(payload as never);
-        } else if (phase === 'ended') t.close({});
+        } else if (phase === 'ended') {
+          // The socket's connect was reported failed, so nobody owns it; a close that throws leaves nothing to do.
+          try {
+            t.close({});
+          } catch {}
+        }
       });
     },
     onMessage(listener) {
@@ -203,7 +214,8 @@ export function socketTaskAdapter(
   platform: MiniProgramSocketPlatform | undefined,
 ): SocketAdapter {
   const checked = requireSocketPlatform(spec.factory, spec.global, platform);
-  const info = { global: spec.global, noTaskHint: spec.noTaskHint };
+  const info: SocketTaskPlatformInfo = { global: spec.global, noTaskHint: spec.noTaskHint };
+  if (spec.handshakeTimeout) info.handshakeTimeout = true;
   const lifecycle = miniProgramLifecycle(checked);
   return defineSocketAdapter({
     name: spec.name,

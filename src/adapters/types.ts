@@ -79,6 +79,12 @@ export interface ConnectOptions {
   url: string;
   protocols?: string[];
   header?: Record<string, string>;
+  /**
+   * ms the handshake may take: the connection's `connectTimeout`. An adapter whose platform takes a handshake
+   * timeout passes it on (WeChat's `timeout`), because where a close while CONNECTING has no effect, only the
+   * platform can end a handshake that never completes.
+   */
+  timeout?: number;
 }
 
 /** Binds the machine to one platform's socket object. */

@@ -44,6 +44,7 @@ export function wechatAdapter(options: WechatAdapterOptions): SocketAdapter {
       profile: wechatProfile,
       noTaskHint:
         'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
+      handshakeTimeout: true,
     },
     options?.wx,
   );

@@ -32,6 +32,21 @@ describe('wechatAdapter', () => {
     expect(attempt).toThrow(message);
   });
 
+  it("passes the connection's connectTimeout on as connectSocket's timeout: only the platform can end a stalled handshake", () => {
+    const calls: Array<Record<string, unknown>> = [];
+    const wx = {
+      connectSocket(options: Record<string, unknown>) {
+        calls.push(options);
+        return new SilentTask('not connected', wechatShape);
+      },
+    };
+    const adapter = wechatAdapter({ wx: wx as unknown as MiniProgramSocketPlatform });
+    adapter.connect({ url: 'wss://example.test/a', timeout: 4000 });
+    adapter.connect({ url: 'wss://example.test/b' });
+    expect(calls.map((options) => options.timeout)).toEqual([4000, undefined]);
+    expect('timeout' in (calls[1] ?? {})).toBe(false);
+  });
+
   it('exports the profile it uses: close ignored while CONNECTING, at most 2 sockets, wss:// only', () => {
     expect(makeAdapter(env).profile).toBe(wechatProfile);
     expect(wechatProfile).toEqual({
@@ -91,6 +106,7 @@ describe('wechatAdapter', () => {
         url: server.url,
         header: { 'x-token': 'abc' },
         protocols: ['chat.v2'],
+        timeout: 10_000,
         fail: expect.any(Function),
         complete: expect.any(Function),
       },
