@@ -10,36 +10,55 @@ export interface Callbacks<T> {
 
 const NAMES = ['success', 'fail', 'complete'] as const;
 
-/** Throws when a callback is present but not a function: there is nowhere else to report it. */
-export function assertCallbacks(api: string, options: object): void {
+/**
+ * The callbacks of `options`, each read once. Throws `ERR_INVALID_CALLBACK` when one is present but not a
+ * function, or when reading it throws (a getter, a Proxy): there is nowhere else to report it.
+ */
+function readCallbacks<T>(api: string, options: object): Callbacks<T> {
+  const callbacks: Record<string, unknown> = {};
   for (const name of NAMES) {
-    const value = (options as Record<string, unknown>)[name];
+    let value: unknown;
+    try {
+      value = (options as Record<string, unknown>)[name];
+    } catch (cause) {
+      throw new SocketTaskError(
+        'ERR_INVALID_CALLBACK',
+        `${api}: reading ${name} threw; pass plain functions`,
+        {
+          cause,
+        },
+      );
+    }
     if (value !== undefined && typeof value !== 'function') {
       throw new SocketTaskError(
         'ERR_INVALID_CALLBACK',
         `${api}: ${name} must be a function, got ${describe(value)}`,
       );
     }
+    if (value !== undefined) callbacks[name] = value;
   }
+  return callbacks as Callbacks<T>;
 }
 
-function hasCallbacks(options: Callbacks<never> | undefined): boolean {
-  return (
-    options !== undefined &&
-    (options.success !== undefined || options.fail !== undefined || options.complete !== undefined)
-  );
+/** Throws when a callback is present but not a function: there is nowhere else to report it. */
+export function assertCallbacks(api: string, options: object): void {
+  readCallbacks(api, options);
 }
 
 /**
  * Runs `start` and reports its outcome the way the seeds document (seed 004): through the callbacks when any is
  * given, `complete` last and exactly once, never both `success` and `fail`; as a Promise when none is given.
+ * The callbacks are read once, here, and checked again: a getter that answered a function to
+ * {@link assertCallbacks} cannot hand over something else now.
  */
 export function report<T>(
   options: Callbacks<T> | undefined,
   start: (resolve: (result: T) => void, reject: (error: SocketTaskError) => void) => void,
 ): Promise<T> | undefined {
-  if (!hasCallbacks(options)) return new Promise<T>(start);
-  const { success, fail, complete } = options as Callbacks<T>;
+  const callbacks =
+    typeof options === 'object' && options !== null ? readCallbacks<T>('callbacks', options) : undefined;
+  const { success, fail, complete } = callbacks ?? {};
+  if (success === undefined && fail === undefined && complete === undefined) return new Promise<T>(start);
   let settled = false;
   start(
     (result) => {

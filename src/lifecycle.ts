@@ -1,4 +1,6 @@
 import type { LifecycleSignal, LifecycleSource } from './adapters/types.js';
+import { SocketTaskError } from './errors.js';
+import { describe } from './validate.js';
 
 /** A lifecycle source the application drives itself, e.g. from React Native's `AppState` or its own network probe. */
 export interface ManualLifecycle extends LifecycleSource {
@@ -25,9 +27,24 @@ export function createLifecycle(): ManualLifecycle {
       }
       if (signal === 'online' || signal === 'offline') online = signal === 'online';
       else foreground = signal === 'foreground';
-      for (const listener of listeners) listener(signal);
+      for (const listener of listeners) {
+        // Like EventTarget: a listener that throws neither stops the others nor reaches the caller of emit().
+        try {
+          listener(signal);
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
     },
     subscribe(listener) {
+      if (typeof listener !== 'function') {
+        throw new SocketTaskError(
+          'ERR_INVALID_CALLBACK',
+          `lifecycle.subscribe(): listener must be a function, got ${describe(listener)}`,
+        );
+      }
       if (!online) listener('offline');
       if (!foreground) listener('background');
       listeners.add(listener);

@@ -1,10 +1,11 @@
 import type { InspectionEvent, Observer } from 'xstate';
-import type { ConnectOptions, LifecycleSource, SocketAdapter } from './adapters/types.js';
+import type { ConnectOptions, LifecycleSource, PlatformProfile, SocketAdapter } from './adapters/types.js';
 import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
 import type { QueueOptions, QueuePolicy } from './queue.js';
 import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
 import {
+  copyHeader,
   dataProblem,
   describe,
   headerProblem,
@@ -154,12 +155,34 @@ function invalid(message: string): SocketTaskError {
   return new SocketTaskError('ERR_INVALID_OPTIONS', message);
 }
 
+/** The longest delay a timer can take: setTimeout runs a longer one after 1 ms instead. */
+export const MAX_DELAY = 2 ** 31 - 1;
+
+function tooLong(name: string, value: number): SocketTaskError {
+  return invalid(
+    `createConnection(): ${name} must be at most ${MAX_DELAY} ms (about 24.8 days), the longest a timer can wait, got ${value}; use false where the option allows it to wait forever`,
+  );
+}
+
 function duration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalid(`createConnection(): ${name} must be a finite number of ms ≥ 0, got ${describe(value)}`);
   }
+  if (value > MAX_DELAY) throw tooLong(name, value);
   return value;
+}
+
+/**
+ * Reads an option where it is defined: on the object itself or on a prototype of its own (a class, or
+ * `Object.create(defaults)`), never on `Object.prototype`. A polluted `Object.prototype.allowInsecure` elsewhere in
+ * the app must not turn an option on.
+ */
+function read(object: object, name: string): unknown {
+  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    if (Object.hasOwn(o, name)) return (object as Record<string, unknown>)[name];
+  }
+  return undefined;
 }
 
 export interface HeartbeatPolicy {
@@ -176,7 +199,10 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
       `createConnection(): heartbeat must be an object such as { interval: 15000 } or false, got ${describe(option)}`,
     );
   }
-  const { interval, timeout, message, isPong } = option as HeartbeatOptions;
+  const interval = read(option, 'interval');
+  const timeout = read(option, 'timeout');
+  const message = read(option, 'message') as HeartbeatOptions['message'];
+  const isPong = read(option, 'isPong') as HeartbeatOptions['isPong'];
   const positive = (name: string, value: unknown, fallback: number) => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -184,6 +210,7 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
         `createConnection(): heartbeat.${name} must be a finite number of ms > 0, got ${describe(value)}`,
       );
     }
+    if (value > MAX_DELAY) throw tooLong(`heartbeat.${name}`, value);
     return value;
   };
   if (message !== undefined && typeof message !== 'function' && dataProblem(message)) {
@@ -210,7 +237,16 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,
     );
   }
-  const o = (option ?? {}) as ReconnectOptions;
+  const o = {
+    initialDelay: read(option, 'initialDelay'),
+    maxDelay: read(option, 'maxDelay'),
+    factor: read(option, 'factor'),
+    maxRetries: read(option, 'maxRetries'),
+    jitter: read(option, 'jitter'),
+    stableAfter: read(option, 'stableAfter'),
+    noReconnectCodes: read(option, 'noReconnectCodes'),
+    shouldReconnect: read(option, 'shouldReconnect') as ReconnectOptions['shouldReconnect'],
+  };
   const number = (name: string, value: unknown, fallback: number, min: number, allowInfinity = false) => {
     if (value === undefined) return fallback;
     const ok =
@@ -223,8 +259,13 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       );
     return value as number;
   };
-  const initialDelay = number('initialDelay', o.initialDelay, 1000, 0);
-  const maxDelay = number('maxDelay', o.maxDelay, 30_000, 0);
+  const delay = (name: string, value: unknown, fallback: number) => {
+    const ms = number(name, value, fallback, 0);
+    if (ms > MAX_DELAY) throw tooLong(`reconnect.${name}`, ms);
+    return ms;
+  };
+  const initialDelay = delay('initialDelay', o.initialDelay, 1000);
+  const maxDelay = delay('maxDelay', o.maxDelay, 30_000);
   if (maxDelay < initialDelay) {
     throw invalid(
       `createConnection(): reconnect.maxDelay (${maxDelay}) must not be below initialDelay (${initialDelay})`,
@@ -237,15 +278,17 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect.maxRetries must be an integer or Infinity, got ${maxRetries}`,
     );
   }
-  const stableAfter = number('stableAfter', o.stableAfter, 5000, 0);
+  const stableAfter = delay('stableAfter', o.stableAfter, 5000);
   const jitter = o.jitter ?? 'full';
   if (jitter !== 'full' && jitter !== 'none') {
     throw invalid(`createConnection(): reconnect.jitter must be 'full' or 'none', got ${describe(jitter)}`);
   }
-  const codes = o.noReconnectCodes ?? NO_RECONNECT_CODES;
-  if (!Array.isArray(codes) || !codes.every((c) => Number.isInteger(c))) {
+  const given = o.noReconnectCodes ?? NO_RECONNECT_CODES;
+  // Copied before it is checked: the caller keeps the array, and what was checked is what is used.
+  const codes: unknown[] = Array.isArray(given) ? [...given] : [];
+  if (!Array.isArray(given) || !codes.every((c) => Number.isInteger(c))) {
     throw invalid(
-      `createConnection(): reconnect.noReconnectCodes must be an array of close codes, got ${describe(codes)}`,
+      `createConnection(): reconnect.noReconnectCodes must be an array of close codes, got ${describe(given)}`,
     );
   }
   if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
@@ -253,7 +296,7 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect.shouldReconnect must be a function, got ${describe(o.shouldReconnect)}`,
     );
   }
-  const noReconnect = new Set(codes);
+  const noReconnect = new Set(codes as number[]);
   return {
     initialDelay,
     maxDelay,
@@ -275,7 +318,14 @@ function queuePolicy(option: unknown): QueuePolicy | false {
       `createConnection(): queue must be an object such as { maxMessages: 100 } or false, got ${describe(option)}`,
     );
   }
-  const o = (option ?? {}) as QueueOptions;
+  const given = option ?? {};
+  const o = {
+    maxMessages: read(given, 'maxMessages'),
+    maxBytes: read(given, 'maxBytes'),
+    overflow: read(given, 'overflow'),
+    ttl: read(given, 'ttl'),
+    holdUntilReady: read(given, 'holdUntilReady'),
+  };
   const count = (name: string, value: unknown, fallback: number) => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -305,30 +355,65 @@ function queuePolicy(option: unknown): QueuePolicy | false {
   };
 }
 
+/**
+ * A lifecycle source as the connection uses it: `subscribe` read once and called as the source's method, and a
+ * returned stop that is not a function (there is nothing to stop) replaced by one that does nothing, so that
+ * tearing the connection down can never fail on it.
+ */
+function checkedSource(source: object, subscribe: LifecycleSource['subscribe']): LifecycleSource {
+  return {
+    subscribe(listener) {
+      const stop: unknown = subscribe.call(source, listener);
+      return typeof stop === 'function' ? (stop as () => void) : () => {};
+    },
+  };
+}
+
 function lifecycleSource(option: unknown, adapter: SocketAdapter): LifecycleSource | undefined {
   if (option === false) return undefined;
-  if (option === undefined) return adapter.lifecycle;
-  if (typeof (option as LifecycleSource | null)?.subscribe !== 'function') {
+  if (option === undefined) {
+    const own = adapter.lifecycle;
+    return own === undefined ? undefined : checkedSource(own, own.subscribe);
+  }
+  const subscribe = typeof option === 'object' && option !== null ? read(option, 'subscribe') : undefined;
+  if (typeof subscribe !== 'function') {
     throw invalid(
       `createConnection(): lifecycle must be a source with subscribe(listener), such as createLifecycle(), or false; got ${describe(option)}`,
     );
   }
-  return option as LifecycleSource;
+  return checkedSource(option as object, subscribe as LifecycleSource['subscribe']);
+}
+
+function badAdapter(message: string): SocketTaskError {
+  return new SocketTaskError('ERR_INVALID_ADAPTER', `createConnection(): ${message}`);
 }
 
 function validateAdapter(adapter: unknown): SocketAdapter {
   const a = adapter as Partial<SocketAdapter> | null;
   if (typeof a !== 'object' || a === null || typeof a.connect !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `createConnection(): adapter must be a SocketAdapter such as nodeAdapter() or webAdapter(), got ${describe(adapter)}`,
+    throw badAdapter(
+      `adapter must be a SocketAdapter such as nodeAdapter() or webAdapter(), got ${describe(adapter)}`,
     );
   }
-  const mode = a.profile?.closeWhileConnecting;
+  const { name, profile, lifecycle } = a;
+  // The name goes into error messages, where a symbol or an object without toString would throw instead.
+  if (typeof name !== 'string') {
+    throw badAdapter(`adapter.name must be a string, got ${describe(name)}`);
+  }
+  const mode = typeof profile === 'object' && profile !== null ? profile.closeWhileConnecting : undefined;
   if (mode !== 'ignored' && mode !== 'aborts') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `createConnection(): adapter ${String(a.name)} has no valid profile.closeWhileConnecting; use 'ignored' or 'aborts'`,
+    throw badAdapter(`adapter ${name} has no valid profile.closeWhileConnecting; use 'ignored' or 'aborts'`);
+  }
+  const max = (profile as PlatformProfile).maxConcurrent;
+  if (max !== undefined && typeof max !== 'number') {
+    throw badAdapter(`adapter ${name} has profile.maxConcurrent ${describe(max)}; use a number, or Infinity`);
+  }
+  if (
+    lifecycle !== undefined &&
+    (typeof lifecycle !== 'object' || lifecycle === null || typeof lifecycle.subscribe !== 'function')
+  ) {
+    throw badAdapter(
+      `adapter ${name} has a lifecycle without subscribe(listener), got ${describe(lifecycle)}; leave it out, or use createLifecycle()`,
     );
   }
   return a as SocketAdapter;
@@ -339,7 +424,9 @@ function insecureUrlProblem(
   url: string,
   allowInsecure: boolean,
 ): SocketTaskError | undefined {
-  if (allowInsecure || !adapter.profile.requiresSecureUrl || !url.startsWith('ws:')) return undefined;
+  if (allowInsecure || !adapter.profile.requiresSecureUrl) return undefined;
+  // The parsed scheme, which ignores case: "WS://host" is as insecure as "ws://host".
+  if (new URL(url).protocol !== 'ws:') return undefined;
   return new SocketTaskError(
     'ERR_INVALID_URL',
     `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://, or pass allowInsecure: true for a development server`,
@@ -348,6 +435,44 @@ function insecureUrlProblem(
 
 function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A header checked and copied: the copy is what is sent, so a getter cannot change it after the check. */
+function checkedHeader(header: unknown): Record<string, string> {
+  const copy = copyHeader(header);
+  const problem = headerProblem(copy ?? header);
+  if (problem) throw problem;
+  return copy as Record<string, string>;
+}
+
+function errorText(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return describe(error);
+  }
+}
+
+/**
+ * The inspection observer as one function, `next` read once. XState calls it synchronously inside `createActor`
+ * and every `send`, so one that throws would break `createConnection()` and `close()`: it is a user hook like the
+ * others, its error rethrown asynchronously.
+ */
+function inspection(inspect: unknown): ((event: InspectionEvent) => void) | undefined {
+  if (inspect === undefined) return undefined;
+  if (typeof inspect === 'function') return guarded(inspect as (event: InspectionEvent) => void, undefined);
+  if (typeof inspect !== 'object' || inspect === null) {
+    throw invalid(
+      `createConnection(): inspect must be an inspection observer or function, got ${describe(inspect)}`,
+    );
+  }
+  const next = read(inspect, 'next');
+  // XState calls only `next`: an observer without one observes nothing.
+  if (next === undefined) return undefined;
+  if (typeof next !== 'function') {
+    throw invalid(`createConnection(): inspect.next must be a function, got ${describe(next)}`);
+  }
+  return guarded((event: InspectionEvent) => next.call(inspect, event), undefined);
 }
 
 /** The options of one connection, validated, with their defaults filled in. */
@@ -360,25 +485,45 @@ export interface ResolvedOptions {
   queue: QueuePolicy | false;
   lifecycle: LifecycleSource | undefined;
   signal: AbortSignal | undefined;
-  inspect: ConnectionOptions['inspect'];
+  inspect: ((event: InspectionEvent) => void) | undefined;
 }
 
-/** Validates every option before anything happens: a bad one throws a SocketTaskError and nothing is created. */
+/**
+ * Validates every option before anything happens: a bad one throws a SocketTaskError and nothing is created. Options
+ * may come from untrusted input (parsed JSON): a getter or a Proxy that throws while they are read is reported as
+ * `ERR_INVALID_OPTIONS`, with its error as the cause.
+ */
 export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw invalid(
-      `createConnection(): options must be an object with url and adapter, got ${describe(options)}`,
+  try {
+    return resolve(options);
+  } catch (error) {
+    if (error instanceof SocketTaskError) throw error;
+    throw new SocketTaskError(
+      'ERR_INVALID_OPTIONS',
+      `createConnection(): reading the options threw: ${errorText(error)}; pass plain values`,
+      { cause: error },
     );
   }
-  for (const name of Object.keys(options)) {
+}
+
+function resolve(given: ConnectionOptions): ResolvedOptions {
+  if (typeof given !== 'object' || given === null) {
+    throw invalid(
+      `createConnection(): options must be an object with url and adapter, got ${describe(given)}`,
+    );
+  }
+  for (const name of Object.keys(given)) {
     if (!OPTION_NAMES.has(name)) {
       throw invalid(
         `createConnection(): unknown option "${name}"; known options: ${[...OPTION_NAMES].join(', ')}`,
       );
     }
   }
+  // Each option is read exactly once: a getter cannot pass the checks with one value and be used with another.
+  const options: Record<string, unknown> = {};
+  for (const name of OPTION_NAMES) options[name] = read(given, name);
   const adapter = validateAdapter(options.adapter);
-  const { url, header } = options;
+  const url = options.url as ConnectionOptions['url'];
   const allowInsecure = options.allowInsecure ?? false;
   if (typeof allowInsecure !== 'boolean') {
     throw invalid(`createConnection(): allowInsecure must be a boolean, got ${describe(allowInsecure)}`);
@@ -387,21 +532,26 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     const problem = urlProblem(url) ?? insecureUrlProblem(adapter, url, allowInsecure);
     if (problem) throw problem;
   }
-  if (header !== undefined && !adapter.profile.headers) {
+  const givenHeader = options.header;
+  if (givenHeader !== undefined && !adapter.profile.headers) {
     throw new SocketTaskError(
       'ERR_INVALID_HEADER',
       `createConnection(): the ${adapter.name} platform cannot set handshake headers; pass the value in the url instead`,
     );
   }
-  if (header !== undefined && typeof header !== 'function') {
-    const problem = headerProblem(header);
-    if (problem) throw problem;
-  }
+  const header =
+    givenHeader === undefined || typeof givenHeader === 'function'
+      ? (givenHeader as ConnectionOptions['header'])
+      : checkedHeader(givenHeader);
   let protocols: string[] | undefined;
-  if (options.protocols !== undefined) {
-    const problem = protocolsProblem(options.protocols);
+  const givenProtocols = options.protocols;
+  if (givenProtocols !== undefined) {
+    // Copied before it is checked, so that the caller's array can change neither the check nor the handshake.
+    const list = typeof givenProtocols === 'string' ? [givenProtocols] : givenProtocols;
+    const copy = Array.isArray(list) ? Array.from(list) : list;
+    const problem = protocolsProblem(copy);
     if (problem) throw problem;
-    protocols = typeof options.protocols === 'string' ? [options.protocols] : [...options.protocols];
+    protocols = copy as string[];
   }
   const closeBeforeOpen = options.closeBeforeOpen ?? 'defer';
   if (closeBeforeOpen !== 'defer' && closeBeforeOpen !== 'ignore') {
@@ -423,26 +573,19 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
       `createConnection(): connectionLimit must be 'fail' or 'wait', got ${describe(connectionLimit)}`,
     );
   }
-  const { signal } = options;
+  const signal = options.signal as AbortSignal | undefined;
   if (
     signal !== undefined &&
     (typeof signal !== 'object' ||
       signal === null ||
       typeof signal.aborted !== 'boolean' ||
-      typeof signal.addEventListener !== 'function')
+      typeof signal.addEventListener !== 'function' ||
+      // Needed at teardown, where its absence would stop `closed` from ever settling.
+      typeof signal.removeEventListener !== 'function')
   ) {
     throw invalid(`createConnection(): signal must be an AbortSignal, got ${describe(signal)}`);
   }
-  const { inspect } = options;
-  if (
-    inspect !== undefined &&
-    typeof inspect !== 'function' &&
-    (typeof inspect !== 'object' || inspect === null)
-  ) {
-    throw invalid(
-      `createConnection(): inspect must be an inspection observer or function, got ${describe(inspect)}`,
-    );
-  }
+  const inspect = inspection(options.inspect);
 
   const makeTarget = (resolvedUrl: unknown, resolvedHeader: unknown): ConnectOptions => {
     const urlError = urlProblem(resolvedUrl);
@@ -450,12 +593,10 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     const target: ConnectOptions = { url: resolvedUrl as string };
     const insecure = insecureUrlProblem(adapter, target.url, allowInsecure);
     if (insecure) throw insecure;
-    if (resolvedHeader !== undefined) {
-      const headerError = headerProblem(resolvedHeader);
-      if (headerError) throw headerError;
-      target.header = { ...(resolvedHeader as Record<string, string>) };
-    }
+    // A fresh copy for every attempt: the platform may keep or change the object it is given.
+    if (resolvedHeader !== undefined) target.header = checkedHeader(resolvedHeader);
     if (protocols) target.protocols = [...protocols];
+    if (connectTimeout !== false) target.timeout = connectTimeout;
     return target;
   };
   const resolveTarget = (): MaybePromise<ConnectOptions> => {
@@ -485,4 +626,3 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     inspect,
   };
 }
-    if (connectTimeout !== false) target.timeout = connectTimeout;

@@ -58,13 +58,75 @@ export function closeArgsProblem(code: unknown, reason: unknown): SocketTaskErro
   return undefined;
 }
 
+// The intrinsic getter is a brand check: it throws for anything but a real ArrayBuffer, whatever its prototype
+// says. `instanceof` is fooled both ways: by `Object.create(ArrayBuffer.prototype)` (which then breaks `slice`),
+// and by an ArrayBuffer of another realm (a vm context, an iframe), which it refuses.
+const byteLengthOf = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')?.get as (
+  this: unknown,
+) => number;
+
+/** True for a real `ArrayBuffer` of any realm, never for an object that only inherits from its prototype. */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    byteLengthOf.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A transferred (detached) buffer has no bytes to read: `slice` and every view over it throw. Its byteLength
+ * reads 0, so only an empty buffer needs the costlier check.
+ */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function inheritsArrayBuffer(value: unknown): boolean {
+  try {
+    return value instanceof ArrayBuffer;
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws.
+    return false;
+  }
+}
+
 /** True for the payloads a socket can carry. */
 export function isSocketData(data: unknown): data is SocketData {
-  return typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+  return typeof data === 'string' || isArrayBuffer(data) || ArrayBuffer.isView(data);
 }
 
 export function dataProblem(data: unknown): SocketTaskError | undefined {
-  if (isSocketData(data)) return undefined;
+  if (typeof data === 'string') return undefined;
+  let detached: boolean | undefined;
+  try {
+    if (isArrayBuffer(data)) detached = isDetached(data);
+    else if (ArrayBuffer.isView(data)) detached = isDetached(data.buffer);
+  } catch {
+    // A view whose `buffer` getter throws (a hostile subclass) has no readable bytes either.
+    detached = true;
+  }
+  if (detached === false) return undefined;
+  if (detached === true) {
+    return new SocketTaskError(
+      'ERR_INVALID_DATA',
+      'send(): data is a detached (transferred) buffer, which has no bytes left; send a copy made before the transfer',
+    );
+  }
+  if (inheritsArrayBuffer(data)) {
+    return new SocketTaskError(
+      'ERR_INVALID_DATA',
+      'send(): data inherits from ArrayBuffer.prototype but is not an ArrayBuffer (it has no bytes); send a real ArrayBuffer or a view',
+    );
+  }
   return new SocketTaskError(
     'ERR_INVALID_DATA',
     `send(): data must be a string, an ArrayBuffer or an ArrayBufferView, got ${describe(data)}; serialize objects first, e.g. JSON.stringify(data)`,
@@ -73,9 +135,9 @@ export function dataProblem(data: unknown): SocketTaskError | undefined {
 
 /** Platforms take `string | ArrayBuffer`; a view is copied out only when it does not span its whole buffer. */
 export function toPlatformData(data: SocketData): string | ArrayBuffer {
-  if (typeof data === 'string' || data instanceof ArrayBuffer) return data;
+  if (typeof data === 'string' || isArrayBuffer(data)) return data;
   const { buffer, byteOffset, byteLength } = data;
-  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
+  if (isArrayBuffer(buffer) && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
   return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
 }
 
@@ -84,6 +146,15 @@ export function urlProblem(url: unknown): SocketTaskError | undefined {
     return new SocketTaskError(
       'ERR_INVALID_URL',
       `url must be a ws:// or wss:// string (or a function returning one), got ${describe(url)}`,
+    );
+  }
+  // The URL parser silently drops tabs and newlines anywhere and trims spaces and control characters at the ends
+  // (" WS://a\tb" parses as ws://ab): what is checked here must be exactly what the platform's own parser sees.
+  const control = firstControl(url, { tab: 'refused', space: 'refused' });
+  if (control >= 0) {
+    return new SocketTaskError(
+      'ERR_INVALID_URL',
+      `url ${JSON.stringify(url.length > 200 ? `${url.slice(0, 200)}…` : url)} contains a space or control character (${codePoint(url, control)}) at index ${control}; percent-encode it, or remove it`,
     );
   }
   let parsed: URL;
@@ -143,18 +214,55 @@ export function protocolsProblem(protocols: unknown): SocketTaskError | undefine
   return undefined;
 }
 
+/**
+ * The index of the first C0 control character or DEL in `text` (a tab allowed, a space refused, as asked), else
+ * -1. A loop rather than a regular expression of control characters, which the linter rightly flags as suspect.
+ */
+function firstControl(
+  text: string,
+  { tab, space }: { tab: 'allowed' | 'refused'; space: 'allowed' | 'refused' },
+) {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (
+      unit === 0x09
+        ? tab === 'refused'
+        : unit < 0x20 || unit === 0x7f || (unit === 0x20 && space === 'refused')
+    ) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+function codePoint(text: string, index: number): string {
+  return `U+${text.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** `header` as a plain object of its own enumerable entries, copied once so that what is checked is what is sent. */
+export function copyHeader(header: unknown): Record<string, unknown> | undefined {
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+  // A Map, a Set, a boxed String or a typed array has no header entries of its own: refused, not read as `{}`.
+  if (Object.prototype.toString.call(header) !== '[object Object]') return undefined;
+  // `fromEntries` defines each key as an own property: a "__proto__" key stays a key, it never sets a prototype.
+  return Object.fromEntries(Object.entries(header));
+}
+
+/** Why `header` cannot be sent, or `undefined`; reads it once (see {@link copyHeader} to send what was checked). */
 export function headerProblem(header: unknown): SocketTaskError | undefined {
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+  const entries = copyHeader(header);
+  if (entries === undefined) {
     return new SocketTaskError(
       'ERR_INVALID_HEADER',
       `header must be an object of string values (or a function returning one), got ${describe(header)}`,
     );
   }
-  for (const [name, value] of Object.entries(header)) {
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(entries)) {
     if (!TOKEN.test(name)) {
       return new SocketTaskError(
         'ERR_INVALID_HEADER',
-        `header: ${JSON.stringify(name)} is not a valid header name`,
+        `header: ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)} is not a valid header name`,
       );
     }
     if (typeof value !== 'string') {
@@ -169,12 +277,30 @@ export function headerProblem(header: unknown): SocketTaskError | undefined {
         `header: the value of "${name}" contains CR, LF or NUL; remove them`,
       );
     }
-    if (name.toLowerCase() === 'referer') {
+    // RFC 7230 field-value: visible characters, obs-text, space and tab. Every other control character (CR and
+    // LF above all, which would end the header and start another: header injection) is refused.
+    const control = firstControl(value, { tab: 'allowed', space: 'allowed' });
+    if (control >= 0) {
+      return new SocketTaskError(
+        'ERR_INVALID_HEADER',
+        `header: the value of "${name}" contains the control character ${codePoint(value, control)}; remove it`,
+      );
+    }
+    const lower = name.toLowerCase();
+    if (lower === 'referer') {
       return new SocketTaskError(
         'ERR_INVALID_HEADER',
         'header: Referer cannot be set (the mini-program platforms forbid it); remove it',
       );
     }
+    // Header names are case-insensitive: two spellings of one name would leave the platform to pick one.
+    if (seen.has(lower)) {
+      return new SocketTaskError(
+        'ERR_INVALID_HEADER',
+        `header: "${name}" is given twice (header names ignore case); give it once`,
+      );
+    }
+    seen.add(lower);
   }
   return undefined;
 }
@@ -182,7 +308,14 @@ export function headerProblem(header: unknown): SocketTaskError | undefined {
 /** A short, safe description of any value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  let array: boolean;
+  try {
+    array = Array.isArray(value);
+  } catch {
+    // Array.isArray throws only for a revoked Proxy.
+    return 'a revoked proxy';
+  }
+  if (array) return 'an array';
   switch (typeof value) {
     case 'string':
       return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
@@ -196,8 +329,14 @@ export function describe(value: unknown): string {
     case 'symbol':
       return 'a symbol';
     default: {
-      const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return typeof ctor === 'string' && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+      // Called on untrusted values to build an error: a getter or a Proxy that throws must not replace that error.
+      let ctor: unknown;
+      try {
+        ctor = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      } catch {
+        return 'an object';
+      }
+      return typeof ctor === 'string' && ctor !== 'Object' ? `a ${ctor.slice(0, 40)}` : 'an object';
     }
   }
 }

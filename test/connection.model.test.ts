@@ -174,10 +174,7 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
     ]);
   }
   if (m.state === 'WAITING') {
-    due.push([
-      m.since + m.retryDelay,
-      () => retry(m),
-    ]);
+    due.push([m.since + m.retryDelay, () => retry(m)]);
   }
   if (m.state === 'CONNECTING') {
     due.push([

@@ -971,9 +971,9 @@ describe('url and header providers', () => {
     ],
     [
       'an async url provider returning an invalid url',
-      { url: async () => 'not a url' },
+      { url: async () => 'not-a-url' },
       'ERR_INVALID_URL',
-      /^url "not a url" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/,
+      /^url "not-a-url" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/,
     ],
     [
       'a url provider returning ws:// on a wss-only platform',

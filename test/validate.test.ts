@@ -192,7 +192,7 @@ describe('urlProblem', () => {
   });
 
   it('carries the URL parser error as cause', () => {
-    expect(urlProblem('not a url')?.cause).toBeInstanceOf(TypeError);
+    expect(urlProblem('not-a-url')?.cause).toBeInstanceOf(TypeError);
   });
 });
 

@@ -2,6 +2,7 @@
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import { checkedFactory } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import {
   type LooseCallbacks as Callbacks,
@@ -196,24 +197,26 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
  * ```
  */
 export function alipayAdapter(options: AlipayAdapterOptions): SocketAdapter {
-  const my = (options as Partial<AlipayAdapterOptions> | undefined)?.my;
-  if (typeof my !== 'object' || my === null) {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `alipayAdapter(): my must be the mini-program's my object, got ${describe(my)}; pass it as alipayAdapter({ my })`,
-    );
-  }
-  if (typeof my.connectSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `alipayAdapter(): my.connectSocket must be a function, got ${describe(my.connectSocket)}; pass the mini-program's my object`,
-    );
-  }
-  const lifecycle = miniProgramLifecycle(my);
-  return defineSocketAdapter({
-    name: 'alipay',
-    profile: alipayProfile,
-    connect: (target) => connect(my, target),
-    ...(lifecycle ? { lifecycle } : {}),
+  return checkedFactory('alipayAdapter', () => {
+    const my = (options as Partial<AlipayAdapterOptions> | undefined)?.my;
+    if (typeof my !== 'object' || my === null) {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `alipayAdapter(): my must be the mini-program's my object, got ${describe(my)}; pass it as alipayAdapter({ my })`,
+      );
+    }
+    if (typeof my.connectSocket !== 'function') {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `alipayAdapter(): my.connectSocket must be a function, got ${describe(my.connectSocket)}; pass the mini-program's my object`,
+      );
+    }
+    const lifecycle = miniProgramLifecycle(my);
+    return defineSocketAdapter({
+      name: 'alipay',
+      profile: alipayProfile,
+      connect: (target) => connect(my, target),
+      ...(lifecycle ? { lifecycle } : {}),
+    });
   });
 }

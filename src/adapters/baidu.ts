@@ -1,6 +1,7 @@
 // Baidu swan.connectSocket: https://smartprogram.baidu.com/docs/develop/api/net/websocket_swan-connectSocket/
 // and its SocketTask: https://smartprogram.baidu.com/docs/develop/api/net/websocket_SocketTask/
 
+import { checkedFactory } from './factory.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -37,16 +38,18 @@ export interface BaiduAdapterOptions {
  * ```
  */
 export function baiduAdapter(options: BaiduAdapterOptions): SocketAdapter {
-  return socketTaskAdapter(
-    {
-      factory: 'baiduAdapter',
-      name: 'baidu',
-      global: 'swan',
-      profile: baiduProfile,
-      noTaskHint:
-        // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
-        'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
-    },
-    options?.swan,
-  );
+  return checkedFactory('baiduAdapter', () => {
+    return socketTaskAdapter(
+      {
+        factory: 'baiduAdapter',
+        name: 'baidu',
+        global: 'swan',
+        profile: baiduProfile,
+        noTaskHint:
+          // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
+          'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
+      },
+      options?.swan,
+    );
+  });
 }

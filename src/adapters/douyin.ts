@@ -1,6 +1,7 @@
 // Douyin tt.connectSocket: https://developer.open-douyin.com/docs/resource/zh-CN/mini-app/develop/api/network/web-socket/tt-connect-socket
 // and SocketTask.onClose (code typed string): https://developer.open-douyin.com/docs/resource/zh-CN/mini-game/develop/api/network/websocket/socket-task/socket-task-on-close
 
+import { checkedFactory } from './factory.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -39,14 +40,16 @@ export interface DouyinAdapterOptions {
  * ```
  */
 export function douyinAdapter(options: DouyinAdapterOptions): SocketAdapter {
-  return socketTaskAdapter(
-    {
-      factory: 'douyinAdapter',
-      name: 'douyin',
-      global: 'tt',
-      profile: douyinProfile,
-      noTaskHint: 'the Douyin runtime must return a SocketTask from tt.connectSocket',
-    },
-    options?.tt,
-  );
+  return checkedFactory('douyinAdapter', () => {
+    return socketTaskAdapter(
+      {
+        factory: 'douyinAdapter',
+        name: 'douyin',
+        global: 'tt',
+        profile: douyinProfile,
+        noTaskHint: 'the Douyin runtime must return a SocketTask from tt.connectSocket',
+      },
+      options?.tt,
+    );
+  });
 }

@@ -59,13 +59,18 @@ export function miniProgramLifecycle(host: MiniProgramLifecycleHost): LifecycleS
     // The answer to getNetworkType describes the network at start; a change reported since is newer.
     let changed = false;
     const onNetwork = (result: unknown) => {
+      let online: boolean;
+      try {
+        online = !(
+          typeof result === 'object' &&
+          result !== null &&
+          (result as { isConnected?: unknown }).isConnected === false
+        );
+      } catch {
+        // A payload that cannot be read (a getter or a Proxy that throws) says nothing about the network.
+        return;
+      }
       changed = true;
-      const online = !(
-        typeof result === 'object' &&
-        result !== null &&
-        'isConnected' in result &&
-        result.isConnected === false
-      );
       if (online === state.online) return;
       state.online = online;
       deliver(state, online ? 'online' : 'offline');
@@ -86,7 +91,13 @@ export function miniProgramLifecycle(host: MiniProgramLifecycleHost): LifecycleS
     call(() =>
       host.getNetworkType?.({
         success: (result) => {
-          if (!changed && result?.networkType === 'none') onNetwork({ isConnected: false });
+          let type: unknown;
+          try {
+            type = (result as { networkType?: unknown } | null | undefined)?.networkType;
+          } catch {
+            return;
+          }
+          if (!changed && type === 'none') onNetwork({ isConnected: false });
         },
       }),
     );

@@ -2,6 +2,7 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { checkedFactory } from './factory.js';
 import { closeWebSocket, failNotOpen } from './socketCalls.js';
 import {
   defineSocketAdapter,
@@ -68,6 +69,9 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
     close(options) {
       closeWebSocket(ws, options);
     },
+    abort() {
+      ws.terminate();
+    },
     onOpen(callback) {
       ws.on('open', () => callback(header ? { header } : {}));
     },
@@ -101,20 +105,28 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
  * ```
  */
 export function nodeAdapter(options: NodeAdapterOptions = {}): SocketAdapter {
-  const WebSocket = options.WebSocket ?? WsWebSocket;
-  if (typeof WebSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `nodeAdapter(): WebSocket must be the ws package's WebSocket class, got ${describe(WebSocket)}`,
-    );
-  }
-  return defineSocketAdapter({
-    name: 'node',
-    profile: nodeProfile,
-    connect({ url, protocols, header }) {
-      const ws = new WebSocket(url, protocols ?? [], header ? { headers: header } : {});
-      ws.binaryType = 'nodebuffer';
-      return wrap(ws);
-    },
+  return checkedFactory('nodeAdapter', () => {
+    if (typeof options !== 'object' || options === null) {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `nodeAdapter(): options must be an object such as { WebSocket }, got ${describe(options)}`,
+      );
+    }
+    const WebSocket = options.WebSocket ?? WsWebSocket;
+    if (typeof WebSocket !== 'function') {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `nodeAdapter(): WebSocket must be the ws package's WebSocket class, got ${describe(WebSocket)}`,
+      );
+    }
+    return defineSocketAdapter({
+      name: 'node',
+      profile: nodeProfile,
+      connect({ url, protocols, header }) {
+        const ws = new WebSocket(url, protocols ?? [], header ? { headers: header } : {});
+        ws.binaryType = 'nodebuffer';
+        return wrap(ws);
+      },
+    });
   });
 }

@@ -56,17 +56,23 @@ export function toCloseEvent(payload: unknown, code?: unknown): CloseEvent {
   const parsed =
     typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
   const reason = typeof p.reason === 'string' ? p.reason : '';
-  return { code: Number.isInteger(parsed) && parsed >= 0 ? parsed : 1005, reason };
+  // A close code is 16 bits on the wire; anything else is no status at all.
+  return { code: Number.isInteger(parsed) && parsed >= 0 && parsed <= 0xffff ? parsed : 1005, reason };
 }
 
 export function toOpenEvent(payload: unknown): OpenEvent {
   const header = unwrap(payload).header;
   if (!isObject(header)) return {};
-  const out: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(header)) {
-    if (value !== undefined && value !== null) out[name] = String(value);
+    if (value === undefined || value === null) continue;
+    // An object without a usable toString (a null prototype) cannot be a header's text: it is left out.
+    try {
+      entries.push([name, String(value)]);
+    } catch {}
   }
-  return { header: out };
+  // Each name defined as an own property: a header called "__proto__" stays a header.
+  return { header: Object.fromEntries(entries) };
 }
 
 /** `{ data }` as `string | ArrayBuffer`; a view is copied out. Unknown payloads give `undefined` (dropped). */
@@ -136,6 +142,15 @@ type Fan<T> = Array<(event: T) => void>;
  *   that open to listeners registered late, read from its `readyState`;
  * - `send` and `close` report `success` or `fail` exactly once, then `complete`.
  */
+/** Runs a normalization on an untrusted payload; one that throws (a hostile getter, a Proxy) gives `fallback`. */
+function safely<T>(normalize: () => T, fallback: T): T {
+  try {
+    return normalize();
+  } catch {
+    return fallback;
+  }
+}
+
 export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}): SocketTaskLike {
   const fans = {
     open: [] as Fan<OpenEvent>,
@@ -143,33 +158,66 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
     error: [] as Fan<ErrorEvent>,
     close: [] as Fan<CloseEvent>,
   };
-  let openedBeforeWrap = task.readyState === 1;
-  let closed = task.readyState === 3;
+  const readyState = safely(() => task.readyState, undefined);
+  let openedBeforeWrap = readyState === 1;
+  let closed = readyState === 3;
   let nativeRegistered = false;
+  // The platform refused one of the listeners: the task can never report its open or close, so it is reported as
+  // failed, and nothing it does afterwards counts.
+  let unobservable = false;
 
   const registerNative = () => {
     if (nativeRegistered) return;
     nativeRegistered = true;
-    task.onOpen(((payload: unknown) => {
-      openedBeforeWrap = false;
-      const event = toOpenEvent(payload);
-      for (const listener of fans.open) listener(event);
-    }) as (payload: never) => void);
-    task.onMessage(((payload: unknown) => {
-      const data = options.message ? options.message(payload) : toMessageData(unwrap(payload).data);
-      if (data === undefined) return;
-      const event = { data };
-      for (const listener of fans.message) listener(event);
-    }) as (payload: never) => void);
-    task.onError(((payload: unknown) => {
-      const event = toErrorEvent(payload);
-      for (const listener of fans.error) listener(event);
-    }) as (payload: never) => void);
-    task.onClose(((payload: unknown) => {
-      closed = true;
-      const event = options.close ? options.close(payload) : toCloseEvent(payload);
-      for (const listener of fans.close) listener(event);
-    }) as (payload: never) => void);
+    try {
+      task.onOpen(((payload: unknown) => {
+        if (unobservable) return;
+        openedBeforeWrap = false;
+        const event = safely(() => toOpenEvent(payload), {});
+        for (const listener of fans.open) listener(event);
+      }) as (payload: never) => void);
+      task.onMessage(((payload: unknown) => {
+        if (unobservable) return;
+        const data = safely(
+          () => (options.message ? options.message(payload) : toMessageData(unwrap(payload).data)),
+          undefined,
+        );
+        if (data === undefined) return;
+        const event = { data };
+        for (const listener of fans.message) listener(event);
+      }) as (payload: never) => void);
+      task.onError(((payload: unknown) => {
+        if (unobservable) return;
+        const event = safely(() => toErrorEvent(payload), { errMsg: 'unknown socket error' });
+        for (const listener of fans.error) listener(event);
+      }) as (payload: never) => void);
+      task.onClose(((payload: unknown) => {
+        if (unobservable) return;
+        closed = true;
+        const event = safely(
+          () => (options.close ? options.close(payload) : toCloseEvent(payload)),
+          toCloseEvent(undefined),
+        );
+        for (const listener of fans.close) listener(event);
+      }) as (payload: never) => void);
+    } catch (error) {
+      unobservable = true;
+      const errMsg = safely(() => toErrorEvent(error).errMsg, 'unknown error');
+      try {
+        task.close({});
+      } catch {}
+      // A microtask later, like a platform event: every listener of the first subscriber is registered by then.
+      queueMicrotask(() => {
+        if (closed) return;
+        closed = true;
+        const event = {
+          errMsg: `the platform refused a SocketTask listener: ${errMsg}`,
+          code: 'ERR_PLATFORM',
+        };
+        for (const listener of fans.error) listener(event);
+        for (const listener of fans.close) listener({ code: 1006, reason: '' });
+      });
+    }
   };
 
   const subscribe = <T>(fan: Fan<T>, listener: (event: T) => void) => {

@@ -1,5 +1,6 @@
 // QQ qq.connectSocket and SocketTask: https://q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html
 
+import { checkedFactory } from './factory.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -34,14 +35,16 @@ export interface QqAdapterOptions {
  * ```
  */
 export function qqAdapter(options: QqAdapterOptions): SocketAdapter {
-  return socketTaskAdapter(
-    {
-      factory: 'qqAdapter',
-      name: 'qq',
-      global: 'qq',
-      profile: qqProfile,
-      noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket',
-    },
-    options?.qq,
-  );
+  return checkedFactory('qqAdapter', () => {
+    return socketTaskAdapter(
+      {
+        factory: 'qqAdapter',
+        name: 'qq',
+        global: 'qq',
+        profile: qqProfile,
+        noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket',
+      },
+      options?.qq,
+    );
+  });
 }

@@ -2,6 +2,7 @@
 // and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { checkedFactory } from './factory.js';
 import {
   browserScope,
   type MiniProgramLifecycleHost,
@@ -98,6 +99,9 @@ function isBlob(value: unknown): value is { arrayBuffer(): Promise<ArrayBuffer> 
   );
 }
 
+/** The Promises of Blobs being read as ArrayBuffers, which the sequencer waits for. */
+const blobReads = new WeakSet<object>();
+
 /**
  * Emits events in arrival order: a Blob becomes an ArrayBuffer only asynchronously, and nothing that arrives
  * meanwhile (text, an error, the close) may overtake it. With nothing pending, events go out synchronously.
@@ -105,13 +109,16 @@ function isBlob(value: unknown): value is { arrayBuffer(): Promise<ArrayBuffer> 
 function sequencer(): (value: unknown, emit: (value: unknown) => void) => void {
   let tail: Promise<void> | undefined;
   return (value, emit) => {
-    if (tail === undefined && !isThenable(value)) {
+    // Only the adapter's own Blob reads are waited for. A platform payload never goes through a Promise: one that
+    // looks like a thenable (or a Proxy that throws when its `then` is read) must be delivered as it is.
+    const read = typeof value === 'object' && value !== null && blobReads.has(value);
+    if (tail === undefined && !read) {
       emit(value);
       return;
     }
     const link: Promise<void> = (tail ?? Promise.resolve())
-      .then(() => value)
-      .then(emit)
+      .then(() => (read ? (value as Promise<unknown>) : undefined))
+      .then((converted) => emit(read ? converted : value))
       .catch((error: unknown) => {
         // A listener that throws must surface as it would have synchronously, without stalling the queue.
         queueMicrotask(() => {
@@ -125,13 +132,26 @@ function sequencer(): (value: unknown, emit: (value: unknown) => void) => void {
   };
 }
 
+/** `task.ws` when it is the browser socket it should be (H5); anything else is ignored. */
+function browserSocketOf(task: TaroSocketTask): TaroBrowserSocket | undefined {
+  const ws: unknown = task.ws;
+  return typeof ws === 'object' &&
+    ws !== null &&
+    typeof (ws as TaroBrowserSocket).addEventListener === 'function' &&
+    typeof (ws as TaroBrowserSocket).close === 'function'
+    ? (ws as TaroBrowserSocket)
+    : undefined;
+}
+
 function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
-  const ws = task.ws;
+  const ws = browserSocketOf(task);
   let realClose: CloseEvent | undefined;
   // Taro H5 reports every close as 1006 "abnormal closure" (or your own close's code); the CloseEvent of its
   // browser socket has the real one. Registered before Taro's own `onclose`, so it has run when that fires.
-  ws?.addEventListener('close', ({ code, reason }) => {
-    realClose = { code, reason };
+  ws?.addEventListener('close', (event) => {
+    const { code, reason } = event ?? {};
+    // Only a close that says something: anything else leaves Taro's own event to be normalized.
+    if (typeof code === 'number') realClose = { code, reason: typeof reason === 'string' ? reason : '' };
   });
   const inOrder = sequencer();
 
@@ -147,7 +167,11 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
     close(options: { code?: number; reason?: string } & Callbacks) {
       // Taro H5 calls ws.close() without the code, so the server would see 1005. Closing the browser socket with
       // the code first leaves Taro's own close a no-op on the socket: it only does its bookkeeping.
-      if (ws?.readyState === OPEN) ws.close(options.code ?? 1000, options.reason);
+      try {
+        if (ws?.readyState === OPEN) ws.close(options.code ?? 1000, options.reason);
+      } catch {
+        // Taro's own close below still ends the socket, without the code.
+      }
       const result = task.close(options);
       if (isThenable(result)) result.then(undefined, () => {});
     },
@@ -156,14 +180,20 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
     },
     onMessage(listener: NativeListener) {
       task.onMessage((payload) => {
-        const data = (payload as { data?: unknown } | null)?.data;
-        // Taro H5 leaves the browser's binaryType at 'blob'.
-        const value = isBlob(data)
-          ? data.arrayBuffer().then(
+        // Taro H5 leaves the browser's binaryType at 'blob'. A payload that cannot be read is passed on as it
+        // is: the normalization that follows drops it.
+        let value: unknown = payload;
+        try {
+          const data = (payload as { data?: unknown } | null)?.data;
+          if (isBlob(data)) {
+            const read = Promise.resolve(data.arrayBuffer()).then(
               (buffer) => ({ data: buffer }),
               () => ({}),
-            )
-          : payload;
+            );
+            blobReads.add(read);
+            value = read;
+          }
+        } catch {}
         inOrder(value, (event) => deliver(listener, event));
       });
     },
@@ -229,26 +259,37 @@ function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions)
  * ```
  */
 export function taroAdapter(options: TaroAdapterOptions): SocketAdapter {
-  const Taro = (options as Partial<TaroAdapterOptions> | undefined)?.Taro;
-  if ((typeof Taro !== 'object' && typeof Taro !== 'function') || Taro === null) {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `taroAdapter(): Taro must be the default export of @tarojs/taro, got ${describe(Taro)}; pass it as taroAdapter({ Taro })`,
-    );
-  }
-  if (typeof Taro.connectSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `taroAdapter(): Taro.connectSocket must be a function, got ${describe(Taro.connectSocket)}; pass the default export of @tarojs/taro`,
-    );
-  }
-  const h5 = typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB';
-  // H5 reads the browser's events first-hand; Taro's own functions are for a global scope without them.
-  const lifecycle = (h5 ? webLifecycle(browserScope()) : undefined) ?? miniProgramLifecycle(Taro);
-  return defineSocketAdapter({
-    name: 'taro',
-    profile: h5 ? taroH5Profile : taroProfile,
-    connect: (target) => connect(Taro, target),
-    ...(lifecycle ? { lifecycle } : {}),
+  return checkedFactory('taroAdapter', () => {
+    const Taro = (options as Partial<TaroAdapterOptions> | undefined)?.Taro;
+    if ((typeof Taro !== 'object' && typeof Taro !== 'function') || Taro === null) {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `taroAdapter(): Taro must be the default export of @tarojs/taro, got ${describe(Taro)}; pass it as taroAdapter({ Taro })`,
+      );
+    }
+    if (typeof Taro.connectSocket !== 'function') {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `taroAdapter(): Taro.connectSocket must be a function, got ${describe(Taro.connectSocket)}; pass the default export of @tarojs/taro`,
+      );
+    }
+    let h5: boolean;
+    try {
+      h5 = typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB';
+    } catch (cause) {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        'taroAdapter(): Taro.getEnv() threw; pass the default export of @tarojs/taro',
+        { cause },
+      );
+    }
+    // H5 reads the browser's events first-hand; Taro's own functions are for a global scope without them.
+    const lifecycle = (h5 ? webLifecycle(browserScope()) : undefined) ?? miniProgramLifecycle(Taro);
+    return defineSocketAdapter({
+      name: 'taro',
+      profile: h5 ? taroH5Profile : taroProfile,
+      connect: (target) => connect(Taro, target),
+      ...(lifecycle ? { lifecycle } : {}),
+    });
   });
 }

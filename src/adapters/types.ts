@@ -39,6 +39,12 @@ export interface SocketTaskLike {
    * Promise, the way `ws.send(data)` returns, instead of allocating a Promise and callbacks per message.
    */
   write?(data: string | ArrayBuffer): void;
+  /**
+   * Optional: ends the socket at once, without a close handshake (`ws`'s `terminate()`). The manager calls it when
+   * a socket it gave up on still has not reported its close `closeTimeout` ms later (a close frame lost on a
+   * half-open link), so that no socket outlives its connection; it must then report its close.
+   */
+  abort?(): void;
   close(options: { code?: number; reason?: string } & CallOptions): void;
   onOpen(callback: (event: OpenEvent) => void): void;
   onClose(callback: (event: CloseEvent) => void): void;

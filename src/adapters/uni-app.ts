@@ -2,6 +2,7 @@
 // https://uniapp.dcloud.net.cn/api/request/socket-task.html
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { checkedFactory } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
@@ -110,6 +111,14 @@ function connectFailureRelay() {
   };
 }
 
+const METHODS = ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'] as const;
+
+function isTask(value: unknown): value is UniSocketTask {
+  if (typeof value !== 'object' || value === null) return false;
+  const task = value as Record<string, unknown>;
+  return METHODS.every((method) => typeof task[method] === 'function');
+}
+
 /**
  * Binds the machine to uni-app's `uni.connectSocket`, on every runtime it builds to: H5, App and the
  * mini-programs.
@@ -128,37 +137,39 @@ function connectFailureRelay() {
  * ```
  */
 export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
-  const uni = (options as Partial<UniAdapterOptions> | undefined)?.uni;
-  if (typeof (uni as { connectSocket?: unknown } | null | undefined)?.connectSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `uniAdapter(): uni must be uni-app's uni, with connectSocket(); got ${describe(uni)}`,
-    );
-  }
-  const platform = uni as UniPlatform;
-  const lifecycle = miniProgramLifecycle(platform);
-  return defineSocketAdapter({
-    name: 'uni-app',
-    profile: uniProfile,
-    ...(lifecycle ? { lifecycle } : {}),
-    connect({ url, protocols, header }) {
-      const relay = connectFailureRelay();
-      const task: unknown = platform.connectSocket({
-        url,
-        ...(protocols ? { protocols } : {}),
-        ...(header ? { header } : {}),
-        // Alipay builds hand out a SocketTask only for `multiple: true`; other runtimes ignore it.
-        multiple: true,
-        fail: relay.fail,
-        complete: () => {},
-      });
-      if (typeof (task as { onOpen?: unknown } | null)?.onOpen !== 'function') {
-        throw new SocketTaskError(
-          'ERR_PLATFORM',
-          `uniAdapter: uni.connectSocket returned no SocketTask (got ${describe(task)}) although complete was passed; check the uni object`,
-        );
-      }
-      return wrapNativeTask(relay.attach(task as UniSocketTask));
-    },
+  return checkedFactory('uniAdapter', () => {
+    const uni = (options as Partial<UniAdapterOptions> | undefined)?.uni;
+    if (typeof (uni as { connectSocket?: unknown } | null | undefined)?.connectSocket !== 'function') {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `uniAdapter(): uni must be uni-app's uni, with connectSocket(); got ${describe(uni)}`,
+      );
+    }
+    const platform = uni as UniPlatform;
+    const lifecycle = miniProgramLifecycle(platform);
+    return defineSocketAdapter({
+      name: 'uni-app',
+      profile: uniProfile,
+      ...(lifecycle ? { lifecycle } : {}),
+      connect({ url, protocols, header }) {
+        const relay = connectFailureRelay();
+        const task: unknown = platform.connectSocket({
+          url,
+          ...(protocols ? { protocols } : {}),
+          ...(header ? { header } : {}),
+          // Alipay builds hand out a SocketTask only for `multiple: true`; other runtimes ignore it.
+          multiple: true,
+          fail: relay.fail,
+          complete: () => {},
+        });
+        if (!isTask(task)) {
+          throw new SocketTaskError(
+            'ERR_PLATFORM',
+            `uniAdapter: uni.connectSocket returned no SocketTask (got ${describe(task)}) although complete was passed; check the uni object`,
+          );
+        }
+        return wrapNativeTask(relay.attach(task as UniSocketTask));
+      },
+    });
   });
 }

@@ -1,6 +1,7 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { checkedFactory } from './factory.js';
 import { browserScope, webLifecycle } from './lifecycle.js';
 import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
 import {
@@ -28,6 +29,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   // `unknown`, not a narrower event type: both the DOM's and ws's WebSocket must be assignable to this.
   addEventListener(type: 'open' | 'message' | 'error' | 'close', listener: (event: unknown) => void): void;
+  /** `ws`'s WebSocket only: ends the socket without a close handshake. Browsers have no equivalent. */
+  terminate?(): void;
 }
 
 /** A `WebSocket` constructor: the browser's, or a compatible one such as the `ws` package's. */
@@ -40,10 +43,20 @@ export interface WebAdapterOptions {
 
 const OPEN = 1;
 
+/** A class that is not a WebSocket would fail later, where nothing could report it: refused at connect. */
+function checked(ws: WebSocketLike): WebSocketLike {
+  const methods = ['send', 'close', 'addEventListener'] as const;
+  if (typeof ws === 'object' && ws !== null && methods.every((m) => typeof ws[m] === 'function')) return ws;
+  throw new SocketTaskError(
+    'ERR_PLATFORM',
+    `webAdapter(): new WebSocket() gave ${describe(ws)}, without send, close and addEventListener; pass a WHATWG WebSocket class`,
+  );
+}
+
 function wrap(ws: WebSocketLike): SocketTaskLike {
   // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
   ws.binaryType = 'arraybuffer';
-  return {
+  const task: SocketTaskLike = {
     send(options) {
       if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
       settleCall(() => ws.send(options.data), 'send', options);
@@ -83,6 +96,9 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
       });
     },
   };
+  // ws's WebSocket can end a socket whose close handshake never completes; a browser's cannot.
+  if (typeof ws.terminate === 'function') task.abort = () => ws.terminate?.();
+  return task;
 }
 
 /**
@@ -99,18 +115,26 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
  * ```
  */
 export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
-  const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof WebSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `webAdapter(): no WebSocket class; pass one, e.g. webAdapter({ WebSocket }) (got ${describe(WebSocket)})`,
-    );
-  }
-  const lifecycle = webLifecycle(browserScope());
-  return defineSocketAdapter({
-    name: 'web',
-    profile: webProfile,
-    connect: ({ url, protocols }) => wrap(new WebSocket(url, protocols ?? [])),
-    ...(lifecycle ? { lifecycle } : {}),
+  return checkedFactory('webAdapter', () => {
+    if (typeof options !== 'object' || options === null) {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `webAdapter(): options must be an object such as { WebSocket }, got ${describe(options)}`,
+      );
+    }
+    const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (typeof WebSocket !== 'function') {
+      throw new SocketTaskError(
+        'ERR_INVALID_ADAPTER',
+        `webAdapter(): no WebSocket class; pass one, e.g. webAdapter({ WebSocket }) (got ${describe(WebSocket)})`,
+      );
+    }
+    const lifecycle = webLifecycle(browserScope());
+    return defineSocketAdapter({
+      name: 'web',
+      profile: webProfile,
+      connect: ({ url, protocols }) => wrap(checked(new WebSocket(url, protocols ?? []))),
+      ...(lifecycle ? { lifecycle } : {}),
+    });
   });
 }

@@ -1,5 +1,6 @@
 // WeChat wx.connectSocket: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html
 // and its SocketTask: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html
+import { checkedFactory } from './factory.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -36,18 +37,20 @@ export interface WechatAdapterOptions {
  * ```
  */
 export function wechatAdapter(options: WechatAdapterOptions): SocketAdapter {
-  return socketTaskAdapter(
-    {
-      factory: 'wechatAdapter',
-      name: 'wechat',
-      global: 'wx',
-      profile: wechatProfile,
-      noTaskHint:
-        'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
-      handshakeTimeout: true,
-    },
-    options?.wx,
-  );
+  return checkedFactory('wechatAdapter', () => {
+    return socketTaskAdapter(
+      {
+        factory: 'wechatAdapter',
+        name: 'wechat',
+        global: 'wx',
+        profile: wechatProfile,
+        noTaskHint:
+          'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
+        handshakeTimeout: true,
+      },
+      options?.wx,
+    );
+  });
 }
 
 export type {

@@ -2,6 +2,7 @@
 // and the close-before-open caveat: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.closeSocket.html
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
+import { checkedFactory } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { wrapNativeTask } from './normalize.js';
 import {
@@ -70,6 +71,8 @@ type Listener = (payload: never) => void;
 const PHASES = ['connecting', 'open', 'closing', 'closed'] as const;
 const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
 const ignore = () => {};
+// setTimeout runs a longer delay after 1 ms instead.
+const MAX_DELAY = 2 ** 31 - 1;
 
 /** One connection's use of the global socket, shaped as a native SocketTask for `wrapNativeTask`. */
 class LegacySocket {
@@ -179,7 +182,14 @@ class Slot {
   }
 
   private closeReplaced(): void {
-    this.wx.closeSocket({ ...REPLACED, success: ignore, fail: ignore, complete: ignore });
+    this.closeSocket(REPLACED);
+  }
+
+  // A close the adapter makes on its own: a platform that throws from it must not leave the slot half handed over.
+  private closeSocket(args: { code?: number; reason?: string }): void {
+    try {
+      this.wx.closeSocket({ ...args, success: ignore, fail: ignore, complete: ignore });
+    } catch {}
   }
 
   private handOver(): void {
@@ -234,7 +244,7 @@ class Slot {
     const unrequested = event === 'close' && holder.phase === 'open';
     holder.dispatch(event, payload);
     if (event !== 'close') return;
-    if (unrequested) this.wx.closeSocket({ success: ignore, fail: ignore, complete: ignore });
+    if (unrequested) this.closeSocket({});
     this.holder = undefined;
     this.handOver();
   }
@@ -265,34 +275,38 @@ const API = ['connectSocket', ...Object.values(LISTEN), 'sendSocketMessage', 'cl
  * ```
  */
 export function wechatLegacyAdapter(options: WechatLegacyAdapterOptions): SocketAdapter {
-  const wx = (options as Partial<WechatLegacyAdapterOptions> | undefined)?.wx;
-  const releaseTimeout = options?.releaseTimeout ?? 2000;
-  const missing = API.find(
-    (name) => typeof (wx as Record<string, unknown> | null | undefined)?.[name] !== 'function',
-  );
-  const problem =
-    missing !== undefined || wx === undefined
-      ? `wx must be the mini-program's wx, with ${missing}(); got ${describe(wx)}`
-      : Number.isFinite(releaseTimeout) && releaseTimeout >= 0
-        ? undefined
-        : `releaseTimeout must be a finite number of ms >= 0; got ${describe(releaseTimeout)}`;
-  if (problem !== undefined || wx === undefined) {
-    throw new SocketTaskError('ERR_INVALID_ADAPTER', `wechatLegacyAdapter(): ${problem}`);
-  }
+  return checkedFactory('wechatLegacyAdapter', () => {
+    const wx = (options as Partial<WechatLegacyAdapterOptions> | undefined)?.wx;
+    const releaseTimeout = options?.releaseTimeout ?? 2000;
+    const missing = API.find(
+      (name) => typeof (wx as Record<string, unknown> | null | undefined)?.[name] !== 'function',
+    );
+    const problem =
+      missing !== undefined || wx === undefined
+        ? `wx must be the mini-program's wx, with ${missing}(); got ${describe(wx)}`
+        : !Number.isFinite(releaseTimeout) || releaseTimeout < 0
+          ? `releaseTimeout must be a finite number of ms >= 0; got ${describe(releaseTimeout)}`
+          : releaseTimeout > MAX_DELAY
+            ? `releaseTimeout must be at most ${MAX_DELAY} ms, the longest a timer can wait; got ${releaseTimeout}`
+            : undefined;
+    if (problem !== undefined || wx === undefined) {
+      throw new SocketTaskError('ERR_INVALID_ADAPTER', `wechatLegacyAdapter(): ${problem}`);
+    }
 
-  const connect = (target: ConnectOptions): SocketTaskLike => {
-    const slot = slots.get(wx) ?? new Slot(wx);
-    slots.set(wx, slot);
-    const socket = new LegacySocket(slot, target);
-    slot.connect(socket, releaseTimeout);
-    return wrapNativeTask(socket);
-  };
+    const connect = (target: ConnectOptions): SocketTaskLike => {
+      const slot = slots.get(wx) ?? new Slot(wx);
+      slots.set(wx, slot);
+      const socket = new LegacySocket(slot, target);
+      slot.connect(socket, releaseTimeout);
+      return wrapNativeTask(socket);
+    };
 
-  const lifecycle = miniProgramLifecycle(wx);
-  return defineSocketAdapter({
-    name: 'wechat-legacy',
-    profile: wechatLegacyProfile,
-    connect,
-    ...(lifecycle ? { lifecycle } : {}),
+    const lifecycle = miniProgramLifecycle(wx);
+    return defineSocketAdapter({
+      name: 'wechat-legacy',
+      profile: wechatLegacyProfile,
+      connect,
+      ...(lifecycle ? { lifecycle } : {}),
+    });
   });
 }

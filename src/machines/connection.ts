@@ -101,7 +101,9 @@ export const connectionMachine = setup({
       }),
     isSuspended: ({ context }) => context.offline || context.background,
     retriesAtOnce: ({ context }) =>
-      context.opened && context.reconnect !== false && backoffCeiling(context.reconnect, context.retries) === 0,
+      context.opened &&
+      context.reconnect !== false &&
+      backoffCeiling(context.reconnect, context.retries) === 0,
     // Read before the signal is recorded: the other condition must already be clear.
     isActiveWhenOnline: ({ context }) => !context.background,
     isActiveInForeground: ({ context }) => !context.offline,

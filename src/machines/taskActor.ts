@@ -192,6 +192,19 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       else pendingClose = command;
     });
 
+    // A socket that still has not reported its close when the linger ends is ended without a handshake where the
+    // platform can (its close frame may be lost on a half-open link, and ws would wait 30 s for the answer).
+    const abandon = () => {
+      if (phase !== 'closed' && task?.abort !== undefined) {
+        try {
+          task.abort();
+        } catch (e) {
+          report('ERR_PLATFORM', `abort failed: ${errorText(e)}`);
+        }
+      }
+      release();
+    };
+
     return () => {
       stopped = true;
       if (phase === 'closed') return;
@@ -200,7 +213,7 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       if (errored) release();
       // The socket may never report its close (a stalled handshake on an ignoring platform): bounded, like
       // every wait, after which the slot is given back anyway.
-      else linger = setTimeout(release, input.lingerTimeout);
+      linger = setTimeout(abandon, input.lingerTimeout);
       if (!task) return;
       if (phase === 'open' || aborts) closeTask(task, pendingClose);
       // An abandoned handshake (connect timeout, an error with no close): the close is handed over anyway, because

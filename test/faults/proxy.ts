@@ -92,6 +92,8 @@ export interface ProxiedConnection {
   readonly isClosed: boolean;
   /** Resolves once both sockets are closed. */
   readonly closed: Promise<void>;
+  /** performance.now() when the proxy accepted it. */
+  readonly acceptedAt: number;
   /** Switches this connection's fault; `reset` (and `cutAt` 0) act at once. No effect once it is closing. */
   setMode(mode: ConnectionMode): void;
 }
@@ -162,6 +164,7 @@ class Lane implements LaneCounts {
 class Connection implements ProxiedConnection {
   readonly bytes: { readonly toServer: Lane; readonly toClient: Lane };
   readonly closed: Promise<void>;
+  readonly acceptedAt = Math.round(performance.now());
   readonly #timers: ProxyTimers;
   #mode: ConnectionMode = { kind: 'pass' };
   #isClosed = false;
@@ -194,7 +197,10 @@ class Connection implements ProxiedConnection {
       lane.from.on('close', (hadError) => {
         this.#onClose(hadError);
         open -= 1;
-        if (open > 0) return;
+        if (open > 0) {
+          this.#closeOrphan();
+          return;
+        }
         this.#dropHeld();
         this.#isClosed = true;
         resolveClosed();
@@ -232,6 +238,25 @@ class Connection implements ProxiedConnection {
     // Bytes an earlier latency still holds keep their timers; whatever is ready behind them leaves after them.
     this.#flush(toServer);
     this.#flush(toClient);
+    this.#closeOrphan();
+  }
+
+  /**
+   * One side is gone and the link passes traffic again: once nothing is held for the survivor, it is ended too,
+   * and destroyed if its own FIN already came (a stalled link read neither side's FIN while it was stalled).
+   */
+  #closeOrphan(): void {
+    const kind = this.#mode.kind;
+    if (this.#ending || kind === 'blackhole' || kind === 'stallHandshake') return;
+    for (const [gone, survivor, lane] of [
+      [this.server, this.client, this.bytes.toClient],
+      [this.client, this.server, this.bytes.toServer],
+    ] as const) {
+      if (!gone.destroyed || survivor.destroyed || lane.held.length > 0) continue;
+      if (survivor.writable) survivor.end();
+      if (survivor.readableEnded) survivor.destroy();
+      else survivor.resume();
+    }
   }
 
   /** Proxy shutdown: a plain destroy of both sides, nothing more forwarded. */

@@ -1,6 +1,7 @@
 // Defects the fault schedules found, each pinned by the smallest real scenario that showed it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { nodeAdapter } from '../../src/adapters/node.js';
 import { wechatAdapter } from '../../src/adapters/wechat.js';
 import { createConnection } from '../../src/connection.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
@@ -38,5 +39,28 @@ describe('regressions found under faults', () => {
     proxy.setModeForAll(faults.pass());
     await until(() => proxy?.connections.length === 0, 'the lost handshake socket to be gone', 2000);
     expect(wx.sockets.every((socket) => socket.ws.readyState === WebSocket.CLOSED)).toBe(true);
+  });
+
+  it("regression: a socket whose close frame is lost on a half-open link is aborted when closeTimeout ends, not left to ws's 30 s", async () => {
+    server = await startEchoServer();
+    proxy = await startFaultProxy({ target: { port: server.port } });
+    const sockets: WebSocket[] = [];
+    class Tracked extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        sockets.push(this);
+      }
+    }
+    const conn = createConnection({
+      url: proxy.url('/half-open'),
+      adapter: nodeAdapter({ WebSocket: Tracked as typeof WebSocket }),
+      closeTimeout: 100,
+    });
+    await new Promise<void>((resolve) => conn.onOpen(() => resolve()));
+    (await proxy.connection(0)).setMode(faults.blackhole());
+    const closing = conn.close({ code: 1000 });
+    await conn.closed;
+    expect(await closing).toEqual({ code: 1006, reason: '' });
+    await until(() => sockets[0]?.readyState === WebSocket.CLOSED, 'the half-open socket to be ended', 1000);
   });
 });

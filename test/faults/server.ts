@@ -136,13 +136,27 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     wss.on('connection', (socket, request) =>
       accept(socket, request.socket as Socket, request.url ?? '', thisGeneration),
     );
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(port, '127.0.0.1', () => {
-        http.off('error', reject);
-        resolve();
+    const listenOn = (at: number) =>
+      new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(at, '127.0.0.1', () => {
+          http.off('error', reject);
+          resolve();
+        });
       });
-    });
+    if (port !== 0) await listenOn(port);
+    else {
+      // Below the ephemeral range (32768+ on Linux), which listen(0) anywhere else never hands out: while this
+      // server is down for a restart, no other test's server can take its port and receive its clients.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await listenOn(20_000 + Math.floor(Math.random() * 12_000));
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 20) throw error;
+        }
+      }
+    }
     port = (http.address() as AddressInfo).port;
     current = { http, wss };
   };
