@@ -8,7 +8,14 @@ import { type ConnectionOptions, resolveOptions } from './options.js';
 import { type QueueStats, SendQueue } from './queue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
 import { type Slots, slotsFor } from './slots.js';
-import { closeArgsProblem, dataProblem, describe, type SocketData, toPlatformData } from './validate.js';
+import {
+  closeArgsProblem,
+  dataProblem,
+  describe,
+  isArrayBuffer,
+  type SocketData,
+  toPlatformData,
+} from './validate.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
 export interface GiveUpEvent {
@@ -193,7 +200,14 @@ class ManagedConnection implements Connection {
 
     if (signal) {
       if (signal.aborted) this.onAbort();
-      else signal.addEventListener('abort', this.onAbort, { once: true });
+      else {
+        try {
+          signal.addEventListener('abort', this.onAbort, { once: true });
+        } catch (error) {
+          // A signal that cannot be listened to cannot end the connection; close() still can.
+          reportListenerError(error);
+        }
+      }
     }
     if (lifecycle && !this.finished) {
       try {
@@ -238,7 +252,7 @@ class ManagedConnection implements Connection {
       task !== null &&
       callbacks === undefined &&
       !path.flushing &&
-      (typeof data === 'string' || data instanceof ArrayBuffer)
+      (typeof data === 'string' || isArrayBuffer(data))
     ) {
       try {
         (task.write as (data: string | ArrayBuffer) => void)(data);
@@ -262,16 +276,28 @@ class ManagedConnection implements Connection {
       }
       assertCallbacks('close()', options);
     }
-    const code = options?.code;
-    const reason = options?.reason;
+    let code: unknown;
+    let reason: unknown;
+    try {
+      code = options?.code;
+      reason = options?.reason;
+    } catch (error) {
+      throw new SocketTaskError(
+        'ERR_INVALID_CALLBACK',
+        `close(): reading its options threw: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     return report<CloseEvent>(options, (resolve, reject) => {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
       this.terminatedWith.then(resolve);
       if (this.finished || this.terminated()) return;
       const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
-      if (code !== undefined) event.code = code;
-      if (reason !== undefined) event.reason = reason;
+      if (code !== undefined) event.code = code as number;
+      if (reason !== undefined) event.reason = reason as string;
       this.actor.send(event);
     });
   }
@@ -369,7 +395,11 @@ class ManagedConnection implements Connection {
     const info = this.actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
     // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
     queueMicrotask(() => {
-      this.signal?.removeEventListener('abort', this.onAbort);
+      try {
+        this.signal?.removeEventListener('abort', this.onAbort);
+      } catch (error) {
+        reportListenerError(error);
+      }
       try {
         this.stopLifecycle?.();
       } catch (error) {

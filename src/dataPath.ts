@@ -3,7 +3,7 @@ import { SocketTaskError } from './errors.js';
 import type { DataPath } from './machines/dataPath.js';
 import type { HeartbeatPolicy } from './options.js';
 import type { SendQueue } from './queue.js';
-import { dataProblem, type SocketData, toPlatformData } from './validate.js';
+import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from './validate.js';
 
 export function reportListenerError(error: unknown): void {
   // Like EventTarget: a throwing listener neither stops the others nor corrupts the machine.
@@ -82,6 +82,9 @@ export class ConnectionDataPath implements DataPath {
 
   message(generation: number, event: MessageEvent): void {
     if (generation !== this.liveGeneration) return;
+    // A custom adapter may pass anything: only the normalized shape reaches the listeners.
+    const data = (event as { data?: unknown } | null | undefined)?.data;
+    if (typeof data !== 'string' && !isArrayBuffer(data)) return;
     this.received++;
     if (this.heartbeat !== false && this.heartbeat.isPong(event.data)) return;
     for (const listener of this.messageListeners) {

@@ -53,6 +53,8 @@ export const NO_RECONNECT_CODES: readonly number[] = [1002, 1003, 1007, 1008, 10
 
 /** The backoff before jitter: `initialDelay · factor^retries`, capped at `maxDelay`. */
 export function backoffCeiling(policy: ReconnectPolicy, retries: number): number {
+  // 0 · factor^retries is NaN once the power overflows to Infinity, after about a thousand retries.
+  if (policy.initialDelay === 0) return 0;
   return Math.min(policy.maxDelay, policy.initialDelay * policy.factor ** retries);
 }
 

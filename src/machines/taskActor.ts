@@ -41,6 +41,16 @@ function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+const TASK_METHODS = ['send', 'close', 'onOpen', 'onClose', 'onError', 'onMessage'] as const;
+
+function isTaskLike(value: unknown): value is SocketTaskLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    TASK_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
+}
+
 function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null && typeof (error as ErrorEvent).errMsg === 'string') {
@@ -113,6 +123,10 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     };
 
     const attach = (t: SocketTaskLike) => {
+      if (!isTaskLike(t)) {
+        failWithoutTask('ERR_PLATFORM', `connect returned no SocketTask (got ${errorText(t)})`);
+        return;
+      }
       task = t;
       // Listeners are registered synchronously, right after connect: WeChat fires onOpen only to listeners
       // that exist by then, and its tasks have no off*, so each is registered exactly once.
@@ -167,11 +181,22 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
         );
         return;
       }
+      const attachSafely = (t: SocketTaskLike) => {
+        try {
+          attach(t);
+        } catch (e) {
+          // A task whose listener registration throws cannot be driven: reported, and closed if it can be.
+          failWithoutTask('ERR_PLATFORM', `the task could not be used: ${errorText(e)}`);
+          try {
+            t.close({});
+          } catch {}
+        }
+      };
       if (isThenable(created)) {
-        created.then(attach, (e: unknown) =>
+        created.then(attachSafely, (e: unknown) =>
           failWithoutTask('ERR_PLATFORM', `connect failed: ${errorText(e)}`),
         );
-      } else attach(created);
+      } else attachSafely(created);
     };
 
     const invalidTarget = (e: unknown) =>
