@@ -50,7 +50,7 @@ export const machine = createMachine({
               {
                 guard: 'defersCloseBeforeOpen',
                 target: 'closePending',
-                actions: ['rememberClose', 'endQueue'],
+                actions: ['rememberClose', 'endQueue', 'closeTask'],
               },
               { actions: ['rememberClose', 'endQueue', 'forwardClose'] },
             ],

@@ -29,12 +29,16 @@ function run(argv: string[], env: NodeJS.ProcessEnv): { status: number | null; s
 // ------------------------------------------------------------------------------------- fault property suites
 
 log(`fault property suites: ${SCHEDULES} schedules per adapter`);
-const properties = run(['npx', 'vitest', 'run', 'test/faults/', '--reporter=default'], {
-  FC_RUNS_FAULTS: String(SCHEDULES),
-  // Plain text, so the suites' summary lines can be read back.
-  NO_COLOR: '1',
-  FORCE_COLOR: '0',
-});
+// One file at a time: each suite's timing bounds hold on a loaded 2-core machine, and a failure shows at once.
+const properties = run(
+  ['npx', 'vitest', 'run', 'test/faults/', '--no-file-parallelism', '--reporter=default'],
+  {
+    FC_RUNS_FAULTS: String(SCHEDULES),
+    // Plain text, so the suites' summary lines can be read back.
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  },
+);
 const plain = properties.stdout;
 const suites = new Map<string, { seed: string; stats?: FaultStats }>();
 for (const [, name = '', seed = ''] of plain.matchAll(/\[fast-check\] faults\.(\w+) seed=(\d+)/g)) {

@@ -1,7 +1,7 @@
 import { type Actor, createActor } from 'xstate';
 import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from './adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from './callbacks.js';
-import { ConnectionDataPath, platformFailure, reportListenerError, writeTo } from './dataPath.js';
+import { ConnectionDataPath, platformFailure, reportListenerError } from './dataPath.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
 import { type ConnectionOptions, resolveOptions } from './options.js';
@@ -350,7 +350,8 @@ class ManagedConnection implements Connection {
       const problem = dataProblem(data);
       if (problem) return reject(problem);
       const { sendTask, queue, flushing, ended } = this.path;
-      if (sendTask !== null && !flushing) return writeTo(sendTask, toPlatformData(data), resolve, reject);
+      if (sendTask !== null && !flushing)
+        return this.path.write(sendTask, toPlatformData(data), resolve, reject);
       if (queue === null) {
         return reject(
           new SocketTaskError(

@@ -62,6 +62,8 @@ export class ConnectionDataPath implements DataPath {
   /** No message can be written any more: `close()` was called, or the manager gave up. */
   ended = false;
   readonly messageListeners = new Set<(event: MessageEvent) => void>();
+  // Writes the platform has not answered yet: a platform that never does must not leave a send pending forever.
+  private readonly inFlight = new Set<(error: SocketTaskError) => void>();
   private attachedGeneration = 0;
   private attachedTask: SocketTaskLike | null = null;
   private liveGeneration = 0;
@@ -108,12 +110,33 @@ export class ConnectionDataPath implements DataPath {
     this.writeTask = null;
   }
 
+  /** Writes one message to `task`, remembering it until the platform answers or the socket closes. */
+  write(
+    task: SocketTaskLike,
+    data: string | ArrayBuffer,
+    resolve: () => void,
+    reject: (error: SocketTaskError) => void,
+  ): void {
+    if (task.write !== undefined) {
+      writeTo(task, data, resolve, reject);
+      return;
+    }
+    const inFlight = this.inFlight;
+    const settle = (error?: SocketTaskError) => {
+      inFlight.delete(settle);
+      if (error) reject(error);
+      else resolve();
+    };
+    inFlight.add(settle);
+    writeTo(task, data, () => settle(), settle);
+  }
+
   flush(): void {
     const task = this.sendTask;
     if (this.queue === null || task === null) return;
     this.flushing = true;
     try {
-      this.queue.drain((data, resolve, reject) => writeTo(task, data, resolve, reject));
+      this.queue.drain((data, resolve, reject) => this.write(task, data, resolve, reject));
     } finally {
       this.flushing = false;
     }
@@ -132,6 +155,17 @@ export class ConnectionDataPath implements DataPath {
     this.writeTask = null;
     this.attachedTask = null;
     this.liveGeneration = 0;
+    if (this.inFlight.size === 0) return;
+    const unanswered = [...this.inFlight];
+    this.inFlight.clear();
+    for (const fail of unanswered) {
+      fail(
+        new SocketTaskError(
+          'ERR_PLATFORM',
+          'send(): the socket closed before the platform reported the write; the message may not have been sent',
+        ),
+      );
+    }
   }
 
   ping(): void {

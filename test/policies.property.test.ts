@@ -6,6 +6,7 @@ import type { SocketTaskError } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 100);
@@ -73,16 +74,6 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     .map((signal) => ({ do: 'signal' as const, signal })),
 );
 
-const EDGES = new Set([
-  'CONNECTING>OPEN',
-  'CONNECTING>CLOSING',
-  'CONNECTING>CLOSED',
-  'OPEN>CLOSING',
-  'OPEN>CLOSED',
-  'CLOSING>CLOSED',
-  'CLOSED>CONNECTING',
-]);
-
 interface Sent {
   text: string;
   at: number;
@@ -126,7 +117,7 @@ async function run(policies: Policies, steps: Step[]): Promise<void> {
   let connectingSince = Date.now();
   let state: ReadyStateName = 'CONNECTING';
   conn.onStateChange((next, previous) => {
-    if (!EDGES.has(`${previous}>${next}`)) problems.push(`edge ${previous} → ${next}`);
+    if (!CONNECTION_STATE_CHANGES.has(`${previous}>${next}`)) problems.push(`edge ${previous} → ${next}`);
     if (next === 'CONNECTING') connectingSince = Date.now();
     state = next;
   });

@@ -11,6 +11,7 @@ import {
   fakeAdapter,
   wechatProfile,
 } from './fixtures/fakeSocketTask.js';
+import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
 
 const URL = 'wss://example.test/socket';
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -336,15 +337,7 @@ describe('reconnect under random event orders', () => {
               connectTimeout: 2000,
               reconnect: { initialDelay: 50, maxDelay: 400, maxRetries },
             });
-            const allowed = new Set([
-              'CONNECTING>OPEN',
-              'CONNECTING>CLOSING',
-              'CONNECTING>CLOSED',
-              'OPEN>CLOSING',
-              'OPEN>CLOSED',
-              'CLOSING>CLOSED',
-              'CLOSED>CONNECTING',
-            ]);
+            const allowed = CONNECTION_STATE_CHANGES;
             let userClosedAt = -1;
             let tasksAtUserClose = 0;
             conn.onStateChange((state, previous) => {

@@ -21,6 +21,7 @@ import { type Connection, createConnection } from '../src/connection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import { fakeAdapter, wechatProfile as simProfile } from './fixtures/fakeSocketTask.js';
+import { thrown } from './fuzz/harness.js';
 import { NativePlatform } from './fuzz/nativePlatform.js';
 
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -34,16 +35,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-function thrown(fn: () => unknown): SocketTaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SocketTaskError);
-    return error as SocketTaskError;
-  }
-  throw new Error('expected the call to throw');
-}
 
 function expectError(error: SocketTaskError, code: SocketTaskErrorCode, message: RegExp): void {
   expect(error.code).toBe(code);

@@ -314,7 +314,8 @@ export const connectionMachine = setup({
               {
                 guard: 'defersCloseBeforeOpen',
                 target: 'closePending',
-                actions: ['rememberClose', 'endQueue'],
+                // The task holds the close until its socket opens, or ends the attempt if it has no socket yet.
+                actions: ['rememberClose', 'endQueue', 'closeTask'],
               },
               { actions: ['rememberClose', 'endQueue', 'forwardClose'] },
             ],

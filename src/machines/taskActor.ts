@@ -165,8 +165,11 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       }
     };
 
+    // True until the url and header providers have answered: until then no socket exists to wait for.
+    let resolving = true;
     const connect = (target: ConnectOptions) => {
-      if (stopped) {
+      resolving = false;
+      if (stopped || phase === 'closed') {
         phase = 'closed';
         release();
         return;
@@ -199,8 +202,10 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       } else attachSafely(created);
     };
 
-    const invalidTarget = (e: unknown) =>
+    const invalidTarget = (e: unknown) => {
+      resolving = false;
       failWithoutTask(e instanceof SocketTaskError ? e.code : 'ERR_INVALID_OPTIONS', errorText(e));
+    };
     try {
       const target = input.resolveTarget();
       if (isThenable(target)) target.then(connect, invalidTarget);
@@ -211,6 +216,16 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
 
     receive((command) => {
       if (phase === 'closed' || closeSent) return;
+      // A close while the providers have not answered (they may never): the attempt ends now, and no socket is
+      // ever made for it.
+      if (!task && resolving) {
+        phase = 'closed';
+        release();
+        queueMicrotask(() => {
+          if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
+        });
+        return;
+      }
       if (!task) pendingClose = command;
       else if (phase === 'open' || aborts) closeTask(task, command);
       else if (command.when === 'now') forwardIgnored(task, command);

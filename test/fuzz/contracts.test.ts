@@ -119,6 +119,22 @@ describe('src/machines/taskActor.ts', () => {
       expect(caught).toEqual([]);
     },
   );
+
+  it('regression: close() while the url provider has not answered yet settles, even with connectTimeout: false', async () => {
+    vi.useFakeTimers();
+    const conn = createConnection({
+      url: () => new Promise<string>(() => {}),
+      adapter: fakeAdapter(),
+      connectTimeout: false,
+    });
+    let settled = false;
+    conn.close().then(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(settled).toBe(true);
+    expect(conn.state).toBe('CLOSED');
+  });
 });
 
 describe('src/connection.ts', () => {
@@ -196,6 +212,20 @@ describe('src/dataPath.ts', () => {
     tasks[0]?.emit('message', { data: 'ok' });
     expect(received).toEqual(['ok']);
     conn.close();
+  });
+
+  it('regression: a send the platform never answers fails once its socket has closed, instead of waiting forever', async () => {
+    const tasks: WritingTask[] = [];
+    const conn = createConnection({ url: URL, adapter: writingAdapter(tasks, false) });
+    // A platform that reports its writes asynchronously (no write()), as every mini-program does.
+    Object.assign(tasks[0] as object, { write: undefined });
+    tasks[0]?.emit('open', {});
+    const fail = vi.fn();
+    conn.send('x', { fail });
+    tasks[0]?.emit('close', { code: 1006, reason: '' });
+    await conn.closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fail).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -278,3 +278,14 @@ export async function expectClosesCleanly(
   expect(typeof closedEvent?.reason).toBe('string');
   return closedEvent as CloseEvent;
 }
+
+/** The SocketTaskError `fn` throws; fails the test when it throws nothing or something else. */
+export function thrown(fn: () => unknown): SocketTaskError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SocketTaskError);
+    return error as SocketTaskError;
+  }
+  throw new Error('expected the call to throw');
+}

@@ -8,8 +8,8 @@ import { uniAdapter } from '../../src/adapters/uni-app.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
 import { type Connection, createConnection } from '../../src/connection.js';
-import { SocketTaskError } from '../../src/errors.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { thrown } from './harness.js';
 import { NativePlatform } from './nativePlatform.js';
 
 const URL = 'wss://example.test/socket';
@@ -20,16 +20,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-function thrown(fn: () => unknown): SocketTaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SocketTaskError);
-    return error as SocketTaskError;
-  }
-  throw new Error('expected the call to throw');
-}
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
