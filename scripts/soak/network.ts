@@ -52,8 +52,12 @@ process.on('message', async (command: NetworkCommand) => {
       });
       break;
     case 'stop': {
-      await proxy.close();
-      await server.stop();
+      // The census has been taken: this is cleanup, bounded so that a socket slow to report its close cannot hold
+      // the soak; the process exits right after anyway.
+      await Promise.race([
+        Promise.all([proxy.close(), server.stop()]),
+        new Promise((resolve) => setTimeout(resolve, 5000)),
+      ]);
       // Exiting right after send() could lose the reply: exit once it is handed over.
       process.send?.({ type: 'stopped' } satisfies NetworkReply, () => process.exit(0));
     }

@@ -248,6 +248,20 @@ class Connection implements ProxiedConnection {
   #closeOrphan(): void {
     const kind = this.#mode.kind;
     if (this.#ending || kind === 'blackhole' || kind === 'stallHandshake') return;
+    // Both peers sent their FIN and nothing is held for either: the connection is over, whatever was pending.
+    const { toServer, toClient } = this.bytes;
+    if (
+      this.client.readableEnded &&
+      this.server.readableEnded &&
+      toServer.held.length === 0 &&
+      toClient.held.length === 0
+    ) {
+      if (this.client.writable) this.client.end(() => this.client.destroy());
+      else this.client.destroy();
+      if (this.server.writable) this.server.end(() => this.server.destroy());
+      else this.server.destroy();
+      return;
+    }
     for (const [gone, survivor, lane] of [
       [this.server, this.client, this.bytes.toClient],
       [this.client, this.server, this.bytes.toServer],
@@ -277,6 +291,7 @@ class Connection implements ProxiedConnection {
     if (this.#ending) return;
     if (this.#mode.kind === 'blackhole') this.#brokenInBlackhole = true;
     else this.#hold(lane, END);
+    this.#closeOrphan();
   }
 
   #onClose(hadError: boolean): void {
