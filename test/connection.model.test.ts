@@ -174,7 +174,8 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
     ]);
   }
   if (m.state === 'WAITING') {
-    due.push([m.since + m.retryDelay, () => retry(m)]);
+    // A timer of 0 ms fires after 1 ms, as Node's setTimeout (and the fake clock's) does.
+    due.push([m.since + Math.max(1, m.retryDelay), () => retry(m)]);
   }
   if (m.state === 'CONNECTING') {
     due.push([
