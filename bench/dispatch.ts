@@ -1,6 +1,7 @@
 // send() dispatch cost of socket-task-machine on a no-op socket, in a fresh process: a fake adapter whose task's
 // send() does nothing, so what is measured is the library's own work per call. Prints one line of JSON (ns).
 import { measure } from 'mitata';
+import { nodeProfile } from '../dist/adapters/node.js';
 import { createConnection, defineSocketAdapter, type SocketTaskLike } from '../dist/index.js';
 
 const noop = () => {};
@@ -21,14 +22,7 @@ const task: SocketTaskLike = {
 
 const adapter = defineSocketAdapter({
   name: 'noop',
-  profile: {
-    closeWhileConnecting: 'aborts',
-    maxConcurrent: Number.POSITIVE_INFINITY,
-    requiresSecureUrl: false,
-    binary: true,
-    headers: true,
-    protocols: true,
-  },
+  profile: nodeProfile,
   connect: () => {
     setImmediate(() => openTask?.());
     return task;

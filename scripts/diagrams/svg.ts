@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Browser } from 'puppeteer';
+import { CHROMIUM_ARGS } from '../chromium.js';
 import { REGENERATE } from './render.js';
 
 // The SVGs are drawn by Mermaid itself, in a headless Chromium driven by @mermaid-js/mermaid-cli:
@@ -11,16 +12,6 @@ import { REGENERATE } from './render.js';
 
 /** Debian's and Ubuntu's Chromium; `PUPPETEER_EXECUTABLE_PATH` overrides it. */
 export const CHROMIUM_PATH = process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const require = createRequire(import.meta.url);
 const cliRoot = join(dirname(require.resolve('@mermaid-js/mermaid-cli')), '..');
@@ -77,7 +68,7 @@ export async function withBrowser<T>(use: (browser: Browser) => Promise<T>): Pro
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
   });
   try {
     return await use(browser);

@@ -1,19 +1,12 @@
 // Defects the fuzz suites found in the connection, its data path, the task actor and the backoff: each regression
 // test states the behaviour the fix gives (a broken custom adapter, signal or payload is reported, never thrown).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type {
-  CallOptions,
-  CloseEvent,
-  ErrorEvent,
-  MessageEvent,
-  OpenEvent,
-  SocketAdapter,
-  SocketTaskLike,
-} from '../../src/adapters/types.js';
+import type { CallOptions, ErrorEvent, SocketAdapter } from '../../src/adapters/types.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { backoffCeiling } from '../../src/reconnect.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { ListeningTask } from '../fixtures/listeningTask.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -40,13 +33,7 @@ async function escapes(run: () => Promise<void>): Promise<unknown[]> {
 }
 
 /** A custom adapter's task with a synchronous `write`, as the Node and web adapters have. */
-class WritingTask implements SocketTaskLike {
-  readonly listeners = {
-    open: [] as Array<(e: OpenEvent) => void>,
-    message: [] as Array<(e: MessageEvent) => void>,
-    error: [] as Array<(e: ErrorEvent) => void>,
-    close: [] as Array<(e: CloseEvent) => void>,
-  };
+class WritingTask extends ListeningTask {
   readonly written: unknown[] = [];
   answers = true;
   send(options: { data: string | ArrayBuffer } & CallOptions): void {
@@ -61,21 +48,6 @@ class WritingTask implements SocketTaskLike {
   close(options: CallOptions): void {
     options.success?.(undefined);
     queueMicrotask(() => this.emit('close', { code: 1000, reason: '' }));
-  }
-  onOpen(l: (e: OpenEvent) => void): void {
-    this.listeners.open.push(l);
-  }
-  onMessage(l: (e: MessageEvent) => void): void {
-    this.listeners.message.push(l);
-  }
-  onError(l: (e: ErrorEvent) => void): void {
-    this.listeners.error.push(l);
-  }
-  onClose(l: (e: CloseEvent) => void): void {
-    this.listeners.close.push(l);
-  }
-  emit(kind: 'open' | 'message' | 'error' | 'close', event: unknown): void {
-    for (const l of [...this.listeners[kind]]) (l as (e: unknown) => void)(event);
   }
 }
 

@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type {
-  CallOptions,
-  CloseEvent,
-  ErrorEvent,
-  MessageEvent,
-  OpenEvent,
-  SocketAdapter,
-  SocketTaskLike,
-} from '../../src/adapters/types.js';
+import type { CallOptions, CloseEvent, SocketAdapter } from '../../src/adapters/types.js';
 import { createConnection } from '../../src/connection.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { ListeningTask } from '../fixtures/listeningTask.js';
 import {
   announce,
   expectClosesCleanly,
@@ -38,18 +31,14 @@ type Behaviour = 'succeeds' | 'fails' | 'throws' | 'silent';
  * A hand-written task of a custom adapter: it reports whatever the test tells it to, in any order (a second open,
  * a message after the close, a close before the open), in the shapes the adapter contract names.
  */
-class LooseTask implements SocketTaskLike {
-  readonly listeners = {
-    open: [] as Array<(e: OpenEvent) => void>,
-    message: [] as Array<(e: MessageEvent) => void>,
-    error: [] as Array<(e: ErrorEvent) => void>,
-    close: [] as Array<(e: CloseEvent) => void>,
-  };
+class LooseTask extends ListeningTask {
   closeRequested = false;
   closed = false;
   opened = false;
 
-  constructor(private readonly behaviour: { send: Behaviour; close: Behaviour }) {}
+  constructor(private readonly behaviour: { send: Behaviour; close: Behaviour }) {
+    super();
+  }
 
   private call(behaviour: Behaviour, name: string, callbacks: CallOptions): void {
     if (behaviour === 'throws') throw new Error(`${name} threw`);
@@ -66,22 +55,10 @@ class LooseTask implements SocketTaskLike {
     this.closeRequested = true;
     this.call(this.behaviour.close, 'close', options);
   }
-  onOpen(listener: (e: OpenEvent) => void): void {
-    this.listeners.open.push(listener);
-  }
-  onMessage(listener: (e: MessageEvent) => void): void {
-    this.listeners.message.push(listener);
-  }
-  onError(listener: (e: ErrorEvent) => void): void {
-    this.listeners.error.push(listener);
-  }
-  onClose(listener: (e: CloseEvent) => void): void {
-    this.listeners.close.push(listener);
-  }
-  emit(kind: 'open' | 'message' | 'error' | 'close', event: unknown): void {
+  override emit(kind: 'open' | 'message' | 'error' | 'close', event: unknown): void {
     if (kind === 'open') this.opened = true;
     if (kind === 'close') this.closed = true;
-    for (const listener of [...this.listeners[kind]]) (listener as (e: unknown) => void)(event);
+    super.emit(kind, event);
   }
 }
 
