@@ -1,3 +1,4 @@
+import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import { describe } from './validate.js';
 
@@ -84,8 +85,6 @@ function invoke<A>(callback: ((arg: A) => void) | undefined, arg: A): void {
   try {
     callback(arg);
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    rethrowLater(error);
   }
 }

@@ -1,7 +1,8 @@
 import { type Actor, createActor } from 'xstate';
 import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from './adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from './callbacks.js';
-import { ConnectionDataPath, platformFailure, reportListenerError } from './dataPath.js';
+import { ConnectionDataPath, platformFailure } from './dataPath.js';
+import { defer, rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
 import { type ConnectionOptions, resolveOptions } from './options.js';
@@ -94,7 +95,7 @@ function dispatch<A extends unknown[]>(listeners: Set<(...args: A) => void>, ...
     try {
       listener(...args);
     } catch (error) {
-      reportListenerError(error);
+      rethrowLater(error);
     }
   }
 }
@@ -192,7 +193,7 @@ class ManagedConnection implements Connection {
         if (snapshot.matches({ CLOSED: 'terminated' })) this.finish();
       },
       error: (error) => {
-        reportListenerError(error);
+        rethrowLater(error);
         this.finish();
       },
     });
@@ -205,7 +206,7 @@ class ManagedConnection implements Connection {
           signal.addEventListener('abort', this.onAbort, { once: true });
         } catch (error) {
           // A signal that cannot be listened to cannot end the connection; close() still can.
-          reportListenerError(error);
+          rethrowLater(error);
         }
       }
     }
@@ -216,7 +217,7 @@ class ManagedConnection implements Connection {
           actor.send({ type: `lifecycle.${change}` });
         });
       } catch (error) {
-        reportListenerError(error);
+        rethrowLater(error);
       }
     }
   }
@@ -395,16 +396,16 @@ class ManagedConnection implements Connection {
     this.finished = true;
     const info = this.actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
     // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
-    queueMicrotask(() => {
+    defer(() => {
       try {
         this.signal?.removeEventListener('abort', this.onAbort);
       } catch (error) {
-        reportListenerError(error);
+        rethrowLater(error);
       }
       try {
         this.stopLifecycle?.();
       } catch (error) {
-        reportListenerError(error);
+        rethrowLater(error);
       }
       this.stopLifecycle = undefined;
       this.actor.stop();

@@ -1,16 +1,10 @@
 import type { ErrorEvent, MessageEvent, SocketTaskLike } from './adapters/types.js';
+import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import type { DataPath } from './machines/dataPath.js';
 import type { HeartbeatPolicy } from './options.js';
 import type { SendQueue } from './queue.js';
 import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from './validate.js';
-
-export function reportListenerError(error: unknown): void {
-  // Like EventTarget: a throwing listener neither stops the others nor corrupts the machine.
-  queueMicrotask(() => {
-    throw error;
-  });
-}
 
 export function platformFailure(error: unknown): SocketTaskError {
   const errMsg =
@@ -93,7 +87,7 @@ export class ConnectionDataPath implements DataPath {
       try {
         listener(event);
       } catch (error) {
-        reportListenerError(error);
+        rethrowLater(error);
       }
     }
   }
@@ -178,7 +172,7 @@ export class ConnectionDataPath implements DataPath {
       ping = typeof heartbeat.message === 'function' ? heartbeat.message() : heartbeat.message;
     } catch (error) {
       // No ping goes out, so the timeout reports the connection as dead: a broken hook is not hidden.
-      reportListenerError(error);
+      rethrowLater(error);
       return;
     }
     if (dataProblem(ping)) return;

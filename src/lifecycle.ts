@@ -1,4 +1,5 @@
 import type { LifecycleSignal, LifecycleSource } from './adapters/types.js';
+import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import { describe } from './validate.js';
 
@@ -32,9 +33,7 @@ export function createLifecycle(): ManualLifecycle {
         try {
           listener(signal);
         } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
+          rethrowLater(error);
         }
       }
     },

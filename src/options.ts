@@ -1,5 +1,6 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ConnectOptions, LifecycleSource, PlatformProfile, SocketAdapter } from './adapters/types.js';
+import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
 import type { QueueOptions, QueuePolicy } from './queue.js';
@@ -143,9 +144,7 @@ function guarded<A extends unknown[], R>(hook: (...args: A) => R, fallback: R): 
     try {
       return hook(...args);
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      rethrowLater(error);
       return fallback;
     }
   };
@@ -425,8 +424,8 @@ function insecureUrlProblem(
   allowInsecure: boolean,
 ): SocketTaskError | undefined {
   if (allowInsecure || !adapter.profile.requiresSecureUrl) return undefined;
-  // The parsed scheme, which ignores case: "WS://host" is as insecure as "ws://host".
-  if (new URL(url).protocol !== 'ws:') return undefined;
+  // The scheme ignores case: "WS://host" is as insecure as "ws://host". The url was validated: ws: or wss:.
+  if (url.slice(0, 3).toLowerCase() !== 'ws:') return undefined;
   return new SocketTaskError(
     'ERR_INVALID_URL',
     `url ${JSON.stringify(url)}: the ${adapter.name} platform accepts wss:// only; use wss://, or pass allowInsecure: true for a development server`,

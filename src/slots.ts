@@ -1,4 +1,5 @@
 import type { SocketAdapter } from './adapters/types.js';
+import { defer } from './defer.js';
 
 /**
  * The platform sockets one adapter instance has open, against its profile's `maxConcurrent`. A slot is taken just
@@ -74,7 +75,7 @@ export function slotsFor(adapter: SocketAdapter): Slots {
         }
         // A microtask later: a platform may count the socket until its own close handling has run.
         if (pool.waiters.size > 0) {
-          queueMicrotask(() => {
+          defer(() => {
             for (const notify of [...pool.waiters]) {
               if (pool.used >= pool.max) break;
               notify();

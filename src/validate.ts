@@ -157,31 +157,72 @@ export function urlProblem(url: unknown): SocketTaskError | undefined {
       `url ${JSON.stringify(url.length > 200 ? `${url.slice(0, 200)}…` : url)} contains a space or control character (${codePoint(url, control)}) at index ${control}; percent-encode it, or remove it`,
     );
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (cause) {
+  const parsed = parseSocketUrl(url);
+  if (parsed.scheme === 'ws:' || parsed.scheme === 'wss:' || parsed.scheme === undefined) {
+    if (parsed.problem !== undefined) {
+      return new SocketTaskError(
+        'ERR_INVALID_URL',
+        `url ${JSON.stringify(url)} is not a valid URL (${parsed.problem}); use e.g. wss://example.com/socket`,
+      );
+    }
+  } else {
     return new SocketTaskError(
       'ERR_INVALID_URL',
-      `url ${JSON.stringify(url)} is not a valid URL; use e.g. wss://example.com/socket`,
-      {
-        cause,
-      },
+      `url ${JSON.stringify(url)} has scheme ${parsed.scheme}; use ws:// or wss://`,
     );
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+  if (parsed.fragment !== undefined) {
     return new SocketTaskError(
       'ERR_INVALID_URL',
-      `url ${JSON.stringify(url)} has scheme ${parsed.protocol}; use ws:// or wss://`,
-    );
-  }
-  if (parsed.hash !== '') {
-    return new SocketTaskError(
-      'ERR_INVALID_URL',
-      `url ${JSON.stringify(url)} has a fragment; WebSocket URLs cannot carry one, remove "${parsed.hash}"`,
+      `url ${JSON.stringify(url)} has a fragment; WebSocket URLs cannot carry one, remove "${parsed.fragment}"`,
     );
   }
   return undefined;
+}
+
+interface SocketUrl {
+  /** Lower-cased, with its colon, as `URL.protocol` gives it (`"wss:"`); `undefined` when there is none. */
+  scheme: string | undefined;
+  /** What is wrong with the rest, as text for the error message. */
+  problem: string | undefined;
+  /** From the `#` on, when there is one. */
+  fragment: string | undefined;
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+// WHATWG's forbidden host code points that can still appear here (controls and spaces are refused before).
+const HOST_FORBIDDEN = /[#/:<>?@[\\\]^|]/;
+const IPV6 = /^\[[0-9A-Fa-f:.]+\]$/;
+
+/**
+ * A hierarchical URL, read as strictly as the platforms' parsers: `scheme://[userinfo@]host[:port]`, then path and
+ * query. Mini-program runtimes have no `URL` class, so the library parses what it checks itself.
+ */
+function parseSocketUrl(url: string): SocketUrl {
+  const scheme = SCHEME.exec(url)?.[0];
+  const hash = url.indexOf('#');
+  const fragment = hash >= 0 ? url.slice(hash) : undefined;
+  if (scheme === undefined) return { scheme, problem: 'no scheme such as wss:', fragment };
+  const parsed = (problem: string | undefined): SocketUrl => ({
+    scheme: scheme.toLowerCase(),
+    problem,
+    fragment,
+  });
+  const rest = url.slice(scheme.length, hash >= 0 ? hash : url.length);
+  if (!rest.startsWith('//')) return parsed(`no "//" after ${scheme}`);
+  const end = rest.slice(2).search(/[/?]/);
+  const authority = end >= 0 ? rest.slice(2, 2 + end) : rest.slice(2);
+  if (authority.includes('\\')) return parsed('a backslash in the host');
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const bracketed = hostAndPort.startsWith('[');
+  const close = bracketed ? hostAndPort.indexOf(']') : 0;
+  const colon = close < 0 ? -1 : hostAndPort.indexOf(':', close);
+  const host = colon >= 0 ? hostAndPort.slice(0, colon) : hostAndPort;
+  const port = colon >= 0 ? hostAndPort.slice(colon + 1) : '';
+  if (host === '') return parsed('no host');
+  if (bracketed ? !IPV6.test(host) : HOST_FORBIDDEN.test(host)) return parsed(`invalid host ${host}`);
+  if (port !== '' && (!/^[0-9]+$/.test(port) || Number(port) > 65535)) return parsed(`invalid port ${port}`);
+  return parsed(undefined);
 }
 
 // RFC 6455 subprotocols are RFC 7230 tokens.

@@ -18,6 +18,7 @@ import {
   fakeAdapter,
   wechatProfile,
 } from './fixtures/fakeSocketTask.js';
+import { captureRethrown } from './fixtures/rethrown.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -152,22 +153,6 @@ function stubAdapter(send: SocketTaskLike['send']) {
     for (const cb of openListeners) cb({});
   };
   return { adapter, open };
-}
-
-/** Listener errors are rethrown from a microtask; this catches them there instead of failing the run. */
-function captureListenerErrors(): unknown[] {
-  const errors: unknown[] = [];
-  const original = globalThis.queueMicrotask;
-  vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) =>
-    original(() => {
-      try {
-        callback();
-      } catch (error) {
-        errors.push(error);
-      }
-    }),
-  );
-  return errors;
 }
 
 describe('close() while CONNECTING (seeds 003/004)', () => {
@@ -801,7 +786,7 @@ describe('option validation', () => {
       'a url that is not a URL',
       (adapter) => ({ url: 'example.test/socket', adapter }),
       'ERR_INVALID_URL',
-      /^url "example\.test\/socket" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/,
+      /^url "example\.test\/socket" is not a valid URL \(no scheme such as wss:\); use e\.g\. wss:\/\/example\.com\/socket$/,
     ],
     [
       'an http:// url',
@@ -973,7 +958,7 @@ describe('url and header providers', () => {
       'an async url provider returning an invalid url',
       { url: async () => 'not-a-url' },
       'ERR_INVALID_URL',
-      /^url "not-a-url" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/,
+      /^url "not-a-url" is not a valid URL \(no scheme such as wss:\); use e\.g\. wss:\/\/example\.com\/socket$/,
     ],
     [
       'a url provider returning ws:// on a wss-only platform',
@@ -1099,7 +1084,7 @@ describe('listeners', () => {
   });
 
   it('keeps calling the other listeners and running the machine when a listener throws', async () => {
-    const errors = captureListenerErrors();
+    const rethrown = captureRethrown();
     const adapter = fakeAdapter();
     const conn = createConnection({ url: URL, adapter });
     const boom = (where: string) => () => {
@@ -1124,7 +1109,8 @@ describe('listeners', () => {
     expect(events.message).toEqual([{ data: 'm' }]);
     expect(task.sent).toEqual(['still works']);
     expect(conn.actor.getSnapshot().status).toBe('stopped');
-    expect(errors.map((e) => (e as Error).message)).toEqual([
+    await rethrown.flush();
+    expect(rethrown.errors.map((e) => (e as Error).message)).toEqual([
       'listener failed in onStateChange',
       'listener failed in onOpen',
       'listener failed in onMessage',
@@ -1512,15 +1498,7 @@ describe('heartbeat', () => {
     expect(conn.state).toBe('OPEN');
   });
 
-  it('delivers a message whose isPong throws, sends no ping when message() throws, and rethrows both errors', () => {
-    const thrown: unknown[] = [];
-    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        thrown.push(error);
-      }
-    });
+  it('delivers a message whose isPong throws, sends no ping when message() throws, and rethrows both errors', async () => {
     const { conn, events, task } = openWithHeartbeat({
       interval: 100,
       timeout: 50,
@@ -1531,12 +1509,15 @@ describe('heartbeat', () => {
         throw new Error('isPong bug');
       },
     });
+    // After openWithHeartbeat, which installs the fake timers that rethrown errors go through.
+    const rethrown = captureRethrown();
     task.emitMessage('hello');
     vi.advanceTimersByTime(100);
-    spy.mockRestore();
+    await rethrown.flush();
+    rethrown.restore();
     expect(events.message).toEqual([{ data: 'hello' }]);
     expect(task.sent).toEqual([]);
-    expect(thrown).toEqual([new Error('isPong bug'), new Error('message bug')]);
+    expect(rethrown.errors).toEqual([new Error('isPong bug'), new Error('message bug')]);
     expect(conn.state).toBe('OPEN');
   });
 

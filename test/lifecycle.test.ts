@@ -4,6 +4,7 @@ import { createConnection } from '../src/connection.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import type { ConnectionOptions } from '../src/options.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { captureRethrown } from './fixtures/rethrown.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -146,7 +147,7 @@ describe('lifecycle inputs', () => {
     expect(subscribed).toEqual(['subscribe', 'unsubscribe']);
   });
 
-  it('ignores signals it does not know, and a source that throws on subscribe does not break the connection', () => {
+  it('ignores signals it does not know, and a source that throws on subscribe does not break the connection', async () => {
     vi.useFakeTimers();
     const adapter = fakeAdapter(wechatProfile);
     let emit: ((signal: string) => void) | undefined;
@@ -165,18 +166,12 @@ describe('lifecycle inputs', () => {
         throw new Error('no host');
       },
     };
-    const reported: unknown[] = [];
-    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        reported.push(error);
-      }
-    });
+    const rethrown = captureRethrown();
     const other = createConnection({ url: URL, adapter, lifecycle: throwing });
-    spy.mockRestore();
+    await rethrown.flush();
+    rethrown.restore();
     expect(other.state).toBe('CONNECTING');
-    expect(reported).toEqual([new Error('no host')]);
+    expect(rethrown.errors).toEqual([new Error('no host')]);
   });
 
   it('rejects a lifecycle that is not a source', () => {

@@ -12,6 +12,7 @@ import {
   wechatProfile,
 } from './fixtures/fakeSocketTask.js';
 import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
+import { captureRethrown } from './fixtures/rethrown.js';
 
 const URL = 'wss://example.test/socket';
 const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -386,19 +387,13 @@ describe('user hooks that throw', () => {
         },
       },
     });
-    const thrown: unknown[] = [];
-    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        thrown.push(error);
-      }
-    });
+    const rethrown = captureRethrown();
     task().emitOpen();
     task().emitClose(1006, '');
-    spy.mockRestore();
+    await rethrown.flush();
+    rethrown.restore();
     expect(seen.giveUps.map((g) => g.reason)).toEqual(['not-retryable']);
-    expect(thrown).toEqual([new Error('hook bug')]);
+    expect(rethrown.errors).toEqual([new Error('hook bug')]);
     expect(conn.state).toBe('CLOSED');
     await conn.closed;
   });

@@ -21,6 +21,7 @@ import { type Connection, createConnection } from '../src/connection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import { fakeAdapter, wechatProfile as simProfile } from './fixtures/fakeSocketTask.js';
+import { captureRethrown } from './fixtures/rethrown.js';
 import { thrown } from './fuzz/harness.js';
 import { NativePlatform } from './fuzz/nativePlatform.js';
 
@@ -556,21 +557,6 @@ describe('options from untrusted input', () => {
 });
 
 describe('user hooks that throw cannot break the machine', () => {
-  /** Collects what is rethrown asynchronously, instead of letting it reach vitest as an uncaught error. */
-  function rethrown(): unknown[] {
-    const errors: unknown[] = [];
-    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      Promise.resolve().then(() => {
-        try {
-          fn();
-        } catch (error) {
-          errors.push(error);
-        }
-      });
-    });
-    return errors;
-  }
-
   it('a header provider that throws, or rejects: onError ERR_INVALID_OPTIONS, close 1006, and a retry calls it again', async () => {
     for (const header of [
       () => {
@@ -601,7 +587,7 @@ describe('user hooks that throw cannot break the machine', () => {
   });
 
   it('regression: an inspect function that throws breaks neither createConnection nor close; its error is rethrown', async () => {
-    const errors = rethrown();
+    const { errors, flush: rethrowDue } = captureRethrown();
     const adapter = fakeAdapter();
     const conn = createConnection({
       url: WSS,
@@ -615,12 +601,13 @@ describe('user hooks that throw cannot break the machine', () => {
     adapter.tasks[0]?.completeClose();
     await expect(closing).resolves.toEqual({ code: 1000, reason: '' });
     await flush();
+    await rethrowDue();
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every((e) => (e as Error).message === 'inspector bug')).toBe(true);
   });
 
   it('regression: an inspection observer whose next throws, or is not a function', async () => {
-    const errors = rethrown();
+    const { errors, flush: rethrowDue } = captureRethrown();
     const adapter = fakeAdapter();
     const conn = createConnection({
       url: WSS,
@@ -633,6 +620,7 @@ describe('user hooks that throw cannot break the machine', () => {
     });
     conn.close();
     await flush();
+    await rethrowDue();
     expect(errors.length).toBeGreaterThan(0);
     expectError(
       thrown(() => createConnection({ url: WSS, adapter, inspect: { next: 5 } as never })),
@@ -644,7 +632,7 @@ describe('user hooks that throw cannot break the machine', () => {
   });
 
   it('regression: a lifecycle whose subscribe returns no function, or whose stop throws: the connection still tears down', async () => {
-    const errors = rethrown();
+    const { errors, flush: rethrowDue } = captureRethrown();
     for (const stop of [
       5,
       undefined,
@@ -661,11 +649,12 @@ describe('user hooks that throw cannot break the machine', () => {
       await expect(conn.closed).resolves.toEqual({ code: 1000, reason: '' });
     }
     await flush();
+    await rethrowDue();
     expect(errors).toEqual([new Error('stop bug')]);
   });
 
   it("regression: createLifecycle: a listener that throws neither stops the others nor reaches emit()'s caller", async () => {
-    const errors = rethrown();
+    const { errors, flush: rethrowDue } = captureRethrown();
     const lifecycle = createLifecycle();
     const seen: string[] = [];
     lifecycle.subscribe(() => {
@@ -675,6 +664,7 @@ describe('user hooks that throw cannot break the machine', () => {
     expect(() => lifecycle.emit('offline')).not.toThrow();
     expect(seen).toEqual(['offline']);
     await flush();
+    await rethrowDue();
     expect(errors).toEqual([new Error('listener bug')]);
   });
 

@@ -17,10 +17,11 @@ const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 console.log(`[fast-check] validate seed=${seed}`);
 const numRuns = 300;
 
-function expectProblem(problem: unknown, code: SocketTaskErrorCode, message: RegExp): void {
+function expectProblem(problem: unknown, code: SocketTaskErrorCode, message: RegExp | string): void {
   expect(problem).toBeInstanceOf(SocketTaskError);
   expect((problem as SocketTaskError).code).toBe(code);
-  expect((problem as SocketTaskError).message).toMatch(message);
+  if (typeof message === 'string') expect((problem as SocketTaskError).message).toBe(message);
+  else expect((problem as SocketTaskError).message).toMatch(message);
 }
 
 const encoder = new TextEncoder();
@@ -182,8 +183,11 @@ describe('urlProblem', () => {
   it.each([
     [42, /^url must be a ws:\/\/ or wss:\/\/ string \(or a function returning one\), got 42$/],
     [undefined, /^url must be a ws:\/\/ or wss:\/\/ string \(or a function returning one\), got undefined$/],
-    ['', /^url "" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/],
-    ['//example.com', /^url "\/\/example\.com" is not a valid URL; use e\.g\. wss:\/\/example\.com\/socket$/],
+    ['', /^url "" is not a valid URL \(no scheme such as wss:\); use e\.g\. wss:\/\/example\.com\/socket$/],
+    [
+      '//example.com',
+      /^url "\/\/example\.com" is not a valid URL \(no scheme such as wss:\); use e\.g\. wss:\/\/example\.com\/socket$/,
+    ],
     ['http://example.com', /^url "http:\/\/example\.com" has scheme http:; use ws:\/\/ or wss:\/\/$/],
     ['file:///tmp/x', /^url "file:\/\/\/tmp\/x" has scheme file:; use ws:\/\/ or wss:\/\/$/],
     ['wss://example.com/#a', /^url "wss:\/\/example\.com\/#a" has a fragment; .* remove "#a"$/],
@@ -191,8 +195,47 @@ describe('urlProblem', () => {
     expectProblem(urlProblem(url), 'ERR_INVALID_URL', message);
   });
 
-  it('carries the URL parser error as cause', () => {
-    expect(urlProblem('not-a-url')?.cause).toBeInstanceOf(TypeError);
+  it.each([
+    ['ws:example.com', 'no "//" after ws:'],
+    ['wss://', 'no host'],
+    ['wss:///path', 'no host'],
+    ['wss://user@:443/', 'no host'],
+    ['wss://exa^mple.com/', 'invalid host exa^mple.com'],
+    ['wss://[::1/', 'invalid host [::1'],
+    ['wss://[g::1]/', 'invalid host [g::1]'],
+    ['wss://example.com:65536/', 'invalid port 65536'],
+    ['wss://example.com:8o/', 'invalid port 8o'],
+    ['wss:\\\\example.com/', 'no "//" after wss:'],
+    ['wss://exa\\mple.com/', 'a backslash in the host'],
+  ])('rejects %j, naming what is wrong, without a URL class', (url, what) => {
+    expectProblem(
+      urlProblem(url),
+      'ERR_INVALID_URL',
+      `url ${JSON.stringify(url)} is not a valid URL (${what}); use e.g. wss://example.com/socket`,
+    );
+  });
+
+  it.each([
+    'wss://user:pass@example.com:443/a/b?c=d&e',
+    'ws://[2001:db8::1]:8080',
+    'wss://例子.测试/socket',
+    'wss://example.com:/',
+    'wss://example.com?x=1',
+  ])('accepts %s, as the WHATWG URL parser does', (url) => {
+    expect(() => new URL(url)).not.toThrow();
+    expect(urlProblem(url)).toBeUndefined();
+  });
+
+  it('reads the url without the URL class, which mini-program runtimes lack', () => {
+    const original = globalThis.URL;
+    // @ts-expect-error: removed to prove the check does not need it.
+    delete globalThis.URL;
+    try {
+      expect(urlProblem('wss://example.com/socket')).toBeUndefined();
+      expectProblem(urlProblem('https://example.com'), 'ERR_INVALID_URL', /has scheme https:/);
+    } finally {
+      globalThis.URL = original;
+    }
   });
 });
 

@@ -1,4 +1,6 @@
 // Alipay my.connectSocket and its SocketTask: https://opendocs.alipay.com/mini/api/vx19c3
+
+import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
@@ -119,7 +121,7 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
       if (failure || taskReported) return;
       failure = { error };
       // Reported through the wrapper's listeners; one reported inside connectSocket waits until they exist.
-      queueMicrotask(reportFailure);
+      defer(reportFailure);
     },
   };
   if (header) options.header = header;
@@ -163,7 +165,7 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
         taskReported = true;
         deliver(listener, payload);
       });
-      queueMicrotask(reportFailure);
+      defer(reportFailure);
     },
     onClose(listener: NativeListener) {
       relay.close = listener;
@@ -172,7 +174,7 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
         taskReported = true;
         deliver(listener, payload);
       });
-      queueMicrotask(reportFailure);
+      defer(reportFailure);
     },
   };
   return wrapNativeTask(native, {

@@ -1,3 +1,5 @@
+import { isArrayBuffer } from '../validate.js';
+
 // Base64 (RFC 4648 §4) for platforms that carry binary frames as text, such as Alipay's `isBuffer` messages.
 // Mini-program runtimes may lack `atob`/`btoa` (and those work on Latin-1 strings, not bytes), so this is plain code.
 
@@ -13,10 +15,9 @@ const char = (sextet: number) => ALPHABET.charAt(sextet & 63);
 
 /** Encodes bytes as padded standard base64. */
 export function encodeBase64(data: ArrayBuffer | ArrayBufferView): string {
-  const bytes =
-    data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = isArrayBuffer(data)
+    ? new Uint8Array(data)
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {

@@ -1,7 +1,7 @@
 // Node `ws`: https://github.com/websockets/ws/blob/master/doc/ws.md
 import { WebSocket as WsWebSocket } from 'ws';
 import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
+import { describe, isArrayBuffer } from '../validate.js';
 import { checkedFactory } from './factory.js';
 import { closeWebSocket, failNotOpen } from './socketCalls.js';
 import {
@@ -28,17 +28,23 @@ export interface NodeAdapterOptions {
 
 const OPEN = 1;
 
-function toArrayBuffer(data: Buffer | ArrayBuffer | Buffer[]): ArrayBuffer {
-  if (data instanceof ArrayBuffer) return data;
-  const buffer = Array.isArray(data) ? Buffer.concat(data) : data;
-  if (
-    buffer.byteOffset === 0 &&
-    buffer.byteLength === buffer.buffer.byteLength &&
-    buffer.buffer instanceof ArrayBuffer
-  ) {
-    return buffer.buffer;
+// A Buffer is a Uint8Array: copied out through the ECMAScript view, so this file needs no Node global.
+function toArrayBuffer(data: Uint8Array | ArrayBuffer | Uint8Array[]): ArrayBuffer {
+  if (isArrayBuffer(data)) return data;
+  if (!Array.isArray(data)) {
+    const { buffer, byteOffset, byteLength } = data;
+    if (byteOffset === 0 && byteLength === buffer.byteLength && isArrayBuffer(buffer)) return buffer;
+    return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
   }
-  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  let total = 0;
+  for (const fragment of data) total += fragment.byteLength;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const fragment of data) {
+    joined.set(fragment, offset);
+    offset += fragment.byteLength;
+  }
+  return joined.buffer;
 }
 
 function wrap(ws: WsWebSocket): SocketTaskLike {

@@ -1,4 +1,5 @@
-import { closeArgsProblem } from '../validate.js';
+import { defer } from '../defer.js';
+import { closeArgsProblem, isArrayBuffer } from '../validate.js';
 import type {
   CallOptions,
   CloseEvent,
@@ -25,7 +26,7 @@ function isObject(value: unknown): value is Loose {
 export function unwrap(payload: unknown): Loose {
   if (!isObject(payload)) return {};
   const inner = payload.data;
-  return isObject(inner) && !(inner instanceof ArrayBuffer) && !ArrayBuffer.isView(inner) ? inner : payload;
+  return isObject(inner) && !isArrayBuffer(inner) && !ArrayBuffer.isView(inner) ? inner : payload;
 }
 
 /**
@@ -77,7 +78,7 @@ export function toOpenEvent(payload: unknown): OpenEvent {
 
 /** `{ data }` as `string | ArrayBuffer`; a view is copied out. Unknown payloads give `undefined` (dropped). */
 export function toMessageData(data: unknown): MessageEvent['data'] | undefined {
-  if (typeof data === 'string' || data instanceof ArrayBuffer) return data;
+  if (typeof data === 'string' || isArrayBuffer(data)) return data;
   if (ArrayBuffer.isView(data))
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
   return undefined;
@@ -207,7 +208,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
         task.close({});
       } catch {}
       // A microtask later, like a platform event: every listener of the first subscriber is registered by then.
-      queueMicrotask(() => {
+      defer(() => {
         if (closed) return;
         closed = true;
         const event = {
@@ -256,7 +257,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
       subscribe(fans.open, listener);
       // The task opened before anyone could listen: replay it, a microtask later like a real event.
       if (openedBeforeWrap && !closed) {
-        queueMicrotask(() => {
+        defer(() => {
           if (openedBeforeWrap && !closed) listener({});
         });
       }

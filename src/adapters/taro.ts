@@ -1,5 +1,8 @@
+import { isArrayBuffer } from '../validate.js';
 // Taro.connectSocket: https://docs.taro.zone/docs/apis/network/websocket/connectSocket
 // and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
+
+import { defer, rethrowLater } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { checkedFactory } from './factory.js';
@@ -94,7 +97,7 @@ function isBlob(value: unknown): value is { arrayBuffer(): Promise<ArrayBuffer> 
   return (
     typeof value === 'object' &&
     value !== null &&
-    !(value instanceof ArrayBuffer) &&
+    !isArrayBuffer(value) &&
     typeof (value as { arrayBuffer?: unknown }).arrayBuffer === 'function'
   );
 }
@@ -121,9 +124,7 @@ function sequencer(): (value: unknown, emit: (value: unknown) => void) => void {
       .then((converted) => emit(read ? converted : value))
       .catch((error: unknown) => {
         // A listener that throws must surface as it would have synchronously, without stalling the queue.
-        queueMicrotask(() => {
-          throw error;
-        });
+        rethrowLater(error);
       })
       .finally(() => {
         if (tail === link) tail = undefined;
@@ -205,7 +206,7 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
       task.onClose((payload) => inOrder(payload, (event) => deliver(listener, realClose ?? event)));
       // A task handed over already closed will never report it: report the abnormal close ourselves.
       if (task.readyState === CLOSED) {
-        queueMicrotask(() => inOrder({}, () => deliver(listener, realClose ?? { code: 1006, reason: '' })));
+        defer(() => inOrder({}, () => deliver(listener, realClose ?? { code: 1006, reason: '' })));
       }
     },
   };

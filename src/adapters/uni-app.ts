@@ -1,5 +1,7 @@
 // uni-app: https://uniapp.dcloud.net.cn/api/request/websocket.html and
 // https://uniapp.dcloud.net.cn/api/request/socket-task.html
+
+import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { checkedFactory } from './factory.js';
@@ -100,7 +102,7 @@ function connectFailureRelay() {
           });
           // A `fail` that came before anyone listened is reported a microtask later, like a platform event.
           const early = failure;
-          if (early) queueMicrotask(() => listener(early.error as never));
+          if (early) defer(() => listener(early.error as never));
         },
         // wrapNativeTask reads it to replay an open that came before the wrap.
         get readyState() {

@@ -1,6 +1,6 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
+import { describe, isArrayBuffer } from '../validate.js';
 import { checkedFactory } from './factory.js';
 import { browserScope, webLifecycle } from './lifecycle.js';
 import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
@@ -75,7 +75,7 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
     onMessage(callback) {
       ws.addEventListener('message', (event) => {
         const { data } = event as { data: unknown };
-        if (typeof data === 'string' || data instanceof ArrayBuffer) callback({ data });
+        if (typeof data === 'string' || isArrayBuffer(data)) callback({ data });
         else if (ArrayBuffer.isView(data)) {
           callback({
             data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,

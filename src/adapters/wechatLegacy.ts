@@ -1,5 +1,7 @@
 // WeChat's global socket API: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html
 // and the close-before-open caveat: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.closeSocket.html
+
+import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
 import { checkedFactory } from './factory.js';
@@ -101,7 +103,7 @@ class LegacySocket {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     // A microtask later, so that the owner's listeners never run inside the call that replaced it.
-    queueMicrotask(() => {
+    defer(() => {
       for (const listener of this.listeners.close) listener(REPLACED as never);
     });
   }
@@ -205,7 +207,7 @@ class Slot {
     const { url, protocols, header } = socket.target;
     // The call failed, so no socket exists and no event will come: report the error and close 1006 ourselves.
     const failed = (error: unknown) =>
-      queueMicrotask(() => {
+      defer(() => {
         socket.dispatch('error', error);
         socket.dispatch('close', { code: 1006, reason: '' });
         if (this.holder !== socket) return;

@@ -7,6 +7,7 @@ import type {
   SocketAdapter,
   SocketTaskLike,
 } from '../adapters/types.js';
+import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import type { Slots } from '../slots.js';
 import type { DataPath } from './dataPath.js';
@@ -94,7 +95,7 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       if (phase === 'closed') return;
       phase = 'closed';
       release();
-      queueMicrotask(() => {
+      defer(() => {
         report(code, errMsg);
         if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
       });
@@ -221,7 +222,7 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       if (!task && resolving) {
         phase = 'closed';
         release();
-        queueMicrotask(() => {
+        defer(() => {
           if (!stopped) sendBack({ type: 'platform.close', generation, event: { code: 1006, reason: '' } });
         });
         return;

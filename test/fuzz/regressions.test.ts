@@ -9,6 +9,7 @@ import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
 import { type Connection, createConnection } from '../../src/connection.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { captureRethrown } from '../fixtures/rethrown.js';
 import { thrown } from './harness.js';
 import { NativePlatform } from './nativePlatform.js';
 
@@ -187,16 +188,9 @@ describe('send(data, callbacks) and close(options) with callbacks that cannot be
     conn.close();
   });
 
-  it('regression: a callback getter that answers a function when checked, then something else, is refused at once, not called', () => {
+  it('regression: a callback getter that answers a function when checked, then something else, is refused at once, not called', async () => {
     const conn = createConnection({ url: URL, adapter: fakeAdapter() });
-    const errors: unknown[] = [];
-    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => {
-      try {
-        fn();
-      } catch (error) {
-        errors.push(error);
-      }
-    });
+    const rethrown = captureRethrown();
     let reads = 0;
     const callbacks = {
       get success() {
@@ -207,7 +201,8 @@ describe('send(data, callbacks) and close(options) with callbacks that cannot be
     const error = thrown(() => conn.send('x', callbacks as never));
     expect(error.code).toBe('ERR_INVALID_CALLBACK');
     expect(error.message).toBe('callbacks: success must be a function, got 5');
-    expect(errors).toEqual([]);
+    await rethrown.flush();
+    expect(rethrown.errors).toEqual([]);
     conn.close();
   });
 });
