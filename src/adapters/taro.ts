@@ -27,8 +27,10 @@ export const taroProfile: PlatformProfile = {
   // Taro documents WeChat's caveat, a close before onOpen does not close the socket, and its WeChat build hands
   // over WeChat's task; on the other builds it is undocumented, and 'ignored' is the value safe either way.
   closeWhileConnecting: 'ignored',
-  // Taro documents "at most 5" (WeChat ≥ 1.7.0); WeChat devices are reported to refuse a third (see wechatProfile).
-  maxConcurrent: 5,
+  // Taro documents "at most 5" (WeChat ≥ 1.7.0), but its WeChat build hands over WeChat's own task, and WeChat
+  // devices refuse a third socket (see wechatProfile); Baidu promises no more than "multiple". One profile serves
+  // every build, so it takes the tightest.
+  maxConcurrent: 2,
   requiresSecureUrl: true,
   binary: true,
   headers: true,
@@ -83,6 +85,8 @@ export interface TaroAdapterOptions {
 
 const OPEN = 1;
 const CLOSED = 3;
+const CLOSED_BEFORE_HANDOVER =
+  'the SocketTask closed before Taro.connectSocket() resolved with it, so how it ended is unknown';
 
 /** The listeners `wrapNativeTask` registers: they read any payload, so a call with `unknown` is safe. */
 type NativeListener = (payload: never) => void;
@@ -155,6 +159,7 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
     if (typeof code === 'number') realClose = { code, reason: typeof reason === 'string' ? reason : '' };
   });
   const inOrder = sequencer();
+  let errorListener: NativeListener | undefined;
 
   const native = {
     get readyState() {
@@ -199,14 +204,23 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
       });
     },
     onError(listener: NativeListener) {
+      errorListener = listener;
       task.onError((payload) => inOrder(payload, (event) => deliver(listener, event)));
     },
     onClose(listener: NativeListener) {
       // Registering onClose is also what makes Taro H5 release its connection count when a socket errors.
       task.onClose((payload) => inOrder(payload, (event) => deliver(listener, realClose ?? event)));
-      // A task handed over already closed will never report it: report the abnormal close ourselves.
+      // A task handed over already closed (a refused connection fails before a mini-program build's `success`
+      // and the tick after it) told nobody how it ended, and will never tell: this attempt failed, reported as
+      // a failed connect is everywhere, an error and then the abnormal close.
       if (task.readyState === CLOSED) {
-        defer(() => inOrder({}, () => deliver(listener, realClose ?? { code: 1006, reason: '' })));
+        const onError = errorListener;
+        defer(() =>
+          inOrder({}, () => {
+            if (onError) deliver(onError, { errMsg: CLOSED_BEFORE_HANDOVER });
+            deliver(listener, realClose ?? { code: 1006, reason: '' });
+          }),
+        );
       }
     },
   };
@@ -214,6 +228,30 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
 }
 
 const METHODS = ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'];
+
+/** One view per Taro object, so that its lifecycle listeners are still registered once per Taro. */
+const lifecycleHosts = new WeakMap<object, MiniProgramLifecycleHost>();
+
+/**
+ * Taro as the lifecycle's host. A mini-program build's `processApis` turns `Taro.getNetworkType` into a Promise
+ * that rejects whenever the platform calls `fail`, callbacks or not: that rejection is absorbed here, or the
+ * library would leave an unhandled rejection behind on a failed network query.
+ */
+function lifecycleHost(Taro: TaroPlatform): MiniProgramLifecycleHost {
+  const { getNetworkType } = Taro;
+  if (typeof getNetworkType !== 'function') return Taro;
+  let host = lifecycleHosts.get(Taro);
+  if (host === undefined) {
+    const view: MiniProgramLifecycleHost = Object.create(Taro);
+    view.getNetworkType = (options) => {
+      const result: unknown = getNetworkType.call(Taro, { ...options, fail: () => {} } as typeof options);
+      if (isThenable(result)) result.then(undefined, () => {});
+    };
+    host = view;
+    lifecycleHosts.set(Taro, host);
+  }
+  return host;
+}
 
 function toTask(value: unknown): SocketTaskLike {
   const task = value as Record<string, unknown> | null;
@@ -285,7 +323,8 @@ export function taroAdapter(options: TaroAdapterOptions): SocketAdapter {
       );
     }
     // H5 reads the browser's events first-hand; Taro's own functions are for a global scope without them.
-    const lifecycle = (h5 ? webLifecycle(browserScope()) : undefined) ?? miniProgramLifecycle(Taro);
+    const lifecycle =
+      (h5 ? webLifecycle(browserScope()) : undefined) ?? miniProgramLifecycle(lifecycleHost(Taro));
     return defineSocketAdapter({
       name: 'taro',
       profile: h5 ? taroH5Profile : taroProfile,

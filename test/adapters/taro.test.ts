@@ -6,6 +6,8 @@ import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
 import { createFakeTaro, type FakeTaroOptions, TARO_H5_LIMIT_ERROR } from '../fixtures/platforms/taro.js';
+import { createTaroOverWx, createTaroWeapp, succeedingLate } from '../fixtures/platforms/taroMiniProgram.js';
+import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { closedPort } from '../fixtures/wsServer.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
@@ -18,6 +20,13 @@ const withFake =
 adapterSuite('taro (weapp)', withFake('weapp'), {
   limitError: /exceed max concurrent count/,
   lateTask: withFake('weapp', 'open'),
+});
+// Taro's real mini-program layer (processApis of @tarojs/shared) over the WeChat fake.
+const overWx = ({ WebSocket }: AdapterSuiteEnv) => taroAdapter({ Taro: createTaroWeapp({ WebSocket }).Taro });
+adapterSuite('taro (weapp, processApis over wx)', overWx, {
+  limitError: /exceed max cocurrent count/,
+  lateTask: ({ WebSocket }) =>
+    taroAdapter({ Taro: createTaroOverWx(succeedingLate(createFakeWx({ WebSocket }))).Taro }),
 });
 adapterSuite('taro (h5)', withFake('h5'), { limitError: /同时最多发起 5 个 socket 请求/ });
 
@@ -57,14 +66,94 @@ describe('taroAdapter', () => {
 describe('taroAdapter on a mini-program build (weapp)', () => {
   const { env, connect } = useAdapterHarness(withFake('weapp'));
 
-  it('reports close 1006, and no open, for a task handed over already closed', async () => {
+  it.each([
+    ['the hand-written Taro fake', (e: AdapterSuiteEnv) => withFake('weapp', 'open')(e)],
+    [
+      'processApis over wx',
+      (e: AdapterSuiteEnv) => taroAdapter({ Taro: createTaroOverWx(succeedingLate(createFakeWx(e))).Taro }),
+    ],
+  ])(
+    'reports an error then close 1006, and no open, for a task handed over already closed (%s)',
+    async (_, late) => {
+      const probe = connect({ url: `ws://127.0.0.1:${await closedPort()}`, adapter: late(env) });
+      expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+      expect(probe.opens).toEqual([]);
+      expect(probe.log).toEqual(['error', 'close']);
+      expect(probe.errors[0]?.errMsg).toMatch(
+        /^the SocketTask closed before Taro\.connectSocket\(\) resolved with it/,
+      );
+    },
+  );
+});
+
+describe("taroAdapter over Taro's real mini-program layer (processApis of @tarojs/shared over wx)", () => {
+  const { env, serve, connect } = useAdapterHarness(overWx);
+
+  it("receives the task only after wx reported success, with Taro's copy of the success result on it", async () => {
+    const server = await serve();
+    const { Taro, wx } = createTaroWeapp(env);
+    const adapter = taroAdapter({ Taro });
+    const errMsg = () => (wx.tasks[0] as { errMsg?: unknown } | undefined)?.errMsg;
+    const seen: unknown[] = [];
     const probe = connect({
-      url: `ws://127.0.0.1:${await closedPort()}`,
-      adapter: withFake('weapp', 'open')(env),
+      url: server.url,
+      adapter: {
+        ...adapter,
+        connect(target) {
+          const task = adapter.connect(target);
+          seen.push(task instanceof Promise, wx.tasks.length, errMsg());
+          Promise.resolve(task).then(() => seen.push(errMsg()));
+          return task;
+        },
+      },
     });
-    expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
-    expect(probe.opens).toEqual([]);
-    expect(probe.log).toEqual(['close']);
+    await within(probe.opened, 'open');
+    expect(seen).toEqual([true, 1, undefined, 'connectSocket:ok']);
+  });
+
+  it('reports a connect call that fails (over the limit) as an error naming the platform text, then close 1006', async () => {
+    const server = await serve();
+    const { Taro } = createTaroWeapp(env);
+    const first = taroAdapter({ Taro });
+    // Separate adapters over one Taro: none of them counts the others' sockets, so the platform must refuse.
+    for (let i = 0; i < 2; i += 1) {
+      await within(connect({ url: server.url, adapter: { ...first } }).opened, 'open');
+    }
+    const extra = connect({ url: server.url, adapter: { ...first }, errorGrace: 10 });
+    expect(await within(extra.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+    expect(extra.log).toEqual(['error', 'close']);
+    expect(extra.errors[0]).toMatchObject({
+      code: 'ERR_PLATFORM',
+      errMsg: expect.stringMatching(/exceed max cocurrent count/),
+    });
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('absorbs the rejection of the Promise processApis makes of Taro.getNetworkType when the platform calls fail', async () => {
+    const wx = createFakeWx(env);
+    const failing = {
+      ...wx,
+      getNetworkType({ fail }: { fail?: (result: unknown) => void }) {
+        queueMicrotask(() =>
+          fail?.({ errMsg: 'getNetworkType:fail network api interrupted in suspend state' }),
+        );
+      },
+    } as unknown as typeof wx;
+    const { Taro } = createTaroOverWx(failing);
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const signals: LifecycleSignal[] = [];
+      const unsubscribe = taroAdapter({ Taro }).lifecycle?.subscribe((signal) => signals.push(signal));
+      // Node reports an unhandled rejection once the turn that left it has ended.
+      for (let i = 0; i < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      unsubscribe?.();
+      expect(unhandled).toEqual([]);
+      expect(signals).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
   });
 });
 
@@ -210,6 +299,17 @@ adapterLifecycleSuite('taro (weapp)', {
     return { adapter: () => taroAdapter({ Taro }), device: Taro.device };
   },
   bare: (env) => taroAdapter({ Taro: withoutLifecycle(createFakeTaro({ ...env, runtime: 'weapp' })) }),
+});
+
+adapterLifecycleSuite('taro (weapp, processApis over wx)', {
+  platform: (env) => {
+    const { Taro, wx } = createTaroWeapp(env);
+    return { adapter: () => taroAdapter({ Taro }), device: wx.device };
+  },
+  bare: (env) =>
+    taroAdapter({
+      Taro: createTaroOverWx(withoutLifecycle(createFakeWx(env)) as ReturnType<typeof createFakeWx>).Taro,
+    }),
 });
 
 describe('taroAdapter: lifecycle on H5', () => {
