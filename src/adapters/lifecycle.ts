@@ -152,6 +152,8 @@ function isWebLifecycleHost(scope: Partial<WebLifecycleHost>): scope is WebLifec
 /** The global scope when it is a browser's (or a worker's): it has `addEventListener`. `undefined` in Node. */
 export function browserScope(): WebLifecycleHost | undefined {
   // A structural view, not the DOM's `Window`: this must compile without the DOM lib, and run where there is none.
+  // `globalThis` is ES2020: an older mini-program engine has none, and has no browser scope either.
+  if (typeof globalThis === 'undefined') return undefined;
   const scope = globalThis as Partial<WebLifecycleHost>;
   return isWebLifecycleHost(scope) ? scope : undefined;
 }
