@@ -47,18 +47,48 @@ export function toErrorEvent(payload: unknown, fallback = 'unknown socket error'
   return code === undefined ? { errMsg } : { errMsg, code };
 }
 
+/** The code of a close that came without one: 1005 if the socket closed cleanly, else 1006. */
+export type NoStatusCode = 1005 | 1006;
+
 /**
- * A close payload as `{ code: number, reason: string }`: Douyin sends the code as a string, Alipay may send no
- * code at all (then 1005, "no status received", as a browser reports it), and Alipay may nest it under `data`.
+ * What a close that carries no code stands for, decided from what the task saw before it. RFC 6455 §7.1.5: a
+ * connection closed without a Close frame (the transport was lost, or the handshake never completed) has close
+ * code 1006, and §7.4.1 reserves 1005 for a Close frame that carried no status. The WHATWG WebSocket standard
+ * fires `error` only where it fails the connection, whose close is then unclean (1006). So: a close after open
+ * with no error before it is clean (1005); one before open or after an error is not (1006).
  */
-export function toCloseEvent(payload: unknown, code?: unknown): CloseEvent {
+export function noStatusRule(openAtStart: boolean): {
+  opened(): void;
+  errored(): void;
+  code(): NoStatusCode;
+} {
+  let seen: 'nothing' | 'open' | 'error' = openAtStart ? 'open' : 'nothing';
+  return {
+    opened() {
+      if (seen === 'nothing') seen = 'open';
+    },
+    errored() {
+      seen = 'error';
+    },
+    code: () => (seen === 'open' ? 1005 : 1006),
+  };
+}
+
+/**
+ * A close payload as `{ code: number, reason: string }`: Douyin sends the code as a string, Alipay may nest it
+ * under `data`, and Alipay and uni-app H5 (`{}`) may send no code at all, which becomes `noStatus`.
+ */
+export function toCloseEvent(payload: unknown, noStatus: NoStatusCode = 1005): CloseEvent {
   const p = unwrap(payload);
-  const raw = code ?? p.code;
+  const raw = p.code;
   const parsed =
     typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
   const reason = typeof p.reason === 'string' ? p.reason : '';
   // A close code is 16 bits on the wire; anything else is no status at all.
-  return { code: Number.isInteger(parsed) && parsed >= 0 && parsed <= 0xffff ? parsed : 1005, reason };
+  return {
+    code: Number.isInteger(parsed) && parsed >= 0 && parsed <= 0xffff ? parsed : noStatus,
+    reason,
+  };
 }
 
 export function toOpenEvent(payload: unknown): OpenEvent {
@@ -126,13 +156,20 @@ export interface NativeSocketTask {
 export interface WrapOptions {
   /** The platform payload of a message to `string | ArrayBuffer` (Alipay: base64 with `isBuffer`). */
   message?: (payload: unknown) => MessageEvent['data'] | undefined;
-  /** The close payload to a close event (Taro H5: the real code is on `task.ws`). */
-  close?: (payload: unknown) => CloseEvent;
   /** The options of a native `send` for some data (Alipay: binary as base64 with `isBuffer: true`). */
   send?: (data: string | ArrayBuffer) => Loose;
 }
 
 type Fan<T> = Array<(event: T) => void>;
+
+/** Runs a normalization on an untrusted payload; one that throws (a hostile getter, a Proxy) gives `fallback`. */
+function safely<T>(normalize: () => T, fallback: T): T {
+  try {
+    return normalize();
+  } catch {
+    return fallback;
+  }
+}
 
 /**
  * Turns a platform's native SocketTask into `SocketTaskLike`:
@@ -143,15 +180,6 @@ type Fan<T> = Array<(event: T) => void>;
  *   that open to listeners registered late, read from its `readyState`;
  * - `send` and `close` report `success` or `fail` exactly once, then `complete`.
  */
-/** Runs a normalization on an untrusted payload; one that throws (a hostile getter, a Proxy) gives `fallback`. */
-function safely<T>(normalize: () => T, fallback: T): T {
-  try {
-    return normalize();
-  } catch {
-    return fallback;
-  }
-}
-
 export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}): SocketTaskLike {
   const fans = {
     open: [] as Fan<OpenEvent>,
@@ -162,6 +190,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
   const readyState = safely(() => task.readyState, undefined);
   let openedBeforeWrap = readyState === 1;
   let closed = readyState === 3;
+  const noStatus = noStatusRule(openedBeforeWrap);
   let nativeRegistered = false;
   // The platform refused one of the listeners: the task can never report its open or close, so it is reported as
   // failed, and nothing it does afterwards counts.
@@ -174,6 +203,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
       task.onOpen(((payload: unknown) => {
         if (unobservable) return;
         openedBeforeWrap = false;
+        noStatus.opened();
         const event = safely(() => toOpenEvent(payload), {});
         for (const listener of fans.open) listener(event);
       }) as (payload: never) => void);
@@ -189,6 +219,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
       }) as (payload: never) => void);
       task.onError(((payload: unknown) => {
         if (unobservable) return;
+        noStatus.errored();
         const event = safely(() => toErrorEvent(payload), { errMsg: 'unknown socket error' });
         for (const listener of fans.error) listener(event);
       }) as (payload: never) => void);
@@ -196,8 +227,8 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
         if (unobservable) return;
         closed = true;
         const event = safely(
-          () => (options.close ? options.close(payload) : toCloseEvent(payload)),
-          toCloseEvent(undefined),
+          () => toCloseEvent(payload, noStatus.code()),
+          toCloseEvent(undefined, noStatus.code()),
         );
         for (const listener of fans.close) listener(event);
       }) as (payload: never) => void);

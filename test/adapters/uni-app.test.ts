@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { uniAdapter, uniProfile } from '../../src/adapters/uni-app.js';
 import { createConnection } from '../../src/connection.js';
 import { SocketTaskError } from '../../src/errors.js';
@@ -6,6 +6,7 @@ import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import {
   createFakeUni,
   type FakeUni,
+  type FakeUniOptions,
   UNI_MP_WEIXIN_LIMIT_TEXT,
   type UniRuntime,
 } from '../fixtures/platforms/uni.js';
@@ -28,9 +29,10 @@ const RAW_SEND_OUTSIDE_OPEN: Record<UniRuntime, string[]> = {
  * no handshake headers. The shipped profile, safe on all of them, is checked below on every runtime.
  */
 const onRuntime =
-  (runtime: UniRuntime) =>
+  (runtime: UniRuntime, closePayload?: FakeUniOptions['closePayload']) =>
   ({ WebSocket }: AdapterSuiteEnv) => {
-    const adapter = uniAdapter({ uni: createFakeUni({ WebSocket, runtime }) });
+    const uni = createFakeUni({ WebSocket, runtime, ...(closePayload ? { closePayload } : {}) });
+    const adapter = uniAdapter({ uni });
     if (runtime === 'mp-weixin') return adapter;
     const profile = {
       ...adapter.profile,
@@ -42,6 +44,23 @@ const onRuntime =
   };
 
 adapterSuite('uni-app (H5)', onRuntime('h5'));
+/**
+ * The shared suite's tests that read a close code off the platform's close event: uni-app H5 versions that pass
+ * `{}` to onClose give no code to read. What the adapter reports instead is asserted below, by name.
+ */
+const CLOSE_CODE_LOST = new Set([
+  'client close({ code: 4001, reason }) reaches the server and closes exactly once',
+  'close() with callbacks returns undefined and calls success with the close, then complete',
+  'reports the server close code and reason exactly as sent',
+  'closes with 1006 exactly once when the server terminates the socket',
+]);
+
+describe('where onClose gets {}', () => {
+  beforeEach((context) => {
+    if (CLOSE_CODE_LOST.has(context.task.name)) context.skip();
+  });
+  adapterSuite('uni-app (H5, onClose gets {})', onRuntime('h5', 'empty'));
+});
 adapterSuite('uni-app (App)', onRuntime('app'), { errorWithoutClose: true });
 adapterSuite('uni-app (mp-weixin)', onRuntime('mp-weixin'), {
   limitError: new RegExp(UNI_MP_WEIXIN_LIMIT_TEXT),
@@ -208,6 +227,49 @@ describe('uniAdapter', () => {
       } finally {
         await stalled.stop();
       }
+    });
+  });
+
+  describe('on h5, where onClose gets {} (no code, no reason)', () => {
+    let uni!: FakeUni;
+    const { serve, open } = useAdapterHarness(({ WebSocket }) => {
+      uni = createFakeUni({ WebSocket, runtime: 'h5', closePayload: 'empty' });
+      return uniAdapter({ uni });
+    });
+
+    it('reports its own close as 1005 (no status received): the server gets the code and reason, the task hears neither', async () => {
+      const server = await serve({});
+      const probe = await open(server);
+      const info = await within(probe.conn.close({ code: 4001, reason: 'bye' }), 'close');
+      expect(await within(probe.peer.closed, 'server close')).toEqual({ code: 4001, reason: 'bye' });
+      expect(info).toEqual({ code: 1005, reason: '' });
+      expect(probe.closes).toEqual([info]);
+      expect(probe.log).toEqual(['open', 'close']);
+    });
+
+    it("reports the server's close as 1005 with an empty reason", async () => {
+      const server = await serve({});
+      const probe = await open(server);
+      probe.peer.socket.close(4002, 'server bye');
+      expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1005, reason: '' });
+      expect(probe.log).toEqual(['open', 'close']);
+    });
+
+    it('reports a dropped connection as 1005 too, since the runtime reports no error before that close', async () => {
+      const server = await serve({});
+      const probe = await open(server);
+      probe.peer.socket.terminate();
+      expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1005, reason: '' });
+      expect(probe.log).toEqual(['open', 'close']);
+    });
+
+    it('reports a close that follows an error as 1006 (abnormal closure)', async () => {
+      const server = await serve({});
+      const probe = await open(server);
+      uni.tasks[0]?.task?.fail('network error');
+      probe.peer.socket.terminate();
+      expect(await within(probe.conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+      expect(probe.log).toEqual(['open', 'error', 'close']);
     });
   });
 
