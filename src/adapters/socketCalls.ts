@@ -19,8 +19,10 @@ export function closeWebSocket(
     );
     return;
   }
-  // The seeds' default close code is 1000; a WebSocket closed without one sends none (the peer sees 1005).
-  settleCall(() => ws.close(options.code ?? 1000, options.reason), 'close', options);
+  // The seeds' default close code is 1000; a WebSocket closed without one sends none (the peer sees 1005). No
+  // reason is '': the `websocket` package's W3CWebSocket sends a text of its own ("Normal connection closure")
+  // for an `undefined` one.
+  settleCall(() => ws.close(options.code ?? 1000, options.reason ?? ''), 'close', options);
 }
 
 /**

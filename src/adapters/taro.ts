@@ -174,7 +174,8 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
       // Taro H5 calls ws.close() without the code, so the server would see 1005. Closing the browser socket with
       // the code first leaves Taro's own close a no-op on the socket: it only does its bookkeeping.
       try {
-        if (ws?.readyState === OPEN) ws.close(options.code ?? 1000, options.reason);
+        // No reason is '', as for the web adapter: some WebSocket classes fill in a text of their own.
+        if (ws?.readyState === OPEN) ws.close(options.code ?? 1000, options.reason ?? '');
       } catch {
         // Taro's own close below still ends the socket, without the code.
       }

@@ -3,6 +3,7 @@ import { SocketTaskError } from '../errors.js';
 import { describe, isArrayBuffer } from '../validate.js';
 import { checkedFactory } from './factory.js';
 import { browserScope, webLifecycle } from './lifecycle.js';
+import { noStatusRule, toCloseEvent } from './normalize.js';
 import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
 import {
   defineSocketAdapter,
@@ -56,6 +57,10 @@ function checked(ws: WebSocketLike): WebSocketLike {
 function wrap(ws: WebSocketLike): SocketTaskLike {
   // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
   ws.binaryType = 'arraybuffer';
+  // Registered before any listener of the connection, so a close always knows what came before it.
+  const noStatus = noStatusRule(false);
+  ws.addEventListener('open', noStatus.opened);
+  ws.addEventListener('error', noStatus.errored);
   const task: SocketTaskLike = {
     send(options) {
       if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
@@ -91,8 +96,10 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
     },
     onClose(callback) {
       ws.addEventListener('close', (event) => {
-        const { code, reason } = event as { code: number; reason: string };
-        callback({ code, reason });
+        // A WHATWG CloseEvent always has a code. A WebSocket class that leaves it out gets the rule the
+        // mini-program tasks get, not its `wasClean`: W3CWebSocket of the `websocket` package sets that false
+        // for every code but 1000.
+        callback(toCloseEvent(event, noStatus.code()));
       });
     },
   };

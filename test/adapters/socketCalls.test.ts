@@ -44,9 +44,15 @@ describe('settleCall', () => {
 });
 
 describe('closeWebSocket', () => {
-  it("sends the seeds' default code 1000 when none is given", () => {
+  it("sends the seeds' default code 1000, and an empty reason, when neither is given", () => {
     const close = vi.fn();
     closeWebSocket({ close }, {});
-    expect(close).toHaveBeenCalledWith(1000, undefined);
+    expect(close).toHaveBeenCalledWith(1000, '');
+  });
+
+  it('passes the code and reason it is given', () => {
+    const close = vi.fn();
+    closeWebSocket({ close }, { code: 4001, reason: 'bye' });
+    expect(close).toHaveBeenCalledWith(4001, 'bye');
   });
 });
