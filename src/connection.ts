@@ -5,7 +5,7 @@ import { ConnectionDataPath, platformFailure } from './dataPath.js';
 import { defer, rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
-import { type ConnectionOptions, resolveOptions } from './options.js';
+import { type AbortSignalLike, type ConnectionOptions, resolveOptions } from './options.js';
 import { type QueueStats, SendQueue } from './queue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
 import { type Slots, slotsFor } from './slots.js';
@@ -126,7 +126,7 @@ class ManagedConnection implements Connection {
   readonly closed: Promise<CloseEvent>;
   private readonly path: ConnectionDataPath;
   private readonly slots: Slots;
-  private readonly signal: AbortSignal | undefined;
+  private readonly signal: AbortSignalLike | undefined;
   private readonly terminatedWith: Promise<CloseEvent>;
   private readonly openListeners = new Set<(event: OpenEvent) => void>();
   private readonly errorListeners = new Set<(event: ErrorEvent) => void>();

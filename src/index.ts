@@ -19,7 +19,7 @@ export type { SocketTaskErrorCode } from './errors.js';
 export { ERROR_CODES, SocketTaskError } from './errors.js';
 export type { ManualLifecycle } from './lifecycle.js';
 export { createLifecycle } from './lifecycle.js';
-export type { ConnectionOptions, HeartbeatOptions } from './options.js';
+export type { AbortSignalLike, ConnectionOptions, HeartbeatOptions } from './options.js';
 export type { QueueOptions, QueueStats } from './queue.js';
 export type { ReadyState, ReadyStateName } from './readyState.js';
 export { READY_STATE } from './readyState.js';

@@ -17,6 +17,24 @@ import {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * The part of an `AbortSignal` that `createConnection` uses, declared here so that the library's types need neither
+ * the DOM lib nor `@types/node`: mini-program projects have neither. A real `AbortSignal` (browser, Node, Deno, Bun)
+ * is one as it is; so is any object with these three members.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const conn = createConnection({ url, adapter, signal: controller.signal });
+ * controller.abort(); // closes the connection, exactly like conn.close()
+ * ```
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Options of {@link createConnection}. */
 export interface ConnectionOptions {
   /** `ws://` or `wss://` URL, or a function (sync or async) called on every attempt, e.g. to put a fresh token in. */
@@ -92,7 +110,7 @@ export interface ConnectionOptions {
   /**
    * Disposes of the connection when aborted, exactly like `close()`: the socket is closed and `closed` settles.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * Lets `ws://` through on a platform whose profile requires `wss://` (mini-programs), e.g. for WeChat DevTools
    * with domain checks off, or a local test server. Devices still refuse it.
@@ -483,7 +501,7 @@ export interface ResolvedOptions {
   /** `false`: a send while not OPEN fails with `ERR_NOT_OPEN`. */
   queue: QueuePolicy | false;
   lifecycle: LifecycleSource | undefined;
-  signal: AbortSignal | undefined;
+  signal: AbortSignalLike | undefined;
   inspect: ((event: InspectionEvent) => void) | undefined;
 }
 
@@ -572,7 +590,7 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
       `createConnection(): connectionLimit must be 'fail' or 'wait', got ${describe(connectionLimit)}`,
     );
   }
-  const signal = options.signal as AbortSignal | undefined;
+  const signal = options.signal as AbortSignalLike | undefined;
   if (
     signal !== undefined &&
     (typeof signal !== 'object' ||
