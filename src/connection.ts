@@ -395,7 +395,7 @@ class ManagedConnection implements Connection {
     if (this.finished) return;
     this.finished = true;
     const info = this.actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
-    // Stopping from inside the actor's own notification would re-enter it; a microtask later it is idle.
+    // Stopping from inside the actor's own notification would re-enter it; deferred (src/defer.ts), it is idle.
     defer(() => {
       try {
         this.signal?.removeEventListener('abort', this.onAbort);

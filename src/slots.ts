@@ -73,7 +73,8 @@ export function slotsFor(adapter: SocketAdapter): Slots {
           onReleased = undefined;
           done();
         }
-        // A microtask later: a platform may count the socket until its own close handling has run.
+        // Deferred: a platform may count the socket until its own close handling has run. Waiters that a timer
+        // reaches first only find the slot free a little earlier.
         if (pool.waiters.size > 0) {
           defer(() => {
             for (const notify of [...pool.waiters]) {

@@ -279,7 +279,7 @@ async function runScenario(
         if (side.socket?.readyState === 1) {
           serverSent.push(step.payload.kind === 'text' ? step.payload.text : step.payload.bytes);
           side.socket.send(
-            step.payload.kind === 'text' ? step.payload.text : Buffer.from(step.payload.bytes),
+            step.payload.kind === 'text' ? step.payload.text : new Uint8Array(step.payload.bytes),
           );
         }
         break;

@@ -89,7 +89,7 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
     };
 
     // No task exists, so no close event can ever come: report the error and the abnormal close ourselves.
-    // A microtask later: a sync provider or connect fails inside createConnection(), before the user's
+    // Deferred (src/defer.ts): a sync provider or connect fails inside createConnection(), before the user's
     // onError/onClose listeners can exist.
     const failWithoutTask = (code: string, errMsg: string) => {
       if (phase === 'closed') return;

@@ -1,7 +1,7 @@
 // The built package, as shipped for mini-programs (miniprogram_dist/, what WeChat's "构建 npm" copies), run inside
 // emulated mini-program engines against a real ws server on 127.0.0.1: the shared adapter suite for every
 // mini-program adapter, in every engine profile (see test/fixtures/runtime/miniProgramRuntime.ts).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type * as Shipped from '../../src/miniprogram.js';
 import { type AdapterSuiteEnv, adapterSuite, type SuiteFeatures } from '../adapters/suite.js';
 import { createFakeMy } from '../fixtures/platforms/alipay.js';
@@ -19,14 +19,14 @@ import {
   createMiniProgramRuntime,
   RUNTIME_PROFILES,
 } from '../fixtures/runtime/miniProgramRuntime.js';
-import { shippedMiniProgramDir } from '../fixtures/runtime/shipped.js';
+import { shippedDistProject, shippedMiniProgramDir } from '../fixtures/runtime/shipped.js';
 
 type Library = typeof Shipped;
 
 /** Every mini-program adapter, over its platform fake, handed to the engine through the native bridge. */
 function adapters(lib: Library, bridge: Membrane) {
   const made =
-    <P>(factory: (platform: P) => ReturnType<Library['wechatAdapter']>, fake: (env: AdapterSuiteEnv) => P) =>
+    <P>(fake: (env: AdapterSuiteEnv) => P, factory: (platform: P) => ReturnType<Library['wechatAdapter']>) =>
     (env: AdapterSuiteEnv) =>
       factory(bridge.inward(fake(env)));
   const table: Array<
@@ -34,57 +34,57 @@ function adapters(lib: Library, bridge: Membrane) {
   > = [
     [
       'wechat',
-      made((wx) => lib.wechatAdapter({ wx }), createFakeWx),
+      made(createFakeWx, (wx) => lib.wechatAdapter({ wx })),
       { limitError: /^createSocketTask:fail exceed max cocurrent count$/ },
     ],
     [
       'wechat (legacy global API)',
-      made((wx) => lib.wechatLegacyAdapter({ wx }), createFakeLegacyWx),
+      made(createFakeLegacyWx, (wx) => lib.wechatLegacyAdapter({ wx })),
       { replacesOnLimit: true },
     ],
-    ['qq', made((qq) => lib.qqAdapter({ qq }), createFakeQq), { limitError: /^exceed max task count$/ }],
+    ['qq', made(createFakeQq, (qq) => lib.qqAdapter({ qq })), { limitError: /^exceed max task count$/ }],
     [
       'baidu',
-      made((swan) => lib.baiduAdapter({ swan }), createFakeSwan),
+      made(createFakeSwan, (swan) => lib.baiduAdapter({ swan })),
       { limitError: /^createSocketTask:fail exceed max cocurrent count$/ },
     ],
     [
       'alipay',
-      made((my) => lib.alipayAdapter({ my }), createFakeMy),
+      made(createFakeMy, (my) => lib.alipayAdapter({ my })),
       { errorWithoutClose: true, limitError: /WebSocket 连接数已达上限/ },
     ],
     [
       'douyin',
-      made((tt) => lib.douyinAdapter({ tt }), createFakeTt),
+      made(createFakeTt, (tt) => lib.douyinAdapter({ tt })),
       { limitError: /^connectSocket:fail exceed max task count$/ },
     ],
     [
       'uni-app (mp-weixin)',
       made(
-        (uni) => lib.uniAdapter({ uni }),
         ({ WebSocket }) => createFakeUni({ WebSocket, runtime: 'mp-weixin' }),
+        (uni) => lib.uniAdapter({ uni }),
       ),
       { limitError: new RegExp(UNI_MP_WEIXIN_LIMIT_TEXT) },
     ],
     [
       'taro (weapp)',
       made(
-        (Taro) => lib.taroAdapter({ Taro }),
         ({ WebSocket }) => createFakeTaro({ WebSocket, runtime: 'weapp' }),
+        (Taro) => lib.taroAdapter({ Taro }),
       ),
       {
         limitError: /exceed max concurrent count/,
         lateTask: made(
-          (Taro) => lib.taroAdapter({ Taro }),
           ({ WebSocket }) => createFakeTaro({ WebSocket, runtime: 'weapp', handOver: 'open' }),
+          (Taro) => lib.taroAdapter({ Taro }),
         ),
       },
     ],
     [
       'taro (weapp, processApis over wx)',
       made(
-        (Taro) => lib.taroAdapter({ Taro }),
         (env) => createTaroWeapp(env).Taro,
+        (Taro) => lib.taroAdapter({ Taro }),
       ),
       { limitError: /exceed max cocurrent count/ },
     ],
@@ -123,5 +123,22 @@ for (const profile of RUNTIME_PROFILES) {
 
   for (const [name, makeAdapter, features] of adapters(lib, bridge)) {
     adapterSuite(`${name} in the ${profile} engine`, makeAdapter, { ...features, library });
+  }
+}
+
+// uni-app and Taro apps take dist/ through their bundler, xstate beside it. Not in the iOS 15 profile: dist/ keeps
+// native async functions (ES2020), which a bundler lowering for that engine turns into promise chains, as
+// miniprogram_dist/ above has them.
+const distProject = shippedDistProject();
+afterAll(() => distProject.remove());
+for (const profile of RUNTIME_PROFILES.filter((p) => p !== 'ios15')) {
+  const runtime = createMiniProgramRuntime(profile, distProject.root);
+  const entries = ['index', 'adapters/wechat', 'adapters/uni-app', 'adapters/taro'];
+  const lib = Object.assign({}, ...entries.map((entry) => runtime.require(`dist/${entry}.cjs`))) as Library;
+  const bridge = createMembrane(runtime.evaluate('({ ArrayBuffer, Uint8Array })'));
+  const library = { createConnection: lib.createConnection };
+  for (const [name, makeAdapter, features] of adapters(lib, bridge)) {
+    if (!/^(wechat|uni-app|taro)/.test(name) || name.includes('legacy')) continue;
+    adapterSuite(`${name} from dist/ in the ${profile} engine`, makeAdapter, { ...features, library });
   }
 }
