@@ -7,6 +7,7 @@ import { uniAdapter } from '../../../src/adapters/uni-app.js';
 import { webAdapter } from '../../../src/adapters/web.js';
 import { wechatAdapter } from '../../../src/adapters/wechat.js';
 import {
+  type AbortSignalLike,
   createConnection,
   createLifecycle,
   type LifecycleSource,
@@ -15,12 +16,14 @@ import {
 import { connectionMachine, socketTaskMachine } from '../../../src/machines/index.js';
 
 const lifecycle: LifecycleSource = createLifecycle();
+// Node's own AbortSignal is the library's AbortSignalLike as it is.
+const signal: AbortSignalLike = new AbortController().signal;
 const conn = createConnection({
   url: 'ws://127.0.0.1:8080',
   adapter: nodeAdapter(),
   lifecycle,
   queue: { maxMessages: 10, holdUntilReady: true },
-  signal: new AbortController().signal,
+  signal,
 });
 conn.onOpen(() => conn.ready());
 conn.send(new Uint8Array([1, 2, 3])).catch((error: unknown) => error instanceof SocketTaskError);

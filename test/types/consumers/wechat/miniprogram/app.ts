@@ -1,0 +1,7 @@
+import { connection } from './utils/socket';
+
+App({
+  onHide() {
+    connection.send('bye').catch(() => undefined);
+  },
+});
