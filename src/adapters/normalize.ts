@@ -199,6 +199,16 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
   const registerNative = () => {
     if (nativeRegistered) return;
     nativeRegistered = true;
+    // Read again: where promise reactions run on timers (iOS 15), a task handed over late may open between the
+    // wrap and the first listener, and its open event then went to nobody.
+    if (!openedBeforeWrap && !closed) {
+      const now = safely(() => task.readyState, undefined);
+      if (now === 1) {
+        openedBeforeWrap = true;
+        noStatus.opened();
+      }
+      if (now === 3) closed = true;
+    }
     try {
       task.onOpen(((payload: unknown) => {
         if (unobservable) return;
@@ -286,7 +296,7 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
     },
     onOpen(listener) {
       subscribe(fans.open, listener);
-      // The task opened before anyone could listen: replay it, a microtask later like a real event.
+      // The task opened before anyone could listen: replay it later (src/defer.ts), like a real event.
       if (openedBeforeWrap && !closed) {
         defer(() => {
           if (openedBeforeWrap && !closed) listener({});

@@ -277,9 +277,20 @@ function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions)
       cause: error,
     });
   }
-  // Taro resolves only after the platform's `success` (a microtask later still on mini-program builds): the
-  // task may arrive open, and `wrapNativeTask` then reports that open from its readyState.
-  return isThenable(created) ? Promise.resolve(created).then(toTask) : toTask(created);
+  // Taro resolves only after the platform's `success` (and a tick more on mini-program builds): the task may
+  // arrive open, and `wrapNativeTask` then reports that open from its readyState. One promise hop here, not
+  // three: where promise reactions run on timers (iOS 15), each hop is a timer that the open may beat.
+  if (!isThenable(created)) return toTask(created);
+  const pending = created;
+  return new Promise<SocketTaskLike>((resolve, reject) => {
+    pending.then((value) => {
+      try {
+        resolve(toTask(value));
+      } catch (error) {
+        reject(error);
+      }
+    }, reject);
+  });
 }
 
 /**

@@ -161,8 +161,14 @@ export const socketTaskActor = fromCallback<TaskCommand, TaskActorInput, TaskEve
       if (!pendingClose) return;
       if (aborts) closeTask(t, pendingClose);
       else if (pendingClose.when === 'now') {
-        forwardIgnored(t, pendingClose);
+        // closeBeforeOpen 'ignore', asked before the task was handed over (Taro). A task that arrives already
+        // open reports that open a turn later (wrapNativeTask); a close asked before it had no effect on the
+        // platform, so it is forwarded only if the task is still connecting by then.
+        const ignored = pendingClose;
         pendingClose = undefined;
+        defer(() => {
+          if (phase === 'connecting' && !stopped) forwardIgnored(t, ignored);
+        });
       }
     };
 

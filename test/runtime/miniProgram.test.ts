@@ -2,6 +2,7 @@
 // emulated mini-program engines against a real ws server on 127.0.0.1: the shared adapter suite for every
 // mini-program adapter, in every engine profile (see test/fixtures/runtime/miniProgramRuntime.ts).
 import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocket as WsWebSocket } from 'ws';
 import type * as Shipped from '../../src/miniprogram.js';
 import { type AdapterSuiteEnv, adapterSuite, type SuiteFeatures } from '../adapters/suite.js';
 import { createFakeMy } from '../fixtures/platforms/alipay.js';
@@ -18,13 +19,16 @@ import {
   ABSENT_GLOBALS,
   createMiniProgramRuntime,
   RUNTIME_PROFILES,
+  type RuntimeProfile,
 } from '../fixtures/runtime/miniProgramRuntime.js';
 import { shippedDistProject, shippedMiniProgramDir } from '../fixtures/runtime/shipped.js';
+import { echo, startWsServer } from '../fixtures/wsServer.js';
 
 type Library = typeof Shipped;
 
 /** Every mini-program adapter, over its platform fake, handed to the engine through the native bridge. */
-function adapters(lib: Library, bridge: Membrane) {
+function adapters(lib: Library, bridge: Membrane, profile: RuntimeProfile) {
+  const errorsBeforeHandOverLost = profile === 'ios15';
   const made =
     <P>(fake: (env: AdapterSuiteEnv) => P, factory: (platform: P) => ReturnType<Library['wechatAdapter']>) =>
     (env: AdapterSuiteEnv) =>
@@ -74,6 +78,7 @@ function adapters(lib: Library, bridge: Membrane) {
       ),
       {
         limitError: /exceed max concurrent count/,
+        errorsBeforeHandOverLost,
         lateTask: made(
           ({ WebSocket }) => createFakeTaro({ WebSocket, runtime: 'weapp', handOver: 'open' }),
           (Taro) => lib.taroAdapter({ Taro }),
@@ -86,7 +91,7 @@ function adapters(lib: Library, bridge: Membrane) {
         (env) => createTaroWeapp(env).Taro,
         (Taro) => lib.taroAdapter({ Taro }),
       ),
-      { limitError: /exceed max cocurrent count/ },
+      { limitError: /exceed max cocurrent count/, errorsBeforeHandOverLost },
     ],
   ];
   return table;
@@ -118,10 +123,36 @@ for (const profile of RUNTIME_PROFILES) {
         })`);
         expect(await order()).toEqual(['timer', 'then']);
       });
+
+      it('ends a Taro attempt whose limit error came before the hand-over at connectTimeout: error, close 1006, no socket', async () => {
+        const server = await startWsServer({ onConnection: echo });
+        try {
+          const Taro = bridge.inward(createFakeTaro({ WebSocket: WsWebSocket, runtime: 'weapp' }));
+          const adapter = lib.taroAdapter({ Taro });
+          const options = { url: server.url, reconnect: false, allowInsecure: true } as const;
+          const held = [
+            lib.createConnection({ ...options, adapter }),
+            lib.createConnection({ ...options, adapter }),
+          ];
+          await Promise.all(held.map((conn) => new Promise((resolve) => conn.onOpen(resolve))));
+          // A second adapter cannot see the first one's sockets: the platform refuses the third.
+          const extra = lib.createConnection({ ...options, adapter: { ...adapter }, connectTimeout: 300 });
+          const errors: string[] = [];
+          extra.onError(({ code, errMsg }) => errors.push(String(code ?? errMsg)));
+          const closed = await extra.closed;
+          expect(closed).toEqual({ code: 1006, reason: '' });
+          expect(errors).toHaveLength(1);
+          expect(errors[0]).toMatch(/^ERR_CONNECT_TIMEOUT$|exceed max concurrent count/);
+          expect(server.connections).toHaveLength(2);
+          await Promise.all(held.map((conn) => conn.close()));
+        } finally {
+          await server.stop();
+        }
+      });
     }
   });
 
-  for (const [name, makeAdapter, features] of adapters(lib, bridge)) {
+  for (const [name, makeAdapter, features] of adapters(lib, bridge, profile)) {
     adapterSuite(`${name} in the ${profile} engine`, makeAdapter, { ...features, library });
   }
 }
@@ -137,7 +168,7 @@ for (const profile of RUNTIME_PROFILES.filter((p) => p !== 'ios15')) {
   const lib = Object.assign({}, ...entries.map((entry) => runtime.require(`dist/${entry}.cjs`))) as Library;
   const bridge = createMembrane(runtime.evaluate('({ ArrayBuffer, Uint8Array })'));
   const library = { createConnection: lib.createConnection };
-  for (const [name, makeAdapter, features] of adapters(lib, bridge)) {
+  for (const [name, makeAdapter, features] of adapters(lib, bridge, profile)) {
     if (!/^(wechat|uni-app|taro)/.test(name) || name.includes('legacy')) continue;
     adapterSuite(`${name} from dist/ in the ${profile} engine`, makeAdapter, { ...features, library });
   }
