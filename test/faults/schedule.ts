@@ -8,7 +8,7 @@ import { checkTrace } from '../../src/conformance/checkTrace.js';
 import { recordSocketTask } from '../../src/conformance/recorder.js';
 import type { Trace } from '../../src/conformance/trace.js';
 import { type Connection, createConnection } from '../../src/connection.js';
-import { ERROR_CODES, SocketTaskError } from '../../src/errors.js';
+import { ERROR_CODES, type SocketTaskError } from '../../src/errors.js';
 import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { CONNECTION_STATE_CHANGES } from '../fixtures/readyStateGraph.js';
@@ -216,6 +216,10 @@ export interface RunOptions {
   adapter: () => SocketAdapter;
   /** `allowInsecure` for profiles that require wss:// (the proxy speaks ws://). */
   allowInsecure?: boolean;
+  /** The library under test: `src/` by default, or the built package in an emulated engine (test/runtime/). */
+  createConnection?: typeof createConnection;
+  /** Schedules to run; FC_RUNS_FAULTS overrides it. @defaultValue 70 */
+  numRuns?: number;
   run: number;
 }
 
@@ -261,7 +265,7 @@ export async function runSchedule(
       };
     },
   };
-  const conn: Connection = createConnection({
+  const conn: Connection = (options.createConnection ?? createConnection)({
     url: proxy.url(path),
     adapter: tapped.adapter,
     ...(options.allowInsecure ? { allowInsecure: true } : {}),
@@ -337,7 +341,13 @@ async function drive(
         sends.push(record);
         const data = step.binary ? new TextEncoder().encode(payload) : payload;
         const failed = (error: unknown) => {
-          expect(error, `send ${payload} failed with a non-SocketTaskError`).toBeInstanceOf(SocketTaskError);
+          // By brand, not instanceof: the library may run in an emulated engine's realm (test/runtime/).
+          expect(Object.prototype.toString.call(error), `send ${payload} failed with a non-Error`).toBe(
+            '[object Error]',
+          );
+          expect((error as Error).name, `send ${payload} failed with a non-SocketTaskError`).toBe(
+            'SocketTaskError',
+          );
           const { code } = error as SocketTaskError;
           expect(ERROR_CODES).toContain(code);
           record.outcomes.push(`fail:${code}`);
@@ -528,7 +538,7 @@ export function activeResources(): Record<string, number> {
  */
 export function faultSuite(name: string, options: Omit<RunOptions, 'run'>): void {
   const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-  const numRuns = Number(process.env.FC_RUNS_FAULTS ?? 70);
+  const numRuns = Number(process.env.FC_RUNS_FAULTS ?? options.numRuns ?? 70);
   console.log(`[fast-check] faults.${name} seed=${seed} numRuns=${numRuns}`);
   let world: World | undefined;
   beforeAll(async () => {
