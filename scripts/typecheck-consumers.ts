@@ -254,7 +254,11 @@ function check(temp: string, project: Project): Result {
 
 /** Worker: checks the projects the parent sends, one at a time, and sends each result back. */
 function work(temp: string): void {
-  process.on('message', (project: Project) => process.send?.(check(temp, project)));
+  process.on('message', (project: Project) => {
+    const result = check(temp, project);
+    // The parent may be gone (interrupted): then there is no one to tell.
+    if (process.connected) process.send?.(result, undefined, {}, () => {});
+  });
 }
 
 async function main(): Promise<number> {
@@ -268,6 +272,12 @@ async function main(): Promise<number> {
   }
   const temp = mkdtempSync(join(tmpdir(), `${PACKAGE}-consumers-`));
   const workers: ReturnType<typeof fork>[] = [];
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      rmSync(temp, { recursive: true, force: true });
+      process.exit(1);
+    });
+  }
   try {
     install(temp);
     const projects = [...TEMPLATES, ...entryProjects()];
