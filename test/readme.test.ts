@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MINIMUM } from '../src/adapters/minimums.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { OPTION_NAMES } from '../src/options.js';
 
@@ -39,6 +40,30 @@ describe('the README', () => {
       expect(members).toContain(member);
     }
     for (const member of ['retries', 'nextRetryAt', 'closed']) expect(members).toContain(member);
+  });
+
+  it('gives every mini-program adapter the oldest version its factory names, and the engines it was tested in', () => {
+    const rows = section('## Where it runs')
+      .split('\n')
+      .filter((line) => line.startsWith('| '));
+    const factories: Record<keyof typeof MINIMUM, string> = {
+      wechat: 'wechatAdapter',
+      wechatLegacy: 'wechatLegacyAdapter',
+      qq: 'qqAdapter',
+      baidu: 'baiduAdapter',
+      alipay: 'alipayAdapter',
+      douyin: 'douyinAdapter',
+      uniApp: 'uniAdapter',
+      taro: 'taroAdapter',
+    };
+    for (const [key, minimum] of Object.entries(MINIMUM)) {
+      const factory = factories[key as keyof typeof MINIMUM];
+      const row = rows.find((line) => line.includes(`\`${factory}(`));
+      expect(row, `README's "Where it runs" has no row for ${factory}`).toBeDefined();
+      const [, , oldest, engines] = (row as string).split(' | ');
+      expect(oldest, factory).toContain(minimum.version ?? 'multiple: true');
+      expect(engines, factory).toMatch(/baseline.*iOS ≤ 15.*no `Proxy`/);
+    }
   });
 
   it('starts with the two commands a newcomer runs', () => {
