@@ -2,10 +2,10 @@
 
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
-import { checkedFactory } from './factory.js';
+import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
+import { alipayMinimum } from './minimums.js';
 import {
   type LooseCallbacks as Callbacks,
   toErrorEvent,
@@ -33,6 +33,8 @@ export const alipayProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { alipayMinimum } from './minimums.js';
 
 /**
  * Alipay's SocketTask, as far as the adapter uses it. Its `offOpen` / `offMessage` / `offError` / `offClose` are
@@ -72,14 +74,6 @@ function toData(payload: unknown): string | ArrayBuffer | undefined {
   // A malformed base64 frame decodes to `undefined` and is dropped rather than delivered as misleading text.
   if (isBuffer === true && typeof data === 'string') return decodeBase64(data);
   return toMessageData(data);
-}
-
-function isTask(value: unknown): value is AlipaySocketTask {
-  if (typeof value !== 'object' || value === null) return false;
-  const task = value as Record<string, unknown>;
-  return ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'].every(
-    (method) => typeof task[method] === 'function',
-  );
 }
 
 /** The listeners `wrapNativeTask` registers: they read any payload, so a call with `unknown` is safe. */
@@ -135,13 +129,8 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
       cause: error,
     });
   }
-  if (!isTask(created)) {
-    throw new SocketTaskError(
-      'ERR_PLATFORM',
-      `my.connectSocket() returned no SocketTask (got ${describe(created)}); base libraries without \`multiple\` support have only the global my.onSocket* API`,
-    );
-  }
-  const t = created;
+  // Without `multiple` support only the global my.onSocket* API exists, which this adapter does not drive.
+  const t = requireSocketTask<AlipaySocketTask>(created, 'my.connectSocket() returned', alipayMinimum);
   task = t;
 
   const native = {
@@ -200,19 +189,12 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
  */
 export function alipayAdapter(options: AlipayAdapterOptions): SocketAdapter {
   return checkedFactory('alipayAdapter', () => {
-    const my = (options as Partial<AlipayAdapterOptions> | undefined)?.my;
-    if (typeof my !== 'object' || my === null) {
-      throw new SocketTaskError(
-        'ERR_INVALID_ADAPTER',
-        `alipayAdapter(): my must be the mini-program's my object, got ${describe(my)}; pass it as alipayAdapter({ my })`,
-      );
-    }
-    if (typeof my.connectSocket !== 'function') {
-      throw new SocketTaskError(
-        'ERR_INVALID_ADAPTER',
-        `alipayAdapter(): my.connectSocket must be a function, got ${describe(my.connectSocket)}; pass the mini-program's my object`,
-      );
-    }
+    const my = requirePlatform<AlipayPlatform>(
+      'alipayAdapter',
+      alipayMinimum,
+      (options as Partial<AlipayAdapterOptions> | undefined)?.my,
+      "the mini-program's my object",
+    );
     const lifecycle = miniProgramLifecycle(my);
     return defineSocketAdapter({
       name: 'alipay',

@@ -2,6 +2,7 @@
 // and its SocketTask: https://smartprogram.baidu.com/docs/develop/api/net/websocket_SocketTask/
 
 import { checkedFactory } from './factory.js';
+import { baiduMinimum } from './minimums.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -18,6 +19,8 @@ export const baiduProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { baiduMinimum } from './minimums.js';
 
 export interface BaiduAdapterOptions {
   /** The Baidu smart-program global `swan`. */
@@ -43,11 +46,8 @@ export function baiduAdapter(options: BaiduAdapterOptions): SocketAdapter {
       {
         factory: 'baiduAdapter',
         name: 'baidu',
-        global: 'swan',
+        minimum: baiduMinimum,
         profile: baiduProfile,
-        noTaskHint:
-          // Before 1.9.4 there is one global socket that each connect replaces, and no task to hand over.
-          'base libraries older than 1.9.4 have no SocketTask; require base library 1.9.4 or later',
       },
       options?.swan,
     );

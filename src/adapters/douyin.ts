@@ -2,6 +2,7 @@
 // and SocketTask.onClose (code typed string): https://developer.open-douyin.com/docs/resource/zh-CN/mini-game/develop/api/network/websocket/socket-task/socket-task-on-close
 
 import { checkedFactory } from './factory.js';
+import { douyinMinimum } from './minimums.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -19,6 +20,8 @@ export const douyinProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { douyinMinimum } from './minimums.js';
 
 export interface DouyinAdapterOptions {
   /** The Douyin mini-program global `tt`. */
@@ -45,9 +48,8 @@ export function douyinAdapter(options: DouyinAdapterOptions): SocketAdapter {
       {
         factory: 'douyinAdapter',
         name: 'douyin',
-        global: 'tt',
+        minimum: douyinMinimum,
         profile: douyinProfile,
-        noTaskHint: 'the Douyin runtime must return a SocketTask from tt.connectSocket',
       },
       options?.tt,
     );

@@ -1,6 +1,7 @@
 // QQ qq.connectSocket and SocketTask: https://q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html
 
 import { checkedFactory } from './factory.js';
+import { qqMinimum } from './minimums.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -16,6 +17,8 @@ export const qqProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { qqMinimum } from './minimums.js';
 
 export interface QqAdapterOptions {
   /** The QQ mini-program global `qq`. */
@@ -40,9 +43,8 @@ export function qqAdapter(options: QqAdapterOptions): SocketAdapter {
       {
         factory: 'qqAdapter',
         name: 'qq',
-        global: 'qq',
+        minimum: qqMinimum,
         profile: qqProfile,
-        noTaskHint: 'the QQ runtime must return a SocketTask from qq.connectSocket',
       },
       options?.qq,
     );

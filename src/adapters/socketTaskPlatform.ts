@@ -1,8 +1,9 @@
 // The SocketTask platforms: WeChat, QQ, Baidu and Douyin hand out the same SocketTask (seed 000) from a
 // `connectSocket` that takes the same options; this is what their four adapters share.
 import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
+import { requirePlatform, requireSocketTask } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
+import type { PlatformMinimum } from './minimums.js';
 import {
   type LooseCallbacks as Callbacks,
   type NativeSocketTask,
@@ -50,43 +51,14 @@ export interface MiniProgramSocketPlatform extends MiniProgramLifecycleHost {
   connectSocket: (options: SocketTaskConnectOptions) => MiniProgramSocketTask;
 }
 
-/** How the shared connect names its platform in errors: `wx`, plus a hint for a missing task. */
+/** What the shared connect needs to know of its platform. */
 export interface SocketTaskPlatformInfo {
-  global: string;
-  noTaskHint: string;
+  /** What the adapter needs of the platform object, and since which version: named in its errors. */
+  minimum: PlatformMinimum;
+  /** What to do instead where a base library has no SocketTask (WeChat: its legacy adapter). */
+  noTaskFix?: string;
   /** The platform documents a `timeout` option of `connectSocket` (WeChat): the connectTimeout is passed on. */
   handshakeTimeout?: boolean;
-}
-
-function isSocketTask(value: unknown): value is MiniProgramSocketTask {
-  if (typeof value !== 'object' || value === null) return false;
-  const task = value as Record<string, unknown>;
-  return ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'].every(
-    (method) => typeof task[method] === 'function',
-  );
-}
-
-/**
- * Checks the platform object a factory was given, so a wrong one fails at once, not on connect.
- */
-function requireSocketPlatform<P extends MiniProgramSocketPlatform>(
-  factory: string,
-  global: string,
-  platform: P | undefined,
-): P {
-  if (typeof platform !== 'object' || platform === null) {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `${factory}(): ${global} must be the mini-program's ${global} object, got ${describe(platform)}; pass it as ${factory}({ ${global} })`,
-    );
-  }
-  if (typeof platform.connectSocket !== 'function') {
-    throw new SocketTaskError(
-      'ERR_INVALID_ADAPTER',
-      `${factory}(): ${global}.connectSocket must be a function, got ${describe(platform.connectSocket)}; pass the mini-program's ${global} object`,
-    );
-  }
-  return platform;
 }
 
 /**
@@ -127,27 +99,27 @@ function connectSocketTask(
   // A close while CONNECTING has no effect here: a handshake that never completes is ended by the platform only.
   if (info.handshakeTimeout && timeout !== undefined) options.timeout = timeout;
 
+  const global = info.minimum.platform;
   let created: unknown;
   try {
     created = platform.connectSocket(options);
   } catch (error) {
-    const message = `${info.global}.connectSocket() threw: ${toErrorEvent(error).errMsg}`;
+    const message = `${global}.connectSocket() threw: ${toErrorEvent(error).errMsg}`;
     throw new SocketTaskError('ERR_PLATFORM', message, { cause: error });
   }
   if (failedEarly) {
     throw new SocketTaskError(
       'ERR_PLATFORM',
-      `${info.global}.connectSocket() failed: ${toErrorEvent(failedEarly.error).errMsg}`,
+      `${global}.connectSocket() failed: ${toErrorEvent(failedEarly.error).errMsg}`,
       { cause: failedEarly.error },
     );
   }
-  if (!isSocketTask(created)) {
-    throw new SocketTaskError(
-      'ERR_PLATFORM',
-      `${info.global}.connectSocket() returned no SocketTask (got ${describe(created)}); ${info.noTaskHint}`,
-    );
-  }
-  const t = created;
+  const t = requireSocketTask<MiniProgramSocketTask>(
+    created,
+    `${global}.connectSocket() returned`,
+    info.minimum,
+    info.noTaskFix,
+  );
   task = t;
 
   // The wrapper's listeners take the platform's payloads as they come (`never` in NativeSocketTask's types).
@@ -213,8 +185,15 @@ export function socketTaskAdapter(
   spec: SocketTaskAdapterSpec,
   platform: MiniProgramSocketPlatform | undefined,
 ): SocketAdapter {
-  const checked = requireSocketPlatform(spec.factory, spec.global, platform);
-  const info: SocketTaskPlatformInfo = { global: spec.global, noTaskHint: spec.noTaskHint };
+  const { minimum } = spec;
+  const checked = requirePlatform<MiniProgramSocketPlatform>(
+    spec.factory,
+    minimum,
+    platform,
+    `the mini-program's ${minimum.platform} object`,
+  );
+  const info: SocketTaskPlatformInfo = { minimum };
+  if (spec.noTaskFix !== undefined) info.noTaskFix = spec.noTaskFix;
   if (spec.handshakeTimeout) info.handshakeTimeout = true;
   const lifecycle = miniProgramLifecycle(checked);
   return defineSocketAdapter({

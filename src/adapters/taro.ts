@@ -1,17 +1,17 @@
-import { isArrayBuffer } from '../validate.js';
 // Taro.connectSocket: https://docs.taro.zone/docs/apis/network/websocket/connectSocket
 // and its SocketTask: https://docs.taro.zone/docs/apis/network/websocket/SocketTask
 
 import { defer, rethrowLater } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
-import { checkedFactory } from './factory.js';
+import { isArrayBuffer } from '../validate.js';
+import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import {
   browserScope,
   type MiniProgramLifecycleHost,
   miniProgramLifecycle,
   webLifecycle,
 } from './lifecycle.js';
+import { taroMinimum } from './minimums.js';
 import { type LooseCallbacks as Callbacks, toErrorEvent, wrapNativeTask } from './normalize.js';
 import {
   type CloseEvent,
@@ -49,6 +49,8 @@ export const taroH5Profile: PlatformProfile = {
   headers: false,
   protocols: true,
 };
+
+export { taroMinimum } from './minimums.js';
 
 /** Taro H5's `task.ws`: the browser `WebSocket`, as far as the adapter uses it. */
 export interface TaroBrowserSocket {
@@ -228,8 +230,6 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
   return wrapNativeTask(native);
 }
 
-const METHODS = ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'];
-
 /** One view per Taro object, so that its lifecycle listeners are still registered once per Taro. */
 const lifecycleHosts = new WeakMap<object, MiniProgramLifecycleHost>();
 
@@ -255,14 +255,9 @@ function lifecycleHost(Taro: TaroPlatform): MiniProgramLifecycleHost {
 }
 
 function toTask(value: unknown): SocketTaskLike {
-  const task = value as Record<string, unknown> | null;
-  if (typeof task !== 'object' || task === null || !METHODS.every((m) => typeof task[m] === 'function')) {
-    throw new SocketTaskError(
-      'ERR_PLATFORM',
-      `Taro.connectSocket() resolved with no SocketTask (got ${describe(value)})`,
-    );
-  }
-  return wrapTaroTask(value as TaroSocketTask);
+  return wrapTaroTask(
+    requireSocketTask<TaroSocketTask>(value, 'Taro.connectSocket() resolved with', taroMinimum),
+  );
 }
 
 function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions) {
@@ -311,19 +306,12 @@ function connect(Taro: TaroPlatform, { url, protocols, header }: ConnectOptions)
  */
 export function taroAdapter(options: TaroAdapterOptions): SocketAdapter {
   return checkedFactory('taroAdapter', () => {
-    const Taro = (options as Partial<TaroAdapterOptions> | undefined)?.Taro;
-    if ((typeof Taro !== 'object' && typeof Taro !== 'function') || Taro === null) {
-      throw new SocketTaskError(
-        'ERR_INVALID_ADAPTER',
-        `taroAdapter(): Taro must be the default export of @tarojs/taro, got ${describe(Taro)}; pass it as taroAdapter({ Taro })`,
-      );
-    }
-    if (typeof Taro.connectSocket !== 'function') {
-      throw new SocketTaskError(
-        'ERR_INVALID_ADAPTER',
-        `taroAdapter(): Taro.connectSocket must be a function, got ${describe(Taro.connectSocket)}; pass the default export of @tarojs/taro`,
-      );
-    }
+    const Taro = requirePlatform<TaroPlatform>(
+      'taroAdapter',
+      taroMinimum,
+      (options as Partial<TaroAdapterOptions> | undefined)?.Taro,
+      'the default export of @tarojs/taro',
+    );
     let h5: boolean;
     try {
       h5 = typeof Taro.getEnv === 'function' && Taro.getEnv() === 'WEB';

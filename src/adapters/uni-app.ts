@@ -2,10 +2,9 @@
 // https://uniapp.dcloud.net.cn/api/request/socket-task.html
 
 import { defer } from '../defer.js';
-import { SocketTaskError } from '../errors.js';
-import { describe } from '../validate.js';
-import { checkedFactory } from './factory.js';
+import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
+import { uniMinimum } from './minimums.js';
 import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
 
@@ -28,6 +27,8 @@ export const uniProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { uniMinimum } from './minimums.js';
 
 // `unknown` parameters, so that any vendor typing of these callbacks (`(result: GeneralCallbackResult) => void`)
 // accepts what the adapter passes.
@@ -113,14 +114,6 @@ function connectFailureRelay() {
   };
 }
 
-const METHODS = ['send', 'close', 'onOpen', 'onMessage', 'onError', 'onClose'] as const;
-
-function isTask(value: unknown): value is UniSocketTask {
-  if (typeof value !== 'object' || value === null) return false;
-  const task = value as Record<string, unknown>;
-  return METHODS.every((method) => typeof task[method] === 'function');
-}
-
 /**
  * Binds the machine to uni-app's `uni.connectSocket`, on every runtime it builds to: H5, App and the
  * mini-programs.
@@ -140,14 +133,12 @@ function isTask(value: unknown): value is UniSocketTask {
  */
 export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
   return checkedFactory('uniAdapter', () => {
-    const uni = (options as Partial<UniAdapterOptions> | undefined)?.uni;
-    if (typeof (uni as { connectSocket?: unknown } | null | undefined)?.connectSocket !== 'function') {
-      throw new SocketTaskError(
-        'ERR_INVALID_ADAPTER',
-        `uniAdapter(): uni must be uni-app's uni, with connectSocket(); got ${describe(uni)}`,
-      );
-    }
-    const platform = uni as UniPlatform;
+    const platform = requirePlatform<UniPlatform>(
+      'uniAdapter',
+      uniMinimum,
+      (options as Partial<UniAdapterOptions> | undefined)?.uni,
+      "uni-app's uni",
+    );
     const lifecycle = miniProgramLifecycle(platform);
     return defineSocketAdapter({
       name: 'uni-app',
@@ -164,13 +155,13 @@ export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
           fail: relay.fail,
           complete: () => {},
         });
-        if (!isTask(task)) {
-          throw new SocketTaskError(
-            'ERR_PLATFORM',
-            `uniAdapter: uni.connectSocket returned no SocketTask (got ${describe(task)}) although complete was passed; check the uni object`,
-          );
-        }
-        return wrapNativeTask(relay.attach(task as UniSocketTask));
+        const checked = requireSocketTask<UniSocketTask>(
+          task,
+          'uniAdapter: uni.connectSocket returned',
+          uniMinimum,
+          'complete was passed, so uni-app must return one',
+        );
+        return wrapNativeTask(relay.attach(checked));
       },
     });
   });

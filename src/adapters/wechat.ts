@@ -1,6 +1,7 @@
 // WeChat wx.connectSocket: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html
 // and its SocketTask: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html
 import { checkedFactory } from './factory.js';
+import { wechatMinimum } from './minimums.js';
 import { type MiniProgramSocketPlatform, socketTaskAdapter } from './socketTaskPlatform.js';
 import type { PlatformProfile, SocketAdapter } from './types.js';
 
@@ -18,6 +19,8 @@ export const wechatProfile: PlatformProfile = {
   headers: true,
   protocols: true,
 };
+
+export { type PlatformMinimum, wechatLegacyMinimum, wechatMinimum } from './minimums.js';
 
 export interface WechatAdapterOptions {
   /** The WeChat global `wx` (base library 1.7.0+, where `connectSocket` returns a SocketTask). */
@@ -42,10 +45,9 @@ export function wechatAdapter(options: WechatAdapterOptions): SocketAdapter {
       {
         factory: 'wechatAdapter',
         name: 'wechat',
-        global: 'wx',
+        minimum: wechatMinimum,
         profile: wechatProfile,
-        noTaskHint:
-          'base libraries older than 1.7.0 have only the global socket API: use wechatLegacyAdapter({ wx })',
+        noTaskFix: 'older ones have only the global socket API: use wechatLegacyAdapter({ wx })',
         handshakeTimeout: true,
       },
       options?.wx,

@@ -4,8 +4,9 @@
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { describe } from '../validate.js';
-import { checkedFactory } from './factory.js';
+import { checkedFactory, requirePlatform } from './factory.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
+import { wechatLegacyMinimum } from './minimums.js';
 import { wrapNativeTask } from './normalize.js';
 import {
   type ConnectOptions,
@@ -253,7 +254,6 @@ class Slot {
 }
 
 const slots = new WeakMap<WechatLegacyPlatform, Slot>();
-const API = ['connectSocket', ...Object.values(LISTEN), 'sendSocketMessage', 'closeSocket'] as const;
 
 /**
  * Binds the machine to WeChat's global socket API (`wx.connectSocket` + `wx.onSocket*`), for base libraries
@@ -278,20 +278,20 @@ const API = ['connectSocket', ...Object.values(LISTEN), 'sendSocketMessage', 'cl
  */
 export function wechatLegacyAdapter(options: WechatLegacyAdapterOptions): SocketAdapter {
   return checkedFactory('wechatLegacyAdapter', () => {
-    const wx = (options as Partial<WechatLegacyAdapterOptions> | undefined)?.wx;
-    const releaseTimeout = options?.releaseTimeout ?? 2000;
-    const missing = API.find(
-      (name) => typeof (wx as Record<string, unknown> | null | undefined)?.[name] !== 'function',
+    const wx = requirePlatform<WechatLegacyPlatform>(
+      'wechatLegacyAdapter',
+      wechatLegacyMinimum,
+      (options as Partial<WechatLegacyAdapterOptions> | undefined)?.wx,
+      "the mini-program's wx object",
     );
+    const releaseTimeout = options?.releaseTimeout ?? 2000;
     const problem =
-      missing !== undefined || wx === undefined
-        ? `wx must be the mini-program's wx, with ${missing}(); got ${describe(wx)}`
-        : !Number.isFinite(releaseTimeout) || releaseTimeout < 0
-          ? `releaseTimeout must be a finite number of ms >= 0; got ${describe(releaseTimeout)}`
-          : releaseTimeout > MAX_DELAY
-            ? `releaseTimeout must be at most ${MAX_DELAY} ms, the longest a timer can wait; got ${releaseTimeout}`
-            : undefined;
-    if (problem !== undefined || wx === undefined) {
+      !Number.isFinite(releaseTimeout) || releaseTimeout < 0
+        ? `releaseTimeout must be a finite number of ms >= 0; got ${describe(releaseTimeout)}`
+        : releaseTimeout > MAX_DELAY
+          ? `releaseTimeout must be at most ${MAX_DELAY} ms, the longest a timer can wait; got ${releaseTimeout}`
+          : undefined;
+    if (problem !== undefined) {
       throw new SocketTaskError('ERR_INVALID_ADAPTER', `wechatLegacyAdapter(): ${problem}`);
     }
 

@@ -61,7 +61,7 @@ describe('alipayAdapter', () => {
     ],
     [
       {},
-      /^alipayAdapter\(\): my.connectSocket must be a function, got undefined; pass the mini-program's my object$/,
+      /^alipayAdapter\(\): my\.connectSocket must be a function, got undefined; pass the mini-program's my object, from an Alipay base library whose my\.connectSocket takes multiple: true, a version Alipay does not name \(opendocs\.alipay\.com\/mini\/api\/vx19c3\); my\.canIUse\('connectSocket\.object\.multiple'\) tells$/,
     ],
   ])('throws ERR_INVALID_ADAPTER for my = %o', (my, message) => {
     const attempt = () => alipayAdapter({ my: my as never });

@@ -20,7 +20,7 @@ describe('baiduAdapter', () => {
     ],
     [
       { connectSocket: null },
-      /^baiduAdapter\(\): swan\.connectSocket must be a function, got null; pass the mini-program's swan object$/,
+      /^baiduAdapter\(\): swan\.connectSocket must be a function, got null; pass the mini-program's swan object, from Baidu base library 1\.9\.4 or later$/,
     ],
   ])('throws ERR_INVALID_ADAPTER for swan = %o', (swan, message) => {
     const attempt = () => baiduAdapter({ swan: swan as never });
@@ -44,7 +44,7 @@ describe('baiduAdapter', () => {
     const info = await within(probe.conn.closed, 'closed');
     expect(probe.log).toEqual(['error', 'close']);
     expect(probe.errors[0]?.errMsg).toMatch(
-      /^connect failed: swan\.connectSocket\(\) returned no SocketTask \(got undefined\); base libraries older than 1\.9\.4 have no SocketTask/,
+      /^connect failed: swan\.connectSocket\(\) returned no SocketTask \(got undefined\); SocketTasks need Baidu base library 1\.9\.4 or later$/,
     );
     expect(info).toEqual({ code: 1006, reason: '' });
   });

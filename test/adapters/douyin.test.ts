@@ -21,7 +21,7 @@ describe('douyinAdapter', () => {
     ],
     [
       { request() {} },
-      /^douyinAdapter\(\): tt\.connectSocket must be a function, got undefined; pass the mini-program's tt object$/,
+      /^douyinAdapter\(\): tt\.connectSocket must be a function, got undefined; pass the mini-program's tt object, from Douyin base library 1\.0\.0 or later$/,
     ],
   ])('throws ERR_INVALID_ADAPTER for tt = %o', (tt, message) => {
     const attempt = () => douyinAdapter({ tt: tt as never });

@@ -26,7 +26,7 @@ describe('qqAdapter', () => {
     ],
     [
       { connectSocket: 1 },
-      /^qqAdapter\(\): qq\.connectSocket must be a function, got 1; pass the mini-program's qq object$/,
+      /^qqAdapter\(\): qq\.connectSocket must be a function, got 1; pass the mini-program's qq object, from QQ base library 1\.0\.0 or later$/,
     ],
   ])('throws ERR_INVALID_ADAPTER for qq = %o', (qq, message) => {
     const attempt = () => qqAdapter({ qq: qq as never });

@@ -38,7 +38,7 @@ describe('taroAdapter', () => {
     ],
     [
       {},
-      /^taroAdapter\(\): Taro.connectSocket must be a function, got undefined; pass the default export of @tarojs\/taro$/,
+      /^taroAdapter\(\): Taro\.connectSocket must be a function, got undefined; pass the default export of @tarojs\/taro, from Taro 1\.0\.0 or later$/,
     ],
   ])('throws ERR_INVALID_ADAPTER for Taro = %o', (Taro, message) => {
     const attempt = () => taroAdapter({ Taro: Taro as never });

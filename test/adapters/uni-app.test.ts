@@ -79,14 +79,22 @@ describe('uniAdapter', () => {
   });
 
   it.each([
-    [undefined, /got undefined$/],
-    [{}, /got an object/],
-    [{ connectSocket: 'wss://example.com' }, /got an object/],
+    [
+      undefined,
+      /^uniAdapter\(\): uni must be uni-app's uni, got undefined; pass it as uniAdapter\(\{ uni \}\)$/,
+    ],
+    [
+      {},
+      /^uniAdapter\(\): uni\.connectSocket must be a function, got undefined; pass uni-app's uni, from uni-app 2\.2\.6 or later$/,
+    ],
+    [
+      { connectSocket: 'wss://example.com' },
+      /^uniAdapter\(\): uni\.connectSocket must be a function, got "wss:\/\/example\.com"; pass uni-app's uni, from uni-app 2\.2\.6 or later$/,
+    ],
   ])('throws ERR_INVALID_ADAPTER for uni = %o', (value, message) => {
     const attempt = () => uniAdapter({ uni: value as never });
     expect(attempt).toThrow(SocketTaskError);
     expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
-    expect(attempt).toThrow(/^uniAdapter\(\): uni must be uni-app's uni, with connectSocket\(\); got /);
     expect(attempt).toThrow(message);
   });
 
@@ -305,7 +313,7 @@ describe('uniAdapter', () => {
       expect(probe.errors).toEqual([
         {
           errMsg: expect.stringMatching(
-            /^connect failed: uniAdapter: uni\.connectSocket returned no SocketTask \(got /,
+            /^connect failed: uniAdapter: uni\.connectSocket returned no SocketTask \(got a Promise\); SocketTasks need uni-app 2\.2\.6 or later; complete was passed, so uni-app must return one$/,
           ),
           code: 'ERR_PLATFORM',
         },

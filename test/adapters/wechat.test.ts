@@ -19,7 +19,7 @@ describe('wechatAdapter', () => {
     [undefined, /^wechatAdapter\(\): wx must be the mini-program's wx object, got undefined; pass it as/],
     [
       {},
-      /^wechatAdapter\(\): wx\.connectSocket must be a function, got undefined; pass the mini-program's wx/,
+      /^wechatAdapter\(\): wx\.connectSocket must be a function, got undefined; pass the mini-program's wx object, from WeChat base library 1\.7\.0 or later$/,
     ],
     [
       { connectSocket: 'wss://x' },
@@ -128,7 +128,7 @@ describe('wechatAdapter', () => {
       [
         'returns nothing (base library before 1.7.0)',
         failing(() => undefined as never),
-        /^connect failed: wx\.connectSocket\(\) returned no SocketTask \(got undefined\); base libraries older than 1\.7\.0 have only the global socket API: use wechatLegacyAdapter\(\{ wx \}\)$/,
+        /^connect failed: wx\.connectSocket\(\) returned no SocketTask \(got undefined\); SocketTasks need WeChat base library 1\.7\.0 or later; older ones have only the global socket API: use wechatLegacyAdapter\(\{ wx \}\)$/,
       ],
       [
         'calls fail before returning',

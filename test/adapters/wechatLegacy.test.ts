@@ -112,14 +112,22 @@ describe('wechatLegacyAdapter', () => {
   });
 
   it.each([
-    [undefined, /got undefined$/],
-    [{}, /with connectSocket\(\); got an object/],
-    [{ connectSocket() {} }, /with onSocketOpen\(\); got an object/],
+    [
+      undefined,
+      /^wechatLegacyAdapter\(\): wx must be the mini-program's wx object, got undefined; pass it as wechatLegacyAdapter\(\{ wx \}\)$/,
+    ],
+    [
+      {},
+      /^wechatLegacyAdapter\(\): wx\.connectSocket must be a function, got undefined; pass the mini-program's wx object, from WeChat base library 1\.0\.0 or later$/,
+    ],
+    [
+      { connectSocket() {} },
+      /^wechatLegacyAdapter\(\): wx\.onSocketOpen must be a function, got undefined; pass the mini-program's wx object, from WeChat base library 1\.0\.0 or later$/,
+    ],
   ])('throws ERR_INVALID_ADAPTER for wx = %o', (value, message) => {
     const attempt = () => wechatLegacyAdapter({ wx: value as never });
     expect(attempt).toThrow(SocketTaskError);
     expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ADAPTER' }));
-    expect(attempt).toThrow(/^wechatLegacyAdapter\(\): wx must be the mini-program's wx, /);
     expect(attempt).toThrow(message);
   });
 
