@@ -25,6 +25,8 @@ async function escapes(run: () => Promise<void>): Promise<unknown[]> {
     await run();
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
+    // rethrowLater (src/defer.ts) throws from a 0 ms timer: one set now runs after it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } finally {
     process.off('unhandledRejection', on);
     process.off('uncaughtException', on);
