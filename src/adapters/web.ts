@@ -129,7 +129,10 @@ export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
         `webAdapter(): options must be an object such as { WebSocket }, got ${describe(options)}`,
       );
     }
-    const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    // `globalThis` is ES2020: an engine without it has no global WebSocket either, and gets the error below.
+    const scope =
+      typeof globalThis === 'undefined' ? {} : (globalThis as { WebSocket?: WebSocketConstructor });
+    const WebSocket = options.WebSocket ?? scope.WebSocket;
     if (typeof WebSocket !== 'function') {
       throw new SocketTaskError(
         'ERR_INVALID_ADAPTER',
