@@ -2,10 +2,12 @@
 // into miniprogram_npm/, a page that requires the library and its WeChat adapter by package name, run in the
 // emulated engine against a real ws server on 127.0.0.1.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { parse } from 'acorn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as WsWebSocket } from 'ws';
+import { MINIPROGRAM_ADAPTERS } from '../../tsup.config.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { buildNpm, installPacked, type MiniProgramProject } from '../fixtures/runtime/buildNpm.js';
 import { createMembrane } from '../fixtures/runtime/membrane.js';
@@ -91,6 +93,18 @@ describe('WeChat "构建 npm" of the packed package', () => {
     // The check can fail: the syntax the bundle had to lower is refused at ES2015.
     for (const newer of ['a?.b', 'a ?? b', '({ ...a })', 'async function f() {}', 'function f(...[a]) {}']) {
       expect(() => parse(newer, { ecmaVersion: 2015, sourceType: 'script' }), newer).toThrow();
+    }
+  });
+
+  it('exports from each subpath file whatever the same subpath of dist/ exports', () => {
+    const runtime = createMiniProgramRuntime('baseline', project.root);
+    const fromDist = createRequire(import.meta.url);
+    for (const name of MINIPROGRAM_ADAPTERS) {
+      const shipped = Object.keys(runtime.require(`miniprogram_npm/socket-task-machine/adapters/${name}.js`));
+      for (const entry of ['index', `adapters/${name}`]) {
+        const expected = Object.keys(fromDist(`../../dist/${entry}.cjs`));
+        expect(shipped, `${name}: dist/${entry}.cjs`).toEqual(expect.arrayContaining(expected));
+      }
     }
   });
 
