@@ -197,7 +197,9 @@ function duration(name: string, value: unknown, fallback: number): number {
  */
 function read(object: object, name: string): unknown {
   for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    if (Object.hasOwn(o, name)) return (object as Record<string, unknown>)[name];
+    // Not Object.hasOwn: ES2022, missing before iOS 15.4's engine.
+    if (Object.getOwnPropertyDescriptor(o, name) !== undefined)
+      return (object as Record<string, unknown>)[name];
   }
   return undefined;
 }

@@ -109,6 +109,7 @@ for (const profile of RUNTIME_PROFILES) {
     it('has none of the web or Node globals, and the library loaded without them', () => {
       for (const name of ABSENT_GLOBALS) expect(runtime.evaluate(`typeof ${name}`), name).toBe('undefined');
       expect(runtime.evaluate('typeof Proxy')).toBe(profile === 'no-proxy' ? 'undefined' : 'function');
+      expect(runtime.evaluate('typeof Object.hasOwn')).toBe(profile === 'ios15' ? 'undefined' : 'function');
       expect(() => runtime.evaluate('eval("1")')).toThrow(/Code generation from strings disallowed/);
       expect(typeof lib.createConnection).toBe('function');
     });
