@@ -59,7 +59,8 @@ export async function startControlledServer(): Promise<ControlledServer> {
       wss.handleUpgrade(req, socket, head, (ws) => {
         current.socket = ws;
         ws.on('message', (data, isBinary) => {
-          const bytes = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
+          // A server socket's binaryType is ws's default, 'nodebuffer': each message is one Buffer.
+          const bytes = data as Uint8Array & { toString(encoding?: string): string };
           current.received.push(isBinary ? [...bytes] : bytes.toString());
         });
         ws.on('close', (code, reason) => {
