@@ -3,6 +3,7 @@ import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent }
 import { assertCallbacks, type Callbacks, report } from './callbacks.js';
 import { ConnectionDataPath, platformFailure } from './dataPath.js';
 import { defer, rethrowLater } from './defer.js';
+import { Emitter } from './emitter.js';
 import { SocketTaskError } from './errors.js';
 import { connectionMachine } from './machines/connection.js';
 import { type AbortSignalLike, type ConnectionOptions, resolveOptions } from './options.js';
@@ -90,27 +91,18 @@ export interface Connection {
 const WRITTEN: Promise<void> = Promise.resolve();
 const NO_QUEUE: QueueStats = Object.freeze({ messages: 0, bytes: 0 });
 
-function dispatch<A extends unknown[]>(listeners: Set<(...args: A) => void>, ...args: A): void {
-  for (const listener of listeners) {
-    try {
-      listener(...args);
-    } catch (error) {
-      rethrowLater(error);
-    }
-  }
-}
-
-function subscribe<L>(listeners: Set<L>, listener: L, api: string): () => void {
+function subscribe<A extends unknown[]>(
+  listeners: Emitter<A>,
+  listener: (...args: A) => void,
+  api: string,
+): () => void {
   if (typeof listener !== 'function') {
     throw new SocketTaskError(
       'ERR_INVALID_CALLBACK',
       `${api}(): listener must be a function, got ${describe(listener)}`,
     );
   }
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
+  return listeners.add(listener);
 }
 
 const LIFECYCLE_SIGNALS = new Set<unknown>(['online', 'offline', 'foreground', 'background']);
@@ -128,11 +120,11 @@ class ManagedConnection implements Connection {
   private readonly slots: Slots;
   private readonly signal: AbortSignalLike | undefined;
   private readonly terminatedWith: Promise<CloseEvent>;
-  private readonly openListeners = new Set<(event: OpenEvent) => void>();
-  private readonly errorListeners = new Set<(event: ErrorEvent) => void>();
-  private readonly closeListeners = new Set<(event: CloseEvent) => void>();
-  private readonly stateListeners = new Set<(state: ReadyStateName, previous: ReadyStateName) => void>();
-  private readonly giveUpListeners = new Set<(event: GiveUpEvent) => void>();
+  private readonly openListeners = new Emitter<[event: OpenEvent]>();
+  private readonly errorListeners = new Emitter<[event: ErrorEvent]>();
+  private readonly closeListeners = new Emitter<[event: CloseEvent]>();
+  private readonly stateListeners = new Emitter<[state: ReadyStateName, previous: ReadyStateName]>();
+  private readonly giveUpListeners = new Emitter<[event: GiveUpEvent]>();
   private lastState: ReadyStateName = 'CONNECTING';
   private finished = false;
   private stopLifecycle: (() => void) | undefined;
@@ -171,20 +163,20 @@ class ManagedConnection implements Connection {
     // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.
     actor.on('open', ({ event }) => {
       this.reach('OPEN');
-      dispatch(this.openListeners, event);
+      this.openListeners.emit(event);
       this.syncState();
     });
     actor.on('error', ({ event }) => {
       this.syncState();
-      dispatch(this.errorListeners, event);
+      this.errorListeners.emit(event);
     });
     actor.on('giveup', ({ event }) => {
       this.syncState();
-      dispatch(this.giveUpListeners, event);
+      this.giveUpListeners.emit(event);
     });
     actor.on('close', ({ event }) => {
       this.reach('CLOSED');
-      dispatch(this.closeListeners, event);
+      this.closeListeners.emit(event);
       this.syncState();
     });
     actor.subscribe({
@@ -388,7 +380,7 @@ class ManagedConnection implements Connection {
     if (next === this.lastState) return;
     const previous = this.lastState;
     this.lastState = next;
-    dispatch(this.stateListeners, next, previous);
+    this.stateListeners.emit(next, previous);
   }
 
   private finish(): void {

@@ -1,5 +1,6 @@
 import type { ErrorEvent, MessageEvent, SocketTaskLike } from './adapters/types.js';
 import { rethrowLater } from './defer.js';
+import { Emitter } from './emitter.js';
 import { SocketTaskError } from './errors.js';
 import type { DataPath } from './machines/dataPath.js';
 import type { HeartbeatPolicy } from './options.js';
@@ -55,7 +56,7 @@ export class ConnectionDataPath implements DataPath {
   flushing = false;
   /** No message can be written any more: `close()` was called, or the manager gave up. */
   ended = false;
-  readonly messageListeners = new Set<(event: MessageEvent) => void>();
+  readonly messageListeners = new Emitter<[event: MessageEvent]>();
   // Writes the platform has not answered yet: a platform that never does must not leave a send pending forever.
   private readonly inFlight = new Set<(error: SocketTaskError) => void>();
   private attachedGeneration = 0;
@@ -83,13 +84,7 @@ export class ConnectionDataPath implements DataPath {
     if (typeof data !== 'string' && !isArrayBuffer(data)) return;
     this.received++;
     if (this.heartbeat !== false && this.heartbeat.isPong(event.data)) return;
-    for (const listener of this.messageListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        rethrowLater(error);
-      }
-    }
+    this.messageListeners.emit(event);
   }
 
   open(generation: number): void {

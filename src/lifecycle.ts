@@ -1,5 +1,5 @@
 import type { LifecycleSignal, LifecycleSource } from './adapters/types.js';
-import { rethrowLater } from './defer.js';
+import { Emitter } from './emitter.js';
 import { SocketTaskError } from './errors.js';
 import { describe } from './validate.js';
 
@@ -18,7 +18,7 @@ export interface ManualLifecycle extends LifecycleSource {
  * ```
  */
 export function createLifecycle(): ManualLifecycle {
-  const listeners = new Set<(signal: LifecycleSignal) => void>();
+  const listeners = new Emitter<[signal: LifecycleSignal]>();
   let online = true;
   let foreground = true;
   return {
@@ -28,14 +28,7 @@ export function createLifecycle(): ManualLifecycle {
       }
       if (signal === 'online' || signal === 'offline') online = signal === 'online';
       else foreground = signal === 'foreground';
-      for (const listener of listeners) {
-        // Like EventTarget: a listener that throws neither stops the others nor reaches the caller of emit().
-        try {
-          listener(signal);
-        } catch (error) {
-          rethrowLater(error);
-        }
-      }
+      listeners.emit(signal);
     },
     subscribe(listener) {
       if (typeof listener !== 'function') {
@@ -46,10 +39,7 @@ export function createLifecycle(): ManualLifecycle {
       }
       if (!online) listener('offline');
       if (!foreground) listener('background');
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
+      return listeners.add(listener);
     },
   };
 }

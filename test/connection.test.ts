@@ -1083,6 +1083,34 @@ describe('listeners', () => {
     );
   });
 
+  it('regression: dispatches each event to a snapshot of its listeners, as EventTarget does: one added during it waits, two that swap for each other end', () => {
+    const adapter = fakeAdapter();
+    const conn = createConnection({ url: URL, adapter });
+    const calls: string[] = [];
+    conn.onOpen(() => {
+      calls.push('first');
+      conn.onOpen(() => calls.push('added during open'));
+    });
+    const offs: Array<() => void> = [];
+    const one = () => {
+      calls.push('one');
+      offs[0]?.();
+      offs[1] = conn.onMessage(two);
+    };
+    const two = () => {
+      calls.push('two');
+      offs[1]?.();
+      offs[0] = conn.onMessage(one);
+    };
+    offs[0] = conn.onMessage(one);
+    const task = only(adapter.tasks);
+    task.emitOpen();
+    task.emitMessage('a');
+    task.emitMessage('b');
+    expect(calls).toEqual(['first', 'one', 'two']);
+    conn.close();
+  });
+
   it('keeps calling the other listeners and running the machine when a listener throws', async () => {
     const rethrown = captureRethrown();
     const adapter = fakeAdapter();
