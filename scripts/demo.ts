@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { nodeAdapter } from '../src/adapters/node.js';
 import type { CloseEvent, MessageEvent } from '../src/adapters/types.js';
 import { webAdapter } from '../src/adapters/web.js';
-import { type Connection, createConnection } from '../src/connection.js';
+import { type Connection, createConnection } from '../src/connection/createConnection.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../test/fixtures/fakeSocketTask.js';
 
 const LABEL_WIDTH = 16;
@@ -334,7 +334,8 @@ async function main(): Promise<void> {
     heading(
       '5. A half-open connection, detected by the heartbeat',
       'The server stops answering without closing. heartbeat: { interval: 100, timeout: 150 } pings while OPEN;',
-      'when nothing comes back within the timeout, onError reports ERR_HEARTBEAT_TIMEOUT and the socket is closed.',
+      'when nothing comes back within the timeout, onError reports ERR_HEARTBEAT_TIMEOUT and the connection goes',
+      'straight to CLOSED: the dead socket is ended without a close handshake (ws terminate()).',
     );
     {
       const conn = createConnection({

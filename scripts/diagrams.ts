@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { diagramSpecs, generateDiagramFiles, mmdPath, REGENERATE, svgPath } from './diagrams/render.js';
 import { renderSvg, stampOf, svgStamp, withBrowser } from './diagrams/svg.js';
 
-// Writes diagrams/*.mmd, *.machine.json, *.stately.ts, diagrams/README.md and the marked regions of README.md,
+// Writes diagrams/*.mmd, *.machine.json, diagrams/README.md and the marked regions of README.md,
 // then draws diagrams/*.svg from the .mmd files in a headless Chromium. An SVG whose stamp already records its
 // .mmd content and the renderer is left alone (Chromium is slow); `--force` draws every SVG anew.
 // `--check` writes nothing, needs no browser and exits 1 when a file is stale.

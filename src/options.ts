@@ -5,6 +5,7 @@ import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
 import type { QueueOptions, QueuePolicy } from './queue.js';
 import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
+
 import {
   copyHeader,
   dataProblem,
@@ -14,6 +15,9 @@ import {
   type SocketData,
   urlProblem,
 } from './validate.js';
+
+/** Resolves the url, protocols and header of one attempt; providers are called anew on every attempt. */
+export type ResolveTarget = () => ConnectOptions | Promise<ConnectOptions>;
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -496,8 +500,12 @@ function inspection(inspect: unknown): ((event: InspectionEvent) => void) | unde
 
 /** The options of one connection, validated, with their defaults filled in. */
 export interface ResolvedOptions {
-  /** The machine's input, but for the data path, which createConnection owns. */
-  machine: Omit<ConnectionMachineInput, 'dataPath' | 'slots'>;
+  /** The machine's input, with the adapter, the providers and the whole reconnect policy it is made from. */
+  machine: Omit<ConnectionMachineInput, 'platform' | 'closeWhileConnecting' | 'maxSockets' | 'reconnect'> & {
+    adapter: SocketAdapter;
+    resolveTarget: ResolveTarget;
+    reconnect: ReconnectPolicy | false;
+  };
   /** The whole heartbeat policy: the machine times it, the data path sends the ping and spots the pong. */
   heartbeat: HeartbeatPolicy | false;
   /** `false`: a send while not OPEN fails with `ERR_NOT_OPEN`. */

@@ -37,14 +37,18 @@ export interface ReconnectOptions {
   shouldReconnect?: (close: ReconnectContext) => boolean;
 }
 
-/** The reconnect policy the machine runs: every option filled in. */
-export interface ReconnectPolicy {
+/** The timing of the reconnect policy, which the machine runs: data only. */
+export interface ReconnectSchedule {
   initialDelay: number;
   maxDelay: number;
   factor: number;
   maxRetries: number;
   jitter: 'full' | 'none';
   stableAfter: number;
+}
+
+/** The reconnect policy: every option filled in. */
+export interface ReconnectPolicy extends ReconnectSchedule {
   shouldReconnect: (close: ReconnectContext) => boolean;
 }
 
@@ -52,7 +56,7 @@ export interface ReconnectPolicy {
 export const NO_RECONNECT_CODES: readonly number[] = [1002, 1003, 1007, 1008, 1009, 1010];
 
 /** The backoff before jitter: `initialDelay · factor^retries`, capped at `maxDelay`. */
-export function backoffCeiling(policy: ReconnectPolicy, retries: number): number {
+export function backoffCeiling(policy: ReconnectSchedule, retries: number): number {
   // 0 · factor^retries is NaN once the power overflows to Infinity, after about a thousand retries.
   if (policy.initialDelay === 0) return 0;
   return Math.min(policy.maxDelay, policy.initialDelay * policy.factor ** retries);
@@ -62,7 +66,7 @@ export function backoffCeiling(policy: ReconnectPolicy, retries: number): number
  * ms to wait before retry number `retries + 1`: `initialDelay · factor^retries`, capped at `maxDelay`, and with
  * full jitter a uniform draw in [0, that). `random` is a draw in [0, 1).
  */
-export function backoffDelay(policy: ReconnectPolicy, retries: number, random: number): number {
+export function backoffDelay(policy: ReconnectSchedule, retries: number, random: number): number {
   const ceiling = backoffCeiling(policy, retries);
   return policy.jitter === 'full' ? Math.floor(random * ceiling) : ceiling;
 }

@@ -32,8 +32,10 @@ export interface Slots {
   readonly max: number;
   readonly used: number;
   free(): boolean;
-  /** Takes a slot; the returned function gives it back, once. */
-  take(): () => void;
+  /** Takes a slot for one socket of this connection. */
+  take(): void;
+  /** Gives back a slot this connection took: its socket is gone. */
+  release(): void;
   /** Calls `notify` whenever a slot may have become free, until `stopWaiting()`. */
   wait(notify: () => void): void;
   stopWaiting(): void;
@@ -62,28 +64,27 @@ export function slotsFor(adapter: SocketAdapter): Slots {
     take() {
       pool.used++;
       held++;
-      let given = false;
-      return () => {
-        if (given) return;
-        given = true;
-        pool.used--;
-        held--;
-        if (held === 0 && onReleased) {
-          const done = onReleased;
-          onReleased = undefined;
-          done();
-        }
-        // Deferred: a platform may count the socket until its own close handling has run. Waiters that a timer
-        // reaches first only find the slot free a little earlier.
-        if (pool.waiters.size > 0) {
-          defer(() => {
-            for (const notify of [...pool.waiters]) {
-              if (pool.used >= pool.max) break;
-              notify();
-            }
-          });
-        }
-      };
+    },
+    // Each task machine calls it once, on entering its final state: the machine, not this count, says when.
+    release() {
+      if (held === 0) return;
+      pool.used--;
+      held--;
+      if (held === 0 && onReleased) {
+        const done = onReleased;
+        onReleased = undefined;
+        done();
+      }
+      // Deferred: a platform may count the socket until its own close handling has run. Waiters that a timer
+      // reaches first only find the slot free a little earlier.
+      if (pool.waiters.size > 0) {
+        defer(() => {
+          for (const notify of [...pool.waiters]) {
+            if (pool.used >= pool.max) break;
+            notify();
+          }
+        });
+      }
     },
     wait(notify) {
       if (waiter) pool.waiters.delete(waiter);

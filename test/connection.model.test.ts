@@ -6,7 +6,7 @@
 // fc.scheduler, so their order is one more thing fast-check varies and shrinks.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Connection, createConnection } from '../src/connection.js';
+import { type Connection, createConnection } from '../src/connection/createConnection.js';
 import { createLifecycle, type ManualLifecycle } from '../src/lifecycle.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
@@ -223,9 +223,10 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
             m.awaitingPong = false;
             m.pingAt = m.now + PING_INTERVAL;
           } else {
-            // Half-open: ERR_HEARTBEAT_TIMEOUT, the task is asked to close, and the close is awaited errorGrace.
-            enter(m, 'CLOSING');
-            m.awaitingPong = false;
+            // Half-open: ERR_HEARTBEAT_TIMEOUT and CLOSED at once; the dead task is ended (this one cannot be
+            // aborted, so it is asked to close) and keeps its slot until it is given up, LINGER ms later.
+            abandonTask(m);
+            closed(m, true);
           }
         },
       ]);
@@ -321,7 +322,11 @@ class Network implements fc.AsyncCommand<Model, Real> {
     r.lifecycle.emit(this.online ? 'online' : 'offline');
     m.offline = !this.online;
     if (!this.online && m.state === 'WAITING') enter(m, 'SUSPENDED');
-    else if (this.online && m.state === 'SUSPENDED') attempt(m);
+    // Back online after an open: at once, as a retry. After a failed attempt: the backoff first.
+    else if (this.online && m.state === 'SUSPENDED') {
+      if (m.opened) retry(m);
+      else enter(m, 'WAITING');
+    }
     agree(m, r);
   }
   toString = () => (this.online ? 'online' : 'offline');

@@ -8,7 +8,11 @@ import type {
   SocketAdapter,
   SocketTaskLike,
 } from '../src/adapters/types.js';
-import { type CloseOptions, type Connection, createConnection as createManaged } from '../src/connection.js';
+import {
+  type CloseOptions,
+  type Connection,
+  createConnection as createManaged,
+} from '../src/connection/createConnection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
 import type { ConnectionOptions } from '../src/options.js';
 import type { ReadyStateName } from '../src/readyState.js';
@@ -102,7 +106,7 @@ function record(conn: Connection) {
 function start(
   profile: PlatformProfile = wechatProfile,
   options: Partial<ConnectionOptions> = {},
-  adapterOptions: { asyncConnect?: boolean } = {},
+  adapterOptions: Parameters<typeof fakeAdapter>[1] = {},
 ) {
   const adapter = fakeAdapter(profile, adapterOptions);
   // Counts tasks that reached the manager: with asyncConnect a task is created before it is handed over.
@@ -255,6 +259,92 @@ describe('close() while CONNECTING (seeds 003/004)', () => {
   });
 });
 
+describe('regressions: the life of each platform task', () => {
+  it("keeps CONNECTING and fails that close() when the platform answers an early close with fail under closeBeforeOpen: 'ignore'", async () => {
+    const { conn, events, adapter } = start(
+      wechatProfile,
+      { closeBeforeOpen: 'ignore' },
+      { ignoredCloseAnswer: 'fail' },
+    );
+    const task = only(adapter.tasks);
+    const outcomes: string[] = [];
+    conn.close({
+      code: 4000,
+      success: () => outcomes.push('success'),
+      fail: (error) => outcomes.push(`fail ${error.code}`),
+      complete: () => outcomes.push('complete'),
+    });
+    expect(outcomes).toEqual([]);
+    await flush();
+    expect(outcomes).toEqual(['fail ERR_PLATFORM', 'complete']);
+    expect(conn.state).toBe('CONNECTING');
+    expect(events.error).toEqual([]);
+
+    task.emitOpen();
+    expect(conn.state).toBe('OPEN');
+    expect(events.open).toHaveLength(1);
+    await conn.send('still usable');
+    expect(task.sent).toEqual(['still usable']);
+    const done = conn.close({ code: 1000 });
+    task.completeClose();
+    await expect(done).resolves.toEqual({ code: 1000, reason: '' });
+    expect(events.close).toEqual([{ code: 1000, reason: '' }]);
+  });
+
+  it.each([
+    ['close()', (conn: Connection) => void conn.close()],
+    ['the signal', (_conn: Connection, controller: AbortController) => controller.abort()],
+  ])(
+    'settles closed within closeTimeout after %s during a handshake that never completes, with connectTimeout: false',
+    async (_name, end) => {
+      vi.useFakeTimers();
+      const controller = new AbortController();
+      const { conn, adapter } = start(wechatProfile, {
+        connectTimeout: false,
+        closeTimeout: 400,
+        signal: controller.signal,
+      });
+      let settled = false;
+      void conn.closed.then(() => {
+        settled = true;
+      });
+      end(conn, controller);
+      await vi.advanceTimersByTimeAsync(399);
+      expect(conn.state).toBe('CONNECTING');
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(conn.state).toBe('CLOSED');
+      expect(settled).toBe(true);
+      await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
+      expect(vi.getTimerCount()).toBe(0);
+      // Were the handshake to complete after all, the socket would still be closed at once.
+      const task = only(adapter.tasks);
+      task.emitOpen();
+      expect(task.isLeaking).toBe(false);
+    },
+  );
+
+  it('does not settle closed after an error that no close follows while the socket is still open, nor leave a timer', async () => {
+    vi.useFakeTimers();
+    const { conn, task } = await startOpen(wechatProfile, { errorGrace: 100, closeTimeout: 1000 });
+    let settled = false;
+    void conn.closed.then(() => {
+      settled = true;
+    });
+    task.emitError('transient');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(conn.state).toBe('CLOSED');
+    // The socket was asked to close and has not answered: it is still there.
+    expect(task.readyState).toBe(2);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(settled).toBe(false);
+    task.completeClose();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe('error without close', () => {
   it.each([
     { errorGrace: undefined, grace: 1000 },
@@ -281,7 +371,6 @@ describe('error without close', () => {
     }
     vi.advanceTimersByTime(1);
     expect(conn.state).toBe('CLOSED');
-    await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
     expect(events.close).toEqual([{ code: 1006, reason: '' }]);
     expect(events.order).toEqual([
       'CONNECTING→OPEN',
@@ -291,6 +380,16 @@ describe('error without close', () => {
       'CLOSING→CLOSED',
       'close 1006',
     ]);
+    // The socket has not reported its end yet: `closed` waits for it.
+    let settled = false;
+    void conn.closed.then(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false);
+    task.completeClose();
+    await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('synthesises CLOSED 1006 after an error while CONNECTING and closes the task if it opens later', async () => {
@@ -302,16 +401,18 @@ describe('error without close', () => {
     vi.advanceTimersByTime(499);
     expect(conn.state).toBe('CLOSING');
     vi.advanceTimersByTime(1);
-    await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
+    expect(conn.state).toBe('CLOSED');
 
-    // The abandoned handshake's close was handed over at once and WeChat ignored it; the task is closed the
-    // moment it opens.
+    // The errored handshake's close was handed over at once and WeChat ignored it; the task is closed the
+    // moment it opens, and `closed` waits for that socket's end.
     expect(userCalls(task, 'close')).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
     expect(userCalls(task, 'close')).toEqual([
       { kind: 'user', call: 'close', outcome: 'ignored', args: {} },
       { kind: 'user', call: 'close', outcome: 'success', args: {} },
     ]);
+    task.completeClose();
+    await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
     expect(task.isLeaking).toBe(false);
     expect(events.open).toEqual([]);
     expect(events.close).toEqual([{ code: 1006, reason: '' }]);
@@ -1479,18 +1580,37 @@ describe('heartbeat', () => {
     vi.advanceTimersByTime(1000 + 499);
     expect(conn.state).toBe('OPEN');
     vi.advanceTimersByTime(1);
-    expect(conn.state).toBe('CLOSING');
+    // Presumed dead: CLOSED at once, without waiting errorGrace for a close the dead link cannot carry.
+    expect(conn.state).toBe('CLOSED');
     const error = only(events.error);
     expect(error.code).toBe('ERR_HEARTBEAT_TIMEOUT');
     expect(error.errMsg).toMatch(
       /^heartbeat timeout: nothing received within 500 ms of a ping; the connection is presumed dead$/,
     );
-    // The half-open socket never answers the close either: the manager does not wait for it forever.
+    expect(only(events.close)).toEqual({ code: 1006, reason: '' });
+    expect(events.order).toEqual(['CONNECTING→OPEN', 'open', 'OPEN→CLOSED', 'error', 'close 1006']);
+    // WeChat's task cannot be ended without a handshake: it is asked to close, and given up after closeTimeout.
     expect(task.readyState).toBe(2);
     await vi.runAllTimersAsync();
-    expect(conn.state).toBe('CLOSED');
-    expect(only(events.close)).toEqual({ code: 1006, reason: '' });
     expect(await conn.closed).toEqual({ code: 1006, reason: '' });
+  });
+
+  it('regression: ends a socket presumed dead by the heartbeat without a handshake where it can, and closed follows at once', async () => {
+    vi.useFakeTimers();
+    const adapter = fakeAdapter(wechatProfile, { abortable: true });
+    const conn = createConnection({ url: URL, adapter, heartbeat: { interval: 1000, timeout: 500 } });
+    const events = record(conn);
+    const task = only(adapter.tasks);
+    task.emitOpen();
+    vi.advanceTimersByTime(1500);
+    expect(conn.state).toBe('CLOSED');
+    expect(task.log.filter((entry) => entry.kind === 'user' && entry.call !== 'send')).toEqual([
+      { kind: 'user', call: 'abort', outcome: 'success' },
+    ]);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(only(events.close)).toEqual({ code: 1006, reason: '' });
   });
 
   it('does not declare a timeout when its timer fired late (a throttled background page): it pings again', () => {

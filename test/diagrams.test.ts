@@ -1,16 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type AnyStateMachine,
-  type AnyStateNode,
-  type AnyTransitionDefinition,
-  and,
-  createMachine,
-  not,
-  or,
-  setup,
-} from 'xstate';
+import { type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, not, setup } from 'xstate';
 import {
   type DiagramSpec,
   diagramSpecs,
@@ -21,7 +12,6 @@ import {
   replaceMarkedRegions,
   svgPath,
 } from '../scripts/diagrams/render.js';
-import { machineJson, statelySource } from '../scripts/diagrams/stately.js';
 import { RENDERER, renderSvg, sha256, stampOf, svgStamp, withBrowser } from '../scripts/diagrams/svg.js';
 
 const root = join(import.meta.dirname, '..');
@@ -56,18 +46,29 @@ function arrows(diagram: string): Map<string, string[]> {
 }
 
 describe('generated diagram files', () => {
-  it('include both machine diagrams, their definitions, their Stately files and the diagrams README', () => {
+  it('include every machine diagram, their definitions and the diagrams README', () => {
     expect(generated.map((file) => file.path)).toEqual(
       expect.arrayContaining([
         'diagrams/socket-task.mmd',
         'diagrams/socket-task.machine.json',
-        'diagrams/socket-task.stately.ts',
         'diagrams/connection.mmd',
         'diagrams/connection.machine.json',
-        'diagrams/connection.stately.ts',
+        'diagrams/task.mmd',
+        'diagrams/task.machine.json',
         'diagrams/README.md',
       ]),
     );
+  });
+
+  it('are all that diagrams/ holds, with an SVG per diagram: nothing is left there that is no longer generated', () => {
+    const expected = [
+      ...generated.filter((file) => file.path.startsWith('diagrams/')).map((file) => file.path),
+      ...diagramSpecs.map((spec) => `diagrams/${spec.name}.svg`),
+    ].sort();
+    const present = readdirSync(join(root, 'diagrams'))
+      .map((name) => `diagrams/${name}`)
+      .sort();
+    expect(present).toEqual(expected);
   });
 
   for (const file of generated) {
@@ -85,7 +86,7 @@ describe('generated diagram files', () => {
       // JSON has no comments: its first member, on the second line, says it.
       const first = file.content.split('\n')[file.path.endsWith('.json') ? 1 : 0];
       expect(first, file.path).toMatch(
-        /^(%% |<!-- |\/\/ | {2}"\$comment": ")Generated from src\/machines\/\S+\.ts( and src\/machines\/\S+\.ts)? by `npm run diagrams`; do not edit\.( -->|.*",)?$/,
+        /^(%% |<!-- |\/\/ | {2}"\$comment": ")Generated from src\/machines\/\S+\.ts((, | and )src\/machines\/\S+\.ts)* by `npm run diagrams`; do not edit\.( -->|.*",)?$/,
       );
     }
   });
@@ -111,7 +112,6 @@ describe('generated diagram files', () => {
       expect(readme).toContain(`(./${spec.name}.mmd)`);
       expect(readme).toContain(`![${spec.name} machine](./${spec.name}.svg)`);
       expect(readme).toContain(`(./${spec.name}.machine.json)`);
-      expect(readme).toContain(`(./${spec.name}.stately.ts)`);
     }
   });
 
@@ -171,58 +171,16 @@ describe('renderSvg', () => {
   }, 60_000);
 });
 
-describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s Stately file', (name, spec) => {
-  const source = generated.find((file) => file.path === `diagrams/${name}.stately.ts`)?.content ?? '';
-
-  it('is one import of xstate and one createMachine literal', () => {
-    const code = source.replace(/^\/\/.*\n/gm, '');
-    expect(code).toMatch(
-      /^import \{ createMachine \} from 'xstate';\n\nexport const machine = createMachine\(\{\n/,
-    );
-    expect(code.trimEnd().endsWith('});')).toBe(true);
-    expect(code).not.toMatch(/=>|function|\bcontext\b/);
-  });
-
-  it('builds a machine with the same definition as the real one', () => {
-    const body = source
-      .replace(/^import .*$/m, '')
-      .replace('export const machine = createMachine(', 'return createMachine(');
-    const build = new Function('createMachine', 'not', 'and', 'or', body) as (
-      ...helpers: unknown[]
-    ) => AnyStateMachine;
-    const copy = build(createMachine, not, and, or);
-    const definition = (machine: AnyStateMachine) => JSON.parse(machineJson(machine, '')) as unknown;
-    expect(definition(copy)).toEqual(definition(spec.machine));
-  });
-});
-
-describe('statelySource', () => {
-  it('writes not/and/or guards as calls of the helpers it imports, and inline functions by name', () => {
-    const sample = setup({
-      guards: { a: () => true, b: () => true },
-      actions: { tick: () => {} },
-    }).createMachine({
-      initial: 'x',
-      states: {
-        x: { on: { go: { guard: not(and(['a', or(['b', 'a'])])), target: 'y-z', actions: 'tick' } } },
-        'y-z': {},
-      },
-    });
-    const source = statelySource(sample, '');
-    expect(source).toContain("import { createMachine, and, not, or } from 'xstate';");
-    expect(source).toContain("guard: not(and(['a', or(['b', 'a'])]))");
-    expect(source).toContain("'y-z': {}");
-  });
-});
-
 describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s diagram', (_name, spec) => {
   const { machine } = spec;
   const diagram = renderStateDiagram(machine);
   const lines = diagram.trimEnd().split('\n');
 
-  it('has the four readyStates as its top-level states', () => {
+  it('has the top-level states of its machine: the four readyStates, or the stages of a task', () => {
     const topLevel = lines.flatMap((line) => /^ {2}(?:state (\w+) \{|(\w+))$/.exec(line)?.slice(1, 3) ?? []);
-    expect(topLevel.filter(Boolean)).toEqual(['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']);
+    expect(topLevel.filter(Boolean)).toEqual(
+      spec.name === 'task' ? ['resolving', 'live', 'gone'] : ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'],
+    );
   });
 
   it('declares every state of the machine, nested inside its parent', () => {

@@ -4,7 +4,7 @@ import { WebSocketServer, WebSocket as WsWebSocket } from 'ws';
 import { nodeAdapter } from '../src/adapters/node.js';
 import type { SocketTaskLike } from '../src/adapters/types.js';
 import { type WebSocketConstructor, webAdapter } from '../src/adapters/web.js';
-import { type Connection, createConnection } from '../src/connection.js';
+import { type Connection, createConnection } from '../src/connection/createConnection.js';
 import { SocketTaskError } from '../src/errors.js';
 import { FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 

@@ -4,7 +4,7 @@ import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelya
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { nodeAdapter } from '../src/adapters/node.js';
-import { createConnection } from '../src/connection.js';
+import { createConnection } from '../src/connection/createConnection.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { echo, startWsServer, type TestWsServer } from './fixtures/wsServer.js';
 
@@ -86,10 +86,17 @@ describe('createConnection({ inspect }) with @statelyai/inspect', () => {
     expect(definition.id).toBe('connection');
     expect(Object.keys(definition.states).sort()).toEqual(['CLOSED', 'CLOSING', 'CONNECTING', 'OPEN']);
 
+    // Each attempt's task machine is inspected too, as a child of the connection.
+    const task = events.find((e) => e.type === '@xstate.actor' && e.definition?.includes('"id":"task"'));
+    expect(task, 'an @xstate.actor event with the task definition').toBeDefined();
+    expect(task?.rootId).toBe(registration?.rootId);
+
     // Every transition: the snapshots of the connection actor pass through each readyState the listeners saw.
-    const rootId = registration?.rootId;
+    const sessionId = registration?.sessionId;
     const seen = events
-      .filter((e) => e.type === '@xstate.snapshot' && e.rootId === rootId && snapshotValue(e) !== undefined)
+      .filter(
+        (e) => e.type === '@xstate.snapshot' && e.sessionId === sessionId && snapshotValue(e) !== undefined,
+      )
       .map((e) => topState(snapshotValue(e)))
       .filter((state, i, all) => i === 0 || all[i - 1] !== state);
     expect(seen).toEqual(states);

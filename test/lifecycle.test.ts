@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LifecycleSource } from '../src/adapters/types.js';
-import { createConnection } from '../src/connection.js';
+import { createConnection } from '../src/connection/createConnection.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import type { ConnectionOptions } from '../src/options.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
@@ -57,7 +57,46 @@ describe('lifecycle inputs', () => {
     lifecycle.emit('online');
     expect(adapter.tasks).toHaveLength(2);
     expect(conn.state).toBe('CONNECTING');
-    expect(conn.retries).toBe(0);
+    // Made at once, but an attempt all the same: it counts toward maxRetries.
+    expect(conn.retries).toBe(1);
+  });
+
+  it('regression: a network that flaps cannot make attempts faster than the backoff allows, and every attempt counts toward maxRetries', () => {
+    const { adapter, conn, lifecycle, task } = start({
+      reconnect: { initialDelay: 1000, maxDelay: 1000, jitter: 'none', maxRetries: 2 },
+    });
+    const giveUps: Array<{ reason: string; retries: number }> = [];
+    conn.onGiveUp(({ reason, retries }) => giveUps.push({ reason, retries }));
+    task().emitOpen();
+    lifecycle.emit('offline');
+    task().emitClose(1006, '');
+    // 30 flaps in 1.2 s. Every attempt fails at once, as it would with the network really down.
+    for (let flap = 0; flap < 30; flap += 1) {
+      lifecycle.emit('online');
+      const last = task();
+      if (last.readyState === 0) {
+        last.emitError('network down');
+        last.emitClose(1006, '');
+      }
+      vi.advanceTimersByTime(20);
+      lifecycle.emit('offline');
+      vi.advanceTimersByTime(20);
+    }
+    // Only the first return after the open came back at once; each later one waits its full backoff.
+    expect(adapter.tasks).toHaveLength(2);
+    expect(conn.retries).toBe(1);
+    lifecycle.emit('online');
+    for (let i = 0; i < 5; i += 1) {
+      vi.advanceTimersByTime(1000);
+      const last = task();
+      if (last.readyState === 0) {
+        last.emitError('network down');
+        last.emitClose(1006, '');
+      }
+    }
+    expect(adapter.tasks).toHaveLength(3);
+    expect(giveUps).toEqual([{ reason: 'max-retries', retries: 2 }]);
+    expect(conn.state).toBe('CLOSED');
   });
 
   it('moves a pending retry to suspended when the app goes to the background, and resumes in the foreground', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeAdapter } from '../src/adapters/node.js';
 import { webAdapter } from '../src/adapters/web.js';
-import { createConnection } from '../src/connection.js';
+import { createConnection } from '../src/connection/createConnection.js';
 import type { SocketTaskError } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';

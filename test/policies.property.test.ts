@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SocketAdapter } from '../src/adapters/types.js';
-import { createConnection } from '../src/connection.js';
+import { createConnection } from '../src/connection/createConnection.js';
 import type { SocketTaskError } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import type { ReadyStateName } from '../src/readyState.js';

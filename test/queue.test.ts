@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createConnection } from '../src/connection.js';
+import { createConnection } from '../src/connection/createConnection.js';
 import type { SocketTaskError } from '../src/errors.js';
 import type { ConnectionOptions } from '../src/options.js';
 import { type QueuePolicy, SendQueue } from '../src/queue.js';

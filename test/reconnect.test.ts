@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloseEvent } from '../src/adapters/types.js';
-import { type Connection, createConnection, type GiveUpEvent } from '../src/connection.js';
+import { type Connection, createConnection, type GiveUpEvent } from '../src/connection/createConnection.js';
 import type { ConnectionOptions } from '../src/options.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { backoffDelay, type ReconnectPolicy } from '../src/reconnect.js';

@@ -17,7 +17,7 @@ import {
   wechatLegacyProfile,
   wechatProfile,
 } from '../src/adapters/wechat.js';
-import { type Connection, createConnection } from '../src/connection.js';
+import { type Connection, createConnection } from '../src/connection/createConnection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle.js';
 import { fakeAdapter, wechatProfile as simProfile } from './fixtures/fakeSocketTask.js';

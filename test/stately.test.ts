@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { connectionMachine } from '../src/machines/connection.js';
 import { socketTaskMachine } from '../src/machines/socketTask.js';
+import { taskMachine } from '../src/machines/task.js';
 
 // Stately's import-from-code drops what it cannot read statically (state keys from another module, configs built
 // by a helper, guards that are not names) without an error. This compares what its extractor reads from the source
@@ -12,8 +13,8 @@ import { socketTaskMachine } from '../src/machines/socketTask.js';
 
 const root = join(import.meta.dirname, '..');
 const tool = join(root, 'tools/stately-check');
-const files = ['src/machines/socketTask.ts', 'src/machines/connection.ts'];
-const runtimeMachines: AnyStateMachine[] = [socketTaskMachine, connectionMachine];
+const files = ['src/machines/socketTask.ts', 'src/machines/connection.ts', 'src/machines/task.ts'];
+const runtimeMachines: AnyStateMachine[] = [socketTaskMachine, connectionMachine, taskMachine];
 
 interface ExtractedTransition {
   source: string;

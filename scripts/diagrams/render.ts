@@ -2,7 +2,8 @@ import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xst
 import { type DirectedGraphNode, toDirectedGraph } from 'xstate/graph';
 import { connectionMachine } from '../../src/machines/connection.js';
 import { socketTaskMachine } from '../../src/machines/socketTask.js';
-import { machineJson, statelySource } from './stately.js';
+import { taskMachine } from '../../src/machines/task.js';
+import { machineJson } from './machineJson.js';
 
 /** One machine to draw, and where its diagram goes. */
 export interface DiagramSpec {
@@ -35,6 +36,12 @@ export const diagramSpecs: readonly DiagramSpec[] = [
     title: 'connectionMachine: the connection manager',
     source: 'src/machines/connection.ts',
     machine: connectionMachine,
+  },
+  {
+    name: 'task',
+    title: 'taskMachine: the life of one platform socket under the manager',
+    source: 'src/machines/task.ts',
+    machine: taskMachine,
   },
 ];
 
@@ -237,23 +244,28 @@ function mermaidBlock(diagram: string): string {
 }
 
 export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
-  const sources = specs.map((spec) => spec.source).join(' and ');
+  const names = specs.map((spec) => spec.source);
+  const sources =
+    names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
   const parts = [
     markdownHeader(sources),
     '# State diagrams\n',
-    'Both diagrams are drawn from the machines themselves: `xstate/graph` walks each machine into Mermaid text',
+    'Every diagram is drawn from its machine itself: `xstate/graph` walks each machine into Mermaid text',
     '(`.mmd`), and Mermaid draws that as an SVG (`@mermaid-js/mermaid-cli` in a headless Chromium, ELK layout).',
     `\`${REGENERATE}\` rewrites them all; a test fails when a file here no longer matches its machine, or when`,
     "an SVG's first line does not record the SHA-256 of its `.mmd` file's current content and the renderer.\n",
-    'Beside each diagram, `<name>.machine.json` is the definition `machine.toJSON()` gives, and',
-    "`<name>.stately.ts` the machine's config as one `createMachine({...})` literal for Stately Studio's",
-    '"Import from code", with guards, actions and delays by name.\n',
+    'Beside each diagram, `<name>.machine.json` is the definition `machine.toJSON()` gives. To open a machine in',
+    'Stately Studio ("Import from code") or the Stately VS Code extension, open its source file: each is one',
+    '`setup({...}).createMachine({...})` literal with every guard, action, delay and actor named, which',
+    "Stately's extractor reads whole (`test/stately.test.ts` runs it).\n",
     'How to read the diagrams:\n',
-    '- The top-level states are the four readyStates: `CONNECTING` (0), `OPEN` (1), `CLOSING` (2), `CLOSED` (3).',
+    '- The top-level states of the socket-task and connection machines are the four readyStates: `CONNECTING`',
+    '  (0), `OPEN` (1), `CLOSING` (2), `CLOSED` (3). Those of the task machine are the stages of one platform',
+    '  socket under the manager: `resolving` its url and header, `live` while a socket exists, `gone`.',
     '  The boxes inside one, below its title bar, are its sub-states. An arrow leaving a box applies in every',
     '  sub-state of it.',
-    '- Dashed boxes side by side inside a state are parallel regions (`OPEN` of the connection machine: `queue`',
-    '  and `heartbeat`): the state is in one sub-state of each region at once.',
+    '- Dashed boxes side by side inside a state are parallel regions (`OPEN` of the connection machine: `queue`,',
+    '  `heartbeat` and `stability`): the state is in one sub-state of each region at once.',
     '- A filled dot points at the state entered first; a ringed dot follows a final state.',
     '- Each arrow is labelled `event [guard]`: the event that triggers it and, in brackets, the named guard that',
     '  must hold. `user.*` events are user commands, `platform.*` events come from the platform task. When',
@@ -270,8 +282,7 @@ export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
     parts.push(`## ${spec.title}\n`);
     parts.push(
       `From [\`${spec.source}\`](../${spec.source}). Mermaid source: [\`${spec.name}.mmd\`](./${spec.name}.mmd);` +
-        ` definition: [\`${spec.name}.machine.json\`](./${spec.name}.machine.json);` +
-        ` for Stately Studio: [\`${spec.name}.stately.ts\`](./${spec.name}.stately.ts).\n`,
+        ` definition: [\`${spec.name}.machine.json\`](./${spec.name}.machine.json).\n`,
     );
     parts.push(`![${spec.name} machine](./${spec.name}.svg)\n`);
     parts.push('<details><summary>The same diagram as Mermaid text</summary>\n');
@@ -315,15 +326,6 @@ export function generateDiagramFiles(specs: readonly DiagramSpec[], rootReadme?:
       content: machineJson(
         spec.machine,
         `${generatedBy(spec.source)}. machine.toJSON(), with functions replaced by their names.`,
-      ),
-    },
-    {
-      path: `diagrams/${spec.name}.stately.ts`,
-      content: statelySource(
-        spec.machine,
-        `// ${generatedBy(spec.source)}.\n` +
-          `// For Stately Studio's "Import from code": guards, actions and delays are named here and implemented in\n` +
-          `// ${spec.source}; the context, computed from the input there, is left out.\n`,
       ),
     },
   ]);

@@ -5,7 +5,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { nodeAdapter } from '../../src/adapters/node.js';
-import { type Connection, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { type ConnectionMode, faults } from '../../test/faults/proxy.js';
 import type { NetworkCommand, NetworkReply } from './network.js';

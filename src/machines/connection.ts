@@ -1,16 +1,16 @@
-import { assign, emit, sendTo, setup, spawnChild, stopChild } from 'xstate';
-import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../adapters/types.js';
-import type { ReconnectPolicy } from '../reconnect.js';
+import { assign, emit, enqueueActions, raise, setup, spawnChild } from 'xstate';
+import type { CloseEvent, ErrorEvent, OpenEvent, PlatformProfile } from '../adapters/types.js';
+import type { ReconnectSchedule } from '../reconnect.js';
 import { backoffCeiling, backoffDelay } from '../reconnect.js';
-import type { Slots } from '../slots.js';
-import type { DataPath } from './dataPath.js';
-import { type ResolveTarget, socketTaskActor, type TaskEvent } from './taskActor.js';
+import { ABNORMAL_CLOSE, type TaskCommand, type TaskEvent, taskMachine } from './task.js';
 
-/** What `connectionMachine` is started with; `createConnection` builds it from validated options. */
+/** What `connectionMachine` is started with: data only. `createConnection` builds it from validated options. */
 export interface ConnectionMachineInput {
-  adapter: SocketAdapter;
-  resolveTarget: ResolveTarget;
-  dataPath: DataPath;
+  /** The adapter's name, for the messages of its errors. */
+  platform: string;
+  closeWhileConnecting: PlatformProfile['closeWhileConnecting'];
+  /** The sockets the platform allows at once through one adapter instance. */
+  maxSockets: number;
   closeBeforeOpen: 'defer' | 'ignore';
   /** ms to wait for a close after an error before synthesising close 1006. */
   errorGrace: number;
@@ -21,11 +21,9 @@ export interface ConnectionMachineInput {
   /** Ping every `interval` ms while OPEN; no sign of life within `timeout` ms of a ping ends the socket. */
   heartbeat: { interval: number; timeout: number } | false;
   /** Retry after a close the user did not ask for; `false` ends the connection at its first close. */
-  reconnect: ReconnectPolicy | false;
+  reconnect: ReconnectSchedule | false;
   /** After each open, hold the queue's flush until the application sends `user.ready`. */
   holdUntilReady: boolean;
-  /** The adapter's socket slots (its profile's `maxConcurrent`). */
-  slots: Slots;
   /** With no free slot: `'fail'` the attempt with `ERR_CONNECTION_LIMIT`, or `'wait'` in CONNECTING for one. */
   connectionLimit: 'fail' | 'wait';
 }
@@ -36,6 +34,8 @@ export interface ConnectionContext extends ConnectionMachineInput {
   closeRequest: { code?: number; reason?: string } | null;
   lastError: ErrorEvent | null;
   closeInfo: CloseEvent | null;
+  /** Whether the last close may be retried, as `shouldReconnect` answered when it happened. */
+  retryable: boolean;
   /** Reconnect attempts since the connection was last stable. */
   retries: number;
   /** ms of the wait before the next attempt, drawn when the wait starts. */
@@ -45,14 +45,20 @@ export interface ConnectionContext extends ConnectionMachineInput {
   /** The last lifecycle signals: no attempt is made while offline or in the background. */
   offline: boolean;
   background: boolean;
-  /** The current attempt reached OPEN: only then may a zero-delay retry skip the timer. */
+  /** The current attempt reached OPEN: only then may a retry skip the backoff. */
   opened: boolean;
 }
 
 export type ConnectionEvent =
-  | { type: 'user.close'; code?: number; reason?: string }
+  /** `dispose`: the signal aborted, so the close takes effect whatever `closeBeforeOpen` says. */
+  | { type: 'user.close'; code?: number; reason?: string; dispose?: boolean }
   | { type: 'user.ready' }
+  | { type: 'slot.granted' }
+  | { type: 'slot.unavailable' }
   | { type: 'slot.free' }
+  | { type: 'heartbeat.heard' }
+  | { type: 'heartbeat.late' }
+  | { type: 'heartbeat.silent' }
   | { type: 'lifecycle.online' }
   | { type: 'lifecycle.offline' }
   | { type: 'lifecycle.foreground' }
@@ -63,7 +69,49 @@ export type ConnectionEmitted =
   | { type: 'giveup'; event: { reason: 'max-retries' | 'not-retryable'; retries: number; close: CloseEvent } }
   | { type: 'open'; event: OpenEvent }
   | { type: 'error'; event: ErrorEvent }
-  | { type: 'close'; event: CloseEvent };
+  | { type: 'close'; event: CloseEvent }
+  /** A `close()` under `closeBeforeOpen: 'ignore'` that the platform refused: it had no effect. */
+  | { type: 'closeRefused'; error: ErrorEvent };
+
+type TaskRef = { send(command: TaskCommand): void; getSnapshot(): { status: string } };
+
+/** The current attempt's task, unless it already ended (its close is then on its way to the machine). */
+function liveTask(self: {
+  getSnapshot(): { children?: Record<string, unknown> } | undefined;
+}): TaskRef | undefined {
+  // Pure transitions (xstate/graph, machine.transition) have no running actor, hence no snapshot and no child.
+  const task = self.getSnapshot()?.children?.task as TaskRef | undefined;
+  return task !== undefined && task.getSnapshot().status === 'active' ? task : undefined;
+}
+
+function commandTask(command: (context: ConnectionContext, event: ConnectionEvent) => TaskCommand) {
+  return enqueueActions<
+    ConnectionContext,
+    ConnectionEvent,
+    undefined,
+    ConnectionEvent,
+    never,
+    never,
+    never,
+    never,
+    never
+  >(({ context, event, self, enqueue }) => {
+    const task = liveTask(self);
+    if (task !== undefined) enqueue.sendTo(task as never, command(context, event) as never);
+  });
+}
+
+function userClose(
+  context: ConnectionContext,
+  event: ConnectionEvent,
+  type: 'close' | 'close.forward',
+): TaskCommand {
+  const request = event.type === 'user.close' ? event : (context.closeRequest ?? {});
+  const command: { type: 'close' | 'close.forward'; code?: number; reason?: string } = { type };
+  if (request.code !== undefined) command.code = request.code;
+  if (request.reason !== undefined) command.reason = request.reason;
+  return command;
+}
 
 /**
  * The manager users run. Its top-level states are the four readyStates; sub-states carry what platforms lack:
@@ -71,7 +119,11 @@ export type ConnectionEmitted =
  * asked for before open, `OPEN.queue.held` holds queued messages until the application is ready,
  * `OPEN.heartbeat` detects a half-open socket, `CLOSING.failed` waits a grace period for the close that may never
  * follow an error, `CLOSED.waiting` and `CLOSED.suspended` (offline, in the background) come before a retry,
- * and `CLOSED.terminated` is the end.
+ * and `CLOSED.terminated` is the end. Each attempt's socket is a `task` (src/machines/task.ts).
+ *
+ * Its context is data only. Its effects are named actions whose implementations here do nothing (or, for the
+ * questions it asks of the outside world, give the answer of an idle world): `createConnection` supplies the real
+ * ones with `.provide()`, as a test or Stately may supply its own.
  */
 export const connectionMachine = setup({
   types: {
@@ -81,24 +133,21 @@ export const connectionMachine = setup({
     emitted: {} as ConnectionEmitted,
   },
   actors: {
-    socketTask: socketTaskActor,
+    task: taskMachine,
   },
   guards: {
     isCurrentTask: ({ context, event }) => 'generation' in event && event.generation === context.generation,
-    abortsWhileConnecting: ({ context }) => context.adapter.profile.closeWhileConnecting === 'aborts',
-    defersCloseBeforeOpen: ({ context }) => context.closeBeforeOpen === 'defer',
+    abortsWhileConnecting: ({ context }) => context.closeWhileConnecting === 'aborts',
+    closeTakesEffectAtOpen: ({ context, event }) =>
+      context.closeBeforeOpen === 'defer' || (event.type === 'user.close' && event.dispose === true),
     hasConnectTimeout: ({ context }) => context.connectTimeout !== false,
     hasHeartbeat: ({ context }) => context.heartbeat !== false,
+    reconnects: ({ context }) => context.reconnect !== false,
     closeWasRequested: ({ context }) => context.closeRequest !== null,
     reconnectsNever: ({ context }) => context.reconnect === false,
     retriesExhausted: ({ context }) =>
       context.reconnect !== false && context.retries >= context.reconnect.maxRetries,
-    shouldNotReconnect: ({ context }) =>
-      context.reconnect === false ||
-      !context.reconnect.shouldReconnect({
-        ...(context.closeInfo ?? { code: 1006, reason: '' }),
-        retries: context.retries,
-      }),
+    notRetryable: ({ context }) => !context.retryable,
     isSuspended: ({ context }) => context.offline || context.background,
     retriesAtOnce: ({ context }) =>
       context.opened &&
@@ -107,14 +156,12 @@ export const connectionMachine = setup({
     // Read before the signal is recorded: the other condition must already be clear.
     isActiveWhenOnline: ({ context }) => !context.background,
     isActiveInForeground: ({ context }) => !context.offline,
-    hasFreeSlot: ({ context }) => context.slots.free(),
+    // Back online or in the foreground after an open: the connection comes back at once. After a failed
+    // attempt it waits its backoff, so no sequence of signals can make attempts faster than the backoff allows.
+    resumesWhenOnline: ({ context }) => !context.background && context.opened,
+    resumesInForeground: ({ context }) => !context.offline && context.opened,
     waitsForSlot: ({ context }) => context.connectionLimit === 'wait',
     holdsUntilReady: ({ context }) => context.holdUntilReady,
-    heardSinceHeartbeat: ({ context }) => context.dataPath.heardSincePing(),
-    // Throttled or frozen timers (a background tab, a suspended mini-program) fire late, and a pong queued behind
-    // them proves nothing missing: when far more wall-clock time passed than the timeout, ping again instead.
-    heartbeatTimerWasThrottled: ({ context }) =>
-      context.heartbeat !== false && context.dataPath.msSincePing() > 2 * context.heartbeat.timeout,
   },
   delays: {
     errorGrace: ({ context }) => context.errorGrace,
@@ -123,27 +170,21 @@ export const connectionMachine = setup({
     connectTimeout: ({ context }) =>
       context.connectTimeout === false ? 2 ** 31 - 1 : context.connectTimeout,
     retryDelay: ({ context }) => context.retryDelay,
-    stableAfter: ({ context }) => (context.reconnect === false ? 2 ** 31 - 1 : context.reconnect.stableAfter),
-    heartbeatInterval: ({ context }) =>
-      context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.interval,
-    heartbeatTimeout: ({ context }) =>
-      context.heartbeat === false ? 2 ** 31 - 1 : context.heartbeat.timeout,
+    stableAfter: ({ context }) => (context.reconnect === false ? 0 : context.reconnect.stableAfter),
+    heartbeatInterval: ({ context }) => (context.heartbeat === false ? 0 : context.heartbeat.interval),
+    heartbeatTimeout: ({ context }) => (context.heartbeat === false ? 0 : context.heartbeat.timeout),
   },
   actions: {
     startAttempt: assign({ generation: ({ context }) => context.generation + 1, opened: false }),
     markOpened: assign({ opened: true }),
-    spawnTask: spawnChild('socketTask', {
+    spawnTask: spawnChild('task', {
       id: 'task',
       input: ({ context }) => ({
         generation: context.generation,
-        adapter: context.adapter,
-        resolveTarget: context.resolveTarget,
-        dataPath: context.dataPath,
-        slots: context.slots,
-        lingerTimeout: context.closeTimeout,
+        closeWhileConnecting: context.closeWhileConnecting,
+        closeTimeout: context.closeTimeout,
       }),
     }),
-    stopTask: stopChild('task'),
     rememberClose: assign({
       closeRequest: ({ event }) => {
         if (event.type !== 'user.close') return null;
@@ -153,22 +194,16 @@ export const connectionMachine = setup({
         return request;
       },
     }),
-    closeTask: sendTo('task', ({ context }) => ({
-      type: 'close' as const,
-      ...context.closeRequest,
-      when: 'effective' as const,
+    forgetClose: assign({ closeRequest: null }),
+    closeTask: commandTask((context, event) => userClose(context, event, 'close')),
+    forwardClose: commandTask((context, event) => userClose(context, event, 'close.forward')),
+    // The connection moved on: the task ends its socket by itself, and its later events carry a stale generation.
+    abandonTask: commandTask(() => ({ type: 'abandon' })),
+    terminateTask: commandTask(() => ({ type: 'terminate' })),
+    emitCloseRefused: emit(({ event }) => ({
+      type: 'closeRefused' as const,
+      error: event.type === 'platform.closeRefused' ? event.error : { errMsg: 'close failed' },
     })),
-    forwardClose: sendTo('task', ({ event }) => {
-      const command: { type: 'close'; code?: number; reason?: string; when: 'now' } = {
-        type: 'close',
-        when: 'now',
-      };
-      if (event.type === 'user.close') {
-        if (event.code !== undefined) command.code = event.code;
-        if (event.reason !== undefined) command.reason = event.reason;
-      }
-      return command;
-    }),
     recordError: assign({
       lastError: ({ event, context }) => (event.type === 'platform.error' ? event.event : context.lastError),
     }),
@@ -179,7 +214,9 @@ export const connectionMachine = setup({
     recordClose: assign({
       closeInfo: ({ event }) => (event.type === 'platform.close' ? event.event : null),
     }),
-    synthesizeAbnormalClose: assign({ closeInfo: () => ({ code: 1006, reason: '' }) }),
+    synthesizeAbnormalClose: assign({ closeInfo: ABNORMAL_CLOSE }),
+    // Whether to retry is the user's shouldReconnect, asked once per close; createConnection supplies it.
+    assessClose: assign({ retryable: true }),
     recordConnectTimeout: assign({
       lastError: ({ context }) => ({
         errMsg: `connect timeout: still CONNECTING after ${String(context.connectTimeout)} ms; the attempt was abandoned`,
@@ -192,34 +229,21 @@ export const connectionMachine = setup({
     })),
     emitClose: emit(({ context }) => ({
       type: 'close' as const,
-      event: context.closeInfo ?? { code: 1006, reason: '' },
+      event: context.closeInfo ?? ABNORMAL_CLOSE,
     })),
     scheduleRetry: assign(({ context }) => {
       const retryDelay =
         context.reconnect === false ? 0 : backoffDelay(context.reconnect, context.retries, Math.random());
       return { retryDelay, nextRetryAt: Date.now() + retryDelay };
     }),
-    // A retry spends the open that allowed it to skip the timer: if it fails before a task is made (no free
-    // slot), the next retry waits, so the loop can never run without a turn of the event loop.
+    // Every attempt after the first is a retry. It spends the open that allowed it to skip the backoff: if it
+    // fails before it opens, the next one waits.
     countRetry: assign({ retries: ({ context }) => context.retries + 1, nextRetryAt: null, opened: false }),
     resetRetries: assign({ retries: 0 }),
-    emitGiveUpExhausted: emit(({ context }) => ({
+    emitGiveUp: emit(({ context }, params: { reason: 'max-retries' | 'not-retryable' }) => ({
       type: 'giveup' as const,
-      event: {
-        reason: 'max-retries' as const,
-        retries: context.retries,
-        close: context.closeInfo ?? { code: 1006, reason: '' },
-      },
+      event: { reason: params.reason, retries: context.retries, close: context.closeInfo ?? ABNORMAL_CLOSE },
     })),
-    emitGiveUpNotRetryable: emit(({ context }) => ({
-      type: 'giveup' as const,
-      event: {
-        reason: 'not-retryable' as const,
-        retries: context.retries,
-        close: context.closeInfo ?? { code: 1006, reason: '' },
-      },
-    })),
-    sendHeartbeat: ({ context }) => context.dataPath.ping(),
     recordHeartbeatTimeout: assign({
       lastError: ({ context }) => ({
         errMsg: `heartbeat timeout: nothing received within ${context.heartbeat === false ? 0 : context.heartbeat.timeout} ms of a ping; the connection is presumed dead`,
@@ -228,7 +252,7 @@ export const connectionMachine = setup({
     }),
     recordConnectionLimit: assign({
       lastError: ({ context }) => ({
-        errMsg: `connection limit: the ${context.adapter.name} platform allows ${context.slots.max} sockets at once and all are open through this adapter; close one, or pass connectionLimit: 'wait'`,
+        errMsg: `connection limit: the ${context.platform} platform allows ${context.maxSockets} sockets at once and all are open through this adapter; close one, or pass connectionLimit: 'wait'`,
         code: 'ERR_CONNECTION_LIMIT',
       }),
     }),
@@ -238,18 +262,23 @@ export const connectionMachine = setup({
         reason: event.type === 'user.close' && event.reason !== undefined ? event.reason : '',
       }),
     }),
-    waitForSlot: ({ context, self }) => context.slots.wait(() => self.send({ type: 'slot.free' })),
-    stopWaitingForSlot: ({ context }) => context.slots.stopWaiting(),
     recordOffline: assign({ offline: true }),
     recordOnline: assign({ offline: false }),
     recordBackground: assign({ background: true }),
     recordForeground: assign({ background: false }),
     clearNextRetry: assign({ nextRetryAt: null }),
-    flushQueue: ({ context }) => context.dataPath.flush(),
-    endQueue: ({ context }) => context.dataPath.endQueue(),
-    openDataPath: ({ context }) => context.dataPath.open(context.generation),
-    stopSending: ({ context }) => context.dataPath.stopSending(),
-    closeDataPath: ({ context }) => context.dataPath.close(),
+    // Questions to the outside world, answered with an event: the platform's slots, the data path's last message.
+    requestSlot: raise({ type: 'slot.granted' }),
+    checkPong: raise({ type: 'heartbeat.heard' }),
+    // Effects on the slots and the data path, supplied by createConnection.
+    waitForSlot: () => undefined,
+    stopWaitingForSlot: () => undefined,
+    sendHeartbeat: () => undefined,
+    flushQueue: () => undefined,
+    endQueue: () => undefined,
+    openDataPath: () => undefined,
+    stopSending: () => undefined,
+    closeDataPath: () => undefined,
   },
 }).createMachine({
   id: 'connection',
@@ -259,6 +288,7 @@ export const connectionMachine = setup({
     closeRequest: null,
     lastError: null,
     closeInfo: null,
+    retryable: true,
     retries: 0,
     retryDelay: 0,
     nextRetryAt: null,
@@ -280,20 +310,23 @@ export const connectionMachine = setup({
       states: {
         // The platform's socket limit (maxConcurrent) is checked before connect(), never discovered from its error.
         acquiringSlot: {
-          always: [
-            { guard: 'hasFreeSlot', target: 'handshake' },
-            { guard: 'waitsForSlot', target: 'awaitingSlot' },
-            {
-              target: '#connection.CLOSED',
-              actions: ['recordConnectionLimit', 'emitError', 'synthesizeAbnormalClose'],
-            },
-          ],
+          entry: 'requestSlot',
+          on: {
+            'slot.granted': { target: 'handshake' },
+            'slot.unavailable': [
+              { guard: 'waitsForSlot', target: 'awaitingSlot' },
+              {
+                target: '#connection.CLOSED',
+                actions: ['recordConnectionLimit', 'emitError', 'synthesizeAbnormalClose'],
+              },
+            ],
+          },
         },
         awaitingSlot: {
           entry: 'waitForSlot',
           exit: 'stopWaitingForSlot',
           on: {
-            'slot.free': { guard: 'hasFreeSlot', target: 'handshake' },
+            'slot.free': { target: 'acquiringSlot' },
             'user.close': {
               target: '#connection.CLOSED',
               actions: ['rememberClose', 'endQueue', 'recordUserClose'],
@@ -312,28 +345,36 @@ export const connectionMachine = setup({
                 actions: ['rememberClose', 'endQueue', 'closeTask'],
               },
               {
-                guard: 'defersCloseBeforeOpen',
+                guard: 'closeTakesEffectAtOpen',
                 target: 'closePending',
                 // The task holds the close until its socket opens, or ends the attempt if it has no socket yet.
                 actions: ['rememberClose', 'endQueue', 'closeTask'],
               },
-              { actions: ['rememberClose', 'endQueue', 'forwardClose'] },
+              // closeBeforeOpen: 'ignore': handed to the platform, which ignores it, as documented. Nothing ends
+              // until it does take effect, so the queue stays open.
+              { actions: ['rememberClose', 'forwardClose'] },
             ],
+            // The platform said no to that close: it had no effect, and the connection goes on as if never asked.
+            'platform.closeRefused': { guard: 'isCurrentTask', actions: ['forgetClose', 'emitCloseRefused'] },
           },
         },
+        // Bounded like every wait: a handshake that never completes ends here after closeTimeout.
         closePending: {
-          on: {
-            'platform.open': { guard: 'isCurrentTask', target: '#connection.CLOSING', actions: 'closeTask' },
+          // The task closed its socket the moment it opened; the handshake of that close is CLOSING.
+          on: { 'platform.open': { guard: 'isCurrentTask', target: '#connection.CLOSING' } },
+          after: {
+            closeTimeout: {
+              target: '#connection.CLOSED',
+              actions: ['synthesizeAbnormalClose', 'abandonTask'],
+            },
           },
         },
       },
-      // An abandoned attempt's task is stopped on CLOSED: it is closed now, or the moment it opens where a close
-      // while CONNECTING has no effect; its late events carry a stale generation.
       after: {
         connectTimeout: {
           guard: 'hasConnectTimeout',
           target: 'CLOSED',
-          actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose'],
+          actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose', 'abandonTask'],
         },
       },
       on: {
@@ -347,8 +388,6 @@ export const connectionMachine = setup({
     },
     OPEN: {
       entry: ['markOpened', 'openDataPath'],
-      // A connection that stays up this long is healthy again: the next drop starts the backoff from the start.
-      after: { stableAfter: { actions: 'resetRetries' } },
       type: 'parallel',
       states: {
         // Messages queued while not OPEN are written before the onOpen listeners run, so none can overtake them.
@@ -367,35 +406,42 @@ export const connectionMachine = setup({
           },
         },
         heartbeat: {
-          initial: 'live',
+          initial: 'starting',
           states: {
-            live: {
-              after: {
-                heartbeatInterval: {
-                  guard: 'hasHeartbeat',
-                  target: 'awaitingPong',
-                  actions: 'sendHeartbeat',
+            starting: { always: [{ guard: 'hasHeartbeat', target: 'live' }, { target: 'off' }] },
+            off: {},
+            live: { after: { heartbeatInterval: { target: 'awaitingPong', actions: 'sendHeartbeat' } } },
+            awaitingPong: { after: { heartbeatTimeout: { target: 'checkingPong' } } },
+            // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.
+            // Throttled or frozen timers (a background tab, a suspended mini-program) fire late, and a pong queued
+            // behind them proves nothing missing: when far more wall-clock time passed than the timeout, ping again.
+            checkingPong: {
+              entry: 'checkPong',
+              on: {
+                'heartbeat.heard': { target: 'live' },
+                'heartbeat.late': { target: 'awaitingPong', actions: 'sendHeartbeat' },
+                // Presumed dead: ended without a handshake where the platform can, and CLOSED at once.
+                'heartbeat.silent': {
+                  target: '#connection.CLOSED',
+                  actions: [
+                    'recordHeartbeatTimeout',
+                    'emitError',
+                    'synthesizeAbnormalClose',
+                    'terminateTask',
+                  ],
                 },
               },
             },
-            // Inbound data bypasses the machine (the hot path), so a sign of life is read when the timeout fires.
-            awaitingPong: {
-              after: {
-                heartbeatTimeout: [
-                  { guard: 'heardSinceHeartbeat', target: 'live' },
-                  {
-                    guard: 'heartbeatTimerWasThrottled',
-                    target: 'awaitingPong',
-                    reenter: true,
-                    actions: 'sendHeartbeat',
-                  },
-                  {
-                    target: '#connection.CLOSING.failed',
-                    actions: ['recordHeartbeatTimeout', 'emitError', 'closeTask'],
-                  },
-                ],
-              },
-            },
+          },
+        },
+        // A connection that stays up stableAfter ms is healthy again: the next drop starts the backoff anew.
+        stability: {
+          initial: 'starting',
+          states: {
+            starting: { always: [{ guard: 'reconnects', target: 'proving' }, { target: 'untracked' }] },
+            proving: { after: { stableAfter: { target: 'stable', actions: 'resetRetries' } } },
+            stable: {},
+            untracked: {},
           },
         },
       },
@@ -414,7 +460,12 @@ export const connectionMachine = setup({
       initial: 'closeRequested',
       states: {
         closeRequested: {
-          after: { closeTimeout: { target: '#connection.CLOSED', actions: 'synthesizeAbnormalClose' } },
+          after: {
+            closeTimeout: {
+              target: '#connection.CLOSED',
+              actions: ['synthesizeAbnormalClose', 'abandonTask'],
+            },
+          },
           on: {
             'platform.error': {
               guard: 'isCurrentTask',
@@ -424,7 +475,9 @@ export const connectionMachine = setup({
           },
         },
         failed: {
-          after: { errorGrace: { target: '#connection.CLOSED', actions: 'synthesizeAbnormalClose' } },
+          after: {
+            errorGrace: { target: '#connection.CLOSED', actions: ['synthesizeAbnormalClose', 'abandonTask'] },
+          },
           on: {
             'platform.error': { guard: 'isCurrentTask', actions: ['recordError', 'emitError'] },
           },
@@ -437,15 +490,23 @@ export const connectionMachine = setup({
       },
     },
     CLOSED: {
-      entry: ['closeDataPath', 'stopTask', 'emitClose'],
+      entry: ['closeDataPath', 'emitClose', 'assessClose'],
       initial: 'deciding',
       states: {
         deciding: {
           always: [
             { guard: 'closeWasRequested', target: 'terminated' },
             { guard: 'reconnectsNever', target: 'terminated' },
-            { guard: 'retriesExhausted', target: 'terminated', actions: 'emitGiveUpExhausted' },
-            { guard: 'shouldNotReconnect', target: 'terminated', actions: 'emitGiveUpNotRetryable' },
+            {
+              guard: 'retriesExhausted',
+              target: 'terminated',
+              actions: { type: 'emitGiveUp', params: { reason: 'max-retries' } },
+            },
+            {
+              guard: 'notRetryable',
+              target: 'terminated',
+              actions: { type: 'emitGiveUp', params: { reason: 'not-retryable' } },
+            },
             { guard: 'isSuspended', target: 'suspended' },
             // A lost connection comes back at once, without a timer's minimum delay. Only after an OPEN one: an
             // attempt that failed (a platform failing synchronously) waits on the timer, so it cannot spin.
@@ -464,21 +525,27 @@ export const connectionMachine = setup({
             'lifecycle.background': { target: 'suspended', actions: 'recordBackground' },
           },
         },
-        // Offline or in the background: no attempt (a suspended mini-program refuses them), no retry spent.
-        // The first attempt back is made at once.
+        // Offline or in the background: no attempt (a suspended mini-program refuses them). Back after an open,
+        // the first attempt is made at once; after a failed attempt, it waits its backoff.
         suspended: {
           on: {
             'user.close': { target: 'terminated', actions: 'rememberClose' },
             'lifecycle.online': [
-              { guard: 'isActiveWhenOnline', target: '#connection.CONNECTING', actions: 'recordOnline' },
+              {
+                guard: 'resumesWhenOnline',
+                target: '#connection.CONNECTING',
+                actions: ['recordOnline', 'countRetry'],
+              },
+              { guard: 'isActiveWhenOnline', target: 'waiting', actions: 'recordOnline' },
               { actions: 'recordOnline' },
             ],
             'lifecycle.foreground': [
               {
-                guard: 'isActiveInForeground',
+                guard: 'resumesInForeground',
                 target: '#connection.CONNECTING',
-                actions: 'recordForeground',
+                actions: ['recordForeground', 'countRetry'],
               },
+              { guard: 'isActiveInForeground', target: 'waiting', actions: 'recordForeground' },
               { actions: 'recordForeground' },
             ],
           },

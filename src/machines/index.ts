@@ -5,6 +5,7 @@ export type {
   ConnectionMachineInput,
 } from './connection.js';
 export { connectionMachine } from './connection.js';
-export type { DataPath } from './dataPath.js';
 export type { SocketTaskEmitted, SocketTaskEvent, SocketTaskProfile } from './socketTask.js';
 export { socketTaskMachine } from './socketTask.js';
+export type { SocketReport, TargetReport, TaskCommand, TaskEvent, TaskMachineInput } from './task.js';
+export { ABNORMAL_CLOSE, taskMachine } from './task.js';

@@ -7,6 +7,7 @@ import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import {
   type AdapterSuiteEnv,
   adapterSuite,
+  SHORT_CLOSE_TIMEOUT_MS,
   SHORT_ERROR_GRACE_MS,
   useAdapterHarness,
   within,
@@ -44,14 +45,19 @@ describe('qqAdapter', () => {
     });
   });
 
-  it('closes a task refused over the limit with 1006 after errorGrace, though QQ never reports its close', async () => {
+  it('closes a task refused over the limit with 1006 after errorGrace, and gives it up after closeTimeout, though QQ never reports its close', async () => {
     const qq = createFakeQq(env);
     const adapter = qqAdapter({ qq });
     const server = await serve();
     for (let i = 0; i < qqProfile.maxConcurrent; i += 1) await open(server, { adapter });
 
     // A second adapter over the same qq: the manager's own count cannot stop it, so QQ refuses the task.
-    const extra = connect({ url: server.url, adapter: qqAdapter({ qq }), errorGrace: SHORT_ERROR_GRACE_MS });
+    const extra = connect({
+      url: server.url,
+      adapter: qqAdapter({ qq }),
+      errorGrace: SHORT_ERROR_GRACE_MS,
+      closeTimeout: SHORT_CLOSE_TIMEOUT_MS,
+    });
     const info = await within(extra.conn.closed, 'closed');
     expect(info).toEqual({ code: 1006, reason: '' });
     expect(extra.errors).toEqual([{ errMsg: 'exceed max task count', code: 'ERR_PLATFORM' }]);

@@ -8,7 +8,7 @@ import type {
   OpenEvent,
   SocketAdapter,
 } from '../../src/adapters/types.js';
-import { type Connection, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import type { ConnectionOptions } from '../../src/options.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import {
@@ -110,6 +110,12 @@ const WAIT_MS = 2000;
  */
 export const SHORT_ERROR_GRACE_MS = 100;
 
+/**
+ * The `closeTimeout` the harness uses for the same platforms: an errored socket that never reports its close is
+ * given up after it, and only then does `closed` settle.
+ */
+export const SHORT_CLOSE_TIMEOUT_MS = 300;
+
 /** Bounds an event-driven wait, so a missing event fails the test with its name instead of hanging. */
 export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -203,8 +209,12 @@ export function useAdapterHarness(
     // The suite checks one socket's life per connection: retrying would hide what the platform did.
     const defaults: Partial<ConnectionOptions> = { reconnect: false };
     if (chosen.profile.requiresSecureUrl) defaults.allowInsecure = true;
-    // The close after such an error is synthesised after errorGrace; its default of 1 s would slow every test.
-    if (features.errorWithoutClose) defaults.errorGrace = SHORT_ERROR_GRACE_MS;
+    // The close after such an error is synthesised after errorGrace; its default of 1 s would slow every test. The
+    // socket is then given closeTimeout to report its end before it is given up, and `closed` waits for that.
+    if (features.errorWithoutClose) {
+      defaults.errorGrace = SHORT_ERROR_GRACE_MS;
+      defaults.closeTimeout = SHORT_CLOSE_TIMEOUT_MS;
+    }
     const conn = (features.library?.createConnection ?? createConnection)({
       ...defaults,
       ...options,
@@ -802,7 +812,13 @@ export function adapterSuite(
 
           // A second adapter over the same platform object cannot see the first one's sockets.
           const second: SocketAdapter = { ...adapter() };
-          const extra = connect({ url: server.url, adapter: second, errorGrace: SHORT_ERROR_GRACE_MS });
+          // A refused task that reports neither a close nor a failed close is given up after closeTimeout.
+          const extra = connect({
+            url: server.url,
+            adapter: second,
+            errorGrace: SHORT_ERROR_GRACE_MS,
+            closeTimeout: SHORT_CLOSE_TIMEOUT_MS,
+          });
           const info = await within(extra.conn.closed, 'the connection beyond the limit to fail');
           expect(extra.log).toEqual(['error', 'close']);
           expect(extra.errors[0]?.errMsg).toMatch(pattern);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { uniAdapter, uniProfile } from '../../src/adapters/uni-app.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import {
@@ -291,7 +291,12 @@ describe('uniAdapter', () => {
       const held = [];
       for (let i = 0; i < 5; i += 1) held.push(await open(server));
       // A second adapter over the same uni: the manager's own count cannot stop it, so the platform refuses.
-      const extra = connect({ url: server.url, errorGrace: 20, adapter: { ...adapter() } });
+      const extra = connect({
+        url: server.url,
+        errorGrace: 20,
+        closeTimeout: 200,
+        adapter: { ...adapter() },
+      });
       const info = await within(extra.conn.closed, 'closed');
       expect(extra.errors).toEqual([
         { errMsg: `connectSocket:fail ${UNI_MP_WEIXIN_LIMIT_TEXT}`, code: 'ERR_PLATFORM' },

@@ -4,7 +4,7 @@ import websocket from 'websocket';
 import type { WebSocket as WsWebSocket } from 'ws';
 import type { LifecycleSignal } from '../../src/adapters/types.js';
 import { type WebSocketConstructor, webAdapter } from '../../src/adapters/web.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
 import { expectSuspendedUntilBack } from './lifecycleSuite.js';

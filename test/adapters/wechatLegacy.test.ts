@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { wechatLegacyAdapter, wechatLegacyProfile } from '../../src/adapters/wechatLegacy.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeLegacyWx, type FakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';

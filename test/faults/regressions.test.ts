@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import { wechatAdapter } from '../../src/adapters/wechat.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { type FaultProxy, faults, startFaultProxy } from './proxy.js';

@@ -7,7 +7,7 @@ import type { LifecycleSignal, SocketAdapter, SocketTaskLike } from '../../src/a
 import { checkTrace } from '../../src/conformance/checkTrace.js';
 import { recordSocketTask } from '../../src/conformance/recorder.js';
 import type { Trace } from '../../src/conformance/trace.js';
-import { type Connection, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { ERROR_CODES, type SocketTaskError } from '../../src/errors.js';
 import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle.js';
 import type { ReadyStateName } from '../../src/readyState.js';

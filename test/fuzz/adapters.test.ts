@@ -10,7 +10,7 @@ import type { SocketAdapter } from '../../src/adapters/types.js';
 import { uniAdapter } from '../../src/adapters/uni-app.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
-import { type Connection, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import {
   announce,
   any,

@@ -2,7 +2,7 @@
 // test states the behaviour the fix gives (a broken custom adapter, signal or payload is reported, never thrown).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallOptions, ErrorEvent, SocketAdapter } from '../../src/adapters/types.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { backoffCeiling } from '../../src/reconnect.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
@@ -70,7 +70,7 @@ const trap = () => {
   throw new Error('trap');
 };
 
-describe('src/machines/taskActor.ts', () => {
+describe('src/connection/effects.ts (the task machine\'s platform effects)', () => {
   it.each([
     ['a sync connect, a sync url', () => 5, URL],
     ['a sync connect, an async url provider', () => 5, async () => URL],

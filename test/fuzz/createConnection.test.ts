@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { OPTION_NAMES } from '../../src/options.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import {

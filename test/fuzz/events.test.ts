@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallOptions, CloseEvent, SocketAdapter } from '../../src/adapters/types.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { ListeningTask } from '../fixtures/listeningTask.js';
 import {

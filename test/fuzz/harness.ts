@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import type { CloseEvent, PlatformProfile, SocketAdapter } from '../../src/adapters/types.js';
-import type { Connection } from '../../src/connection.js';
+import type { Connection } from '../../src/connection/createConnection.js';
 import { ERROR_CODES, SocketTaskError } from '../../src/errors.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 

@@ -7,7 +7,7 @@ import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../../src
 import { uniAdapter } from '../../src/adapters/uni-app.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
-import { type Connection, createConnection } from '../../src/connection.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { captureRethrown } from '../fixtures/rethrown.js';
 import { thrown } from './harness.js';

@@ -5,7 +5,7 @@ import { type WebSocket as ServerSocket, WebSocketServer, WebSocket as WsWebSock
 import { nodeAdapter } from '../../src/adapters/node.js';
 import type { CloseEvent, SocketAdapter } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
-import { createConnection } from '../../src/connection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
 import { expectForwardToClosed } from '../fixtures/readyStateGraph.js';

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock } from 'xstate';
-import type { ConnectOptions, PlatformProfile } from '../../src/adapters/types.js';
+import type { PlatformProfile } from '../../src/adapters/types.js';
+import { ConnectionDataPath } from '../../src/connection/dataPath.js';
+import { bindPorts, managedConnectionMachine } from '../../src/connection/effects.js';
 import {
   type ConnectionEmitted,
   type ConnectionEvent,
   type ConnectionMachineInput,
   connectionMachine,
 } from '../../src/machines/connection.js';
-import type { DataPath } from '../../src/machines/dataPath.js';
-import type { TaskActorInput, TaskCommand, TaskEvent } from '../../src/machines/taskActor.js';
+import type { TaskCommand, TaskMachineInput, taskMachine } from '../../src/machines/task.js';
 import { slotsFor } from '../../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures/readyStateGraph.js';
@@ -17,31 +18,26 @@ const ERROR_GRACE = 200;
 const CLOSE_TIMEOUT = 1000;
 const CONNECT_TIMEOUT = 10_000;
 
-type DataPathCall = { call: keyof DataPath; generation?: number };
+type DataPathCall = { call: 'open' | 'stopSending' | 'close' | 'ping'; generation?: number };
 
-/** A DataPath that only records what the machine asked of it. */
-function recordingDataPath(): DataPath & {
-  calls: DataPathCall[];
-  queueCalls: string[];
-  names: () => string[];
-} {
+/** The machine's data-path effects, recorded: what it asked of the hot path, and of the queue apart. */
+function recordingEffects() {
   const calls: DataPathCall[] = [];
   const queueCalls: string[] = [];
   return {
     calls,
     queueCalls,
     names: () => calls.map((c) => c.call),
-    attach: (generation) => calls.push({ call: 'attach', generation }),
-    message: (generation) => calls.push({ call: 'message', generation }),
-    open: (generation) => calls.push({ call: 'open', generation }),
-    stopSending: () => calls.push({ call: 'stopSending' }),
-    close: () => calls.push({ call: 'close' }),
-    ping: () => calls.push({ call: 'ping' }),
-    // The queue's calls are recorded apart: the tests below follow the socket, test/queue.test.ts the queue.
-    flush: () => queueCalls.push('flush'),
-    endQueue: () => queueCalls.push('endQueue'),
-    heardSincePing: () => false,
-    msSincePing: () => 0,
+    actions: {
+      openDataPath: ({ context }: { context: { generation: number } }) =>
+        calls.push({ call: 'open', generation: context.generation }),
+      stopSending: () => calls.push({ call: 'stopSending' }),
+      closeDataPath: () => calls.push({ call: 'close' }),
+      sendHeartbeat: () => calls.push({ call: 'ping' }),
+      // The queue's calls are recorded apart: the tests below follow the socket, test/queue.test.ts the queue.
+      flushQueue: () => queueCalls.push('flush'),
+      endQueue: () => queueCalls.push('endQueue'),
+    },
   };
 }
 
@@ -50,27 +46,11 @@ interface Options {
   closeBeforeOpen: 'defer' | 'ignore';
 }
 
-const target: ConnectOptions = { url: 'wss://example.test/socket' };
-
-/** The machine with its task replaced by a recorder: the test plays the task by sending platform events. */
-function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
-  const clock = new SimulatedClock();
-  const commands: TaskCommand[] = [];
-  const spawned: number[] = [];
-  let stopped = 0;
-  const socketTask = fromCallback<TaskCommand, TaskActorInput, TaskEvent>(({ input, receive }) => {
-    spawned.push(input.generation);
-    receive((command) => commands.push(command));
-    return () => {
-      stopped++;
-    };
-  });
-  const dataPath = recordingDataPath();
-  const adapter = fakeAdapter(profile);
-  const input: ConnectionMachineInput = {
-    adapter,
-    resolveTarget: () => target,
-    dataPath,
+function inputFor({ profile, closeBeforeOpen }: Options): ConnectionMachineInput {
+  return {
+    platform: 'sim',
+    closeWhileConnecting: profile.closeWhileConnecting,
+    maxSockets: profile.maxConcurrent,
     closeBeforeOpen,
     errorGrace: ERROR_GRACE,
     closeTimeout: CLOSE_TIMEOUT,
@@ -78,10 +58,26 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     heartbeat: false,
     reconnect: false,
     holdUntilReady: false,
-    slots: slotsFor(adapter),
     connectionLimit: 'fail',
   };
-  const actor = createActor(connectionMachine.provide({ actors: { socketTask } }), { input, clock });
+}
+
+/** The machine with its task replaced by a recorder: the test plays the task by sending platform events. */
+function startWithFakeTask(options: Options) {
+  const clock = new SimulatedClock();
+  const commands: TaskCommand[] = [];
+  const spawned: number[] = [];
+  const task = fromCallback<TaskCommand, TaskMachineInput>(({ input, receive }) => {
+    spawned.push(input.generation);
+    receive((command) => commands.push(command));
+  });
+  const dataPath = recordingEffects();
+  const machine = connectionMachine.provide({
+    // The recorder stands in for the task machine: the connection only sends it commands and reads its events.
+    actors: { task: task as unknown as typeof taskMachine },
+    actions: dataPath.actions,
+  });
+  const actor = createActor(machine, { input: inputFor(options), clock });
   const emitted: ConnectionEmitted[] = [];
   const readyStates: string[] = [];
   actor.on('*', (event) => emitted.push(event));
@@ -103,7 +99,6 @@ function startWithFakeTask({ profile, closeBeforeOpen }: Options) {
     clock,
     commands,
     spawned,
-    stopped: () => stopped,
     dataPath,
     emitted,
     readyStates,
@@ -186,18 +181,27 @@ describe('connectionMachine with a recorded task', () => {
     expect(h.kinds()).toEqual(['open', 'close']);
   });
 
-  it('runs exactly one attempt with generation 1 and stops its task on CLOSED', () => {
+  it('runs exactly one attempt with generation 1, and tells a task whose socket closed nothing more', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     expect(h.spawned).toEqual([1]);
     expect(h.actor.getSnapshot().context.generation).toBe(1);
     h.platform.close(1, 1006, '');
-    expect(h.stopped()).toBe(1);
+    expect(h.commands).toEqual([]);
+    expect(h.actor.getSnapshot().children.task).toBeDefined();
+  });
+
+  it('abandons the task of an attempt it gives up on, and leaves it running to its own end', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.clock.increment(CONNECT_TIMEOUT);
+    expect(h.value()).toEqual({ CLOSED: 'terminated' });
+    expect(h.commands).toEqual([{ type: 'abandon' }]);
+    expect(h.actor.getSnapshot().children.task?.getSnapshot().status).toBe('active');
   });
 
   it('opens on the platform open: attaches the data path for generation 1, then emits open with the header', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.platform.open();
-    expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
+    expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' } });
     expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
   });
@@ -207,7 +211,7 @@ describe('connectionMachine with a recorded task', () => {
       const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
       h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
       expect(h.value()).toEqual({ CONNECTING: 'closePending' });
-      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'effective' }]);
+      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early' }]);
       expect(h.dataPath.calls).toEqual([]);
     });
 
@@ -216,11 +220,8 @@ describe('connectionMachine with a recorded task', () => {
       h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
       h.platform.open();
       expect(h.value()).toEqual({ CLOSING: 'closeRequested' });
-      // Once when the close was asked for, once more at the open: the task closes its socket only once.
-      expect(h.commands).toEqual([
-        { type: 'close', code: 4001, reason: 'early', when: 'effective' },
-        { type: 'close', code: 4001, reason: 'early', when: 'effective' },
-      ]);
+      // Asked once: the task itself closes its socket the moment it opens.
+      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early' }]);
       expect(h.kinds()).not.toContain('open');
       expect(h.dataPath.names()).toEqual(['stopSending']);
       h.platform.close(1, 4001, 'early');
@@ -243,8 +244,8 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({ CLOSING: 'failed' });
       expect(h.kinds()).toEqual(['error']);
       expect(h.commands).toEqual([
-        { type: 'close', code: 4001, when: 'effective' },
-        { type: 'close', code: 4001, when: 'effective' },
+        { type: 'close', code: 4001 },
+        { type: 'close', code: 4001 },
       ]);
     });
   });
@@ -254,9 +255,9 @@ describe('connectionMachine with a recorded task', () => {
       const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'ignore' });
       h.actor.send({ type: 'user.close', code: 4001, reason: 'early' });
       expect(h.value()).toEqual({ CONNECTING: 'handshake' });
-      expect(h.commands).toEqual([{ type: 'close', code: 4001, reason: 'early', when: 'now' }]);
+      expect(h.commands).toEqual([{ type: 'close.forward', code: 4001, reason: 'early' }]);
       h.platform.open();
-      expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
+      expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' } });
       expect(h.kinds()).toEqual(['open']);
       expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     });
@@ -269,7 +270,7 @@ describe('connectionMachine with a recorded task', () => {
         const h = startWithFakeTask({ profile: abortingProfile, closeBeforeOpen });
         h.actor.send({ type: 'user.close', code: 4001 });
         expect(h.value()).toEqual({ CLOSING: 'closeRequested' });
-        expect(h.commands).toEqual([{ type: 'close', code: 4001, when: 'effective' }]);
+        expect(h.commands).toEqual([{ type: 'close', code: 4001 }]);
         h.platform.close(1, 1006, '');
         expect(h.closes()).toEqual([{ type: 'close', event: { code: 1006, reason: '' } }]);
         expect(h.kinds()).not.toContain('open');
@@ -287,7 +288,7 @@ describe('connectionMachine with a recorded task', () => {
       reach(h);
       h.platform.error();
       expect(h.value()).toEqual({ CLOSING: 'failed' });
-      expect(h.commands).toEqual([{ type: 'close', when: 'effective' }]);
+      expect(h.commands).toEqual([{ type: 'close' }]);
       h.clock.increment(ERROR_GRACE - 1);
       expect(h.value()).toEqual({ CLOSING: 'failed' });
       expect(h.closes()).toEqual([]);
@@ -440,7 +441,10 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.emitted.at(-1)?.type).toBe('close');
       expect(h.dataPath.names().at(-1)).toBe('close');
       expect(h.dataPath.names().filter((n) => n === 'close')).toHaveLength(1);
-      expect(h.stopped()).toBe(1);
+      // A task is told to end at most once by the way the connection left it.
+      expect(
+        h.commands.filter((c) => c.type === 'abandon' || c.type === 'terminate').length,
+      ).toBeLessThanOrEqual(1);
       for (let i = 1; i < h.readyStates.length; i++) {
         const from = h.readyStates[i - 1] as Parameters<typeof isReadyStateEdge>[1];
         const to = h.readyStates[i] as Parameters<typeof isReadyStateEdge>[2];
@@ -452,33 +456,36 @@ describe('connectionMachine with a recorded task', () => {
   );
 });
 
-describe('connectionMachine with the real task actor and a fake WeChat-style platform', () => {
+describe('connectionMachine with the real task machine and a fake WeChat-style platform', () => {
   function startWithFakePlatform(profile: PlatformProfile, closeBeforeOpen: 'defer' | 'ignore') {
     const adapter = fakeAdapter(profile);
-    const dataPath = recordingDataPath();
-    const actor = createActor(connectionMachine, {
-      input: {
-        adapter,
-        resolveTarget: () => target,
-        dataPath,
-        closeBeforeOpen,
-        errorGrace: ERROR_GRACE,
-        closeTimeout: CLOSE_TIMEOUT,
-        connectTimeout: CONNECT_TIMEOUT,
-        heartbeat: false,
-        reconnect: false,
-        holdUntilReady: false,
-        slots: slotsFor(adapter),
-        connectionLimit: 'fail',
-      },
+    const calls: string[] = [];
+    // The real data path, its calls recorded.
+    const dataPath = new ConnectionDataPath(null, false);
+    for (const name of ['attach', 'stopSending', 'close'] as const) {
+      const original = dataPath[name].bind(dataPath) as (...args: unknown[]) => void;
+      (dataPath as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        original(...args);
+      };
+    }
+    const actor = createActor(managedConnectionMachine, {
+      input: inputFor({ profile, closeBeforeOpen }),
       clock: new SimulatedClock(),
+    });
+    bindPorts(actor.system, {
+      adapter,
+      resolveTarget: () => ({ url: 'wss://example.test/socket' }),
+      dataPath,
+      slots: slotsFor(adapter),
+      shouldReconnect: undefined,
     });
     const emitted: string[] = [];
     actor.on('*', (event) => emitted.push(event.type));
     actor.start();
     const task = adapter.tasks[0];
     if (!task) throw new Error('the machine did not connect synchronously');
-    return { actor, task, dataPath, emitted };
+    return { actor, task, dataPath: { names: () => calls }, emitted };
   }
 
   it("closes the platform task the moment it opens when the close was deferred ('defer', seed 003)", () => {
@@ -501,7 +508,9 @@ describe('connectionMachine with the real task actor and a fake WeChat-style pla
     actor.send({ type: 'user.close' });
     expect(task.log).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
-    expect(actor.getSnapshot().value).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'live' } });
+    expect(actor.getSnapshot().value).toEqual({
+      OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' },
+    });
     expect(emitted).toEqual(['open']);
     expect(task.isLeaking).toBe(true);
     actor.send({ type: 'user.close' });

@@ -1,15 +1,15 @@
 import { type Actor, createActor } from 'xstate';
-import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from './adapters/types.js';
-import { assertCallbacks, type Callbacks, report } from './callbacks.js';
-import { ConnectionDataPath, platformFailure } from './dataPath.js';
-import { defer, rethrowLater } from './defer.js';
-import { Emitter } from './emitter.js';
-import { SocketTaskError } from './errors.js';
-import { connectionMachine } from './machines/connection.js';
-import { type AbortSignalLike, type ConnectionOptions, resolveOptions } from './options.js';
-import { type QueueStats, SendQueue } from './queue.js';
-import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from './readyState.js';
-import { type Slots, slotsFor } from './slots.js';
+import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from '../adapters/types.js';
+import { assertCallbacks, type Callbacks, report } from '../callbacks.js';
+import { defer, rethrowLater } from '../defer.js';
+import { Emitter } from '../emitter.js';
+import { SocketTaskError } from '../errors.js';
+import type { connectionMachine } from '../machines/connection.js';
+import { ABNORMAL_CLOSE } from '../machines/task.js';
+import { type AbortSignalLike, type ConnectionOptions, resolveOptions } from '../options.js';
+import { type QueueStats, SendQueue } from '../queue.js';
+import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from '../readyState.js';
+import { type Slots, slotsFor } from '../slots.js';
 import {
   closeArgsProblem,
   dataProblem,
@@ -17,7 +17,9 @@ import {
   isArrayBuffer,
   type SocketData,
   toPlatformData,
-} from './validate.js';
+} from '../validate.js';
+import { ConnectionDataPath, platformFailure } from './dataPath.js';
+import { bindPorts, managedConnectionMachine } from './effects.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
 export interface GiveUpEvent {
@@ -130,8 +132,11 @@ class ManagedConnection implements Connection {
   private stopLifecycle: (() => void) | undefined;
   private resolveClosed!: (event: CloseEvent) => void;
   private resolveTerminated!: (event: CloseEvent) => void;
+  // The close() calls not settled yet: they settle when the connection is terminated, or fail when the platform
+  // refused the close (closeBeforeOpen: 'ignore' while CONNECTING), which then had no effect.
+  private pendingCloses: Array<(error?: SocketTaskError) => void> = [];
   private readonly onAbort = () => {
-    if (!this.finished && !this.terminated()) this.actor.send({ type: 'user.close' });
+    if (!this.finished && !this.terminated()) this.actor.send({ type: 'user.close', dispose: true });
   };
 
   constructor(options: ConnectionOptions) {
@@ -154,9 +159,30 @@ class ManagedConnection implements Connection {
       this.resolveTerminated = resolve;
     });
 
-    const actor = createActor(connectionMachine, {
-      input: { ...machine, dataPath: this.path, slots },
+    const { adapter, resolveTarget, reconnect, ...timing } = machine;
+    const actor = createActor(managedConnectionMachine, {
+      input: {
+        ...timing,
+        platform: adapter.name,
+        closeWhileConnecting: adapter.profile.closeWhileConnecting,
+        maxSockets: slots.max,
+        reconnect: reconnect && {
+          initialDelay: reconnect.initialDelay,
+          maxDelay: reconnect.maxDelay,
+          factor: reconnect.factor,
+          maxRetries: reconnect.maxRetries,
+          jitter: reconnect.jitter,
+          stableAfter: reconnect.stableAfter,
+        },
+      },
       ...(inspect ? { inspect } : {}),
+    });
+    bindPorts(actor.system, {
+      adapter,
+      resolveTarget,
+      dataPath: this.path,
+      slots,
+      shouldReconnect: reconnect ? reconnect.shouldReconnect : undefined,
     });
     this.actor = actor;
     // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
@@ -169,6 +195,19 @@ class ManagedConnection implements Connection {
     actor.on('error', ({ event }) => {
       this.syncState();
       this.errorListeners.emit(event);
+    });
+    actor.on('closeRefused', ({ error }) => {
+      const refused = this.pendingCloses;
+      this.pendingCloses = [];
+      for (const settle of refused) {
+        settle(
+          new SocketTaskError(
+            'ERR_PLATFORM',
+            `close(): the platform refused a close while CONNECTING (${error.errMsg}); with closeBeforeOpen: 'ignore' it has no effect, and the connection goes on`,
+            { cause: error },
+          ),
+        );
+      }
     });
     actor.on('giveup', ({ event }) => {
       this.syncState();
@@ -286,8 +325,14 @@ class ManagedConnection implements Connection {
     return report<CloseEvent>(options, (resolve, reject) => {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
-      this.terminatedWith.then(resolve);
-      if (this.finished || this.terminated()) return;
+      if (this.finished || this.terminated()) {
+        this.terminatedWith.then(resolve);
+        return;
+      }
+      this.pendingCloses.push((error) => {
+        if (error) defer(() => reject(error));
+        else this.terminatedWith.then(resolve);
+      });
       const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
       if (code !== undefined) event.code = code as number;
       if (reason !== undefined) event.reason = reason as string;
@@ -386,7 +431,10 @@ class ManagedConnection implements Connection {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    const info = this.actor.getSnapshot().context.closeInfo ?? { code: 1006, reason: '' };
+    const info = this.actor.getSnapshot().context.closeInfo ?? ABNORMAL_CLOSE;
+    const settled = this.pendingCloses;
+    this.pendingCloses = [];
+    for (const settle of settled) settle();
     // Stopping from inside the actor's own notification would re-enter it; deferred (src/defer.ts), it is idle.
     defer(() => {
       try {
@@ -400,17 +448,21 @@ class ManagedConnection implements Connection {
         rethrowLater(error);
       }
       this.stopLifecycle = undefined;
-      this.actor.stop();
       this.openListeners.clear();
       this.path.messageListeners.clear();
       this.errorListeners.clear();
       this.closeListeners.clear();
       this.stateListeners.clear();
       this.giveUpListeners.clear();
-      // Torn down means the platform's sockets too: a socket that was still closing (or an abandoned handshake on
-      // a platform that ignores a close while CONNECTING) is waited for, for at most closeTimeout.
       this.resolveTerminated(info);
-      this.slots.whenReleased(() => this.resolveClosed(info));
+      // Torn down means the platform's sockets too: each task machine runs to its final state by itself (its
+      // socket's close, or closeTimeout at most), and only then is the actor stopped.
+      this.slots.whenReleased(() =>
+        defer(() => {
+          this.actor.stop();
+          this.resolveClosed(info);
+        }),
+      );
     });
   }
 }

@@ -1,11 +1,10 @@
-import type { ErrorEvent, MessageEvent, SocketTaskLike } from './adapters/types.js';
-import { rethrowLater } from './defer.js';
-import { Emitter } from './emitter.js';
-import { SocketTaskError } from './errors.js';
-import type { DataPath } from './machines/dataPath.js';
-import type { HeartbeatPolicy } from './options.js';
-import type { SendQueue } from './queue.js';
-import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from './validate.js';
+import type { ErrorEvent, MessageEvent, SocketTaskLike } from '../adapters/types.js';
+import { rethrowLater } from '../defer.js';
+import { Emitter } from '../emitter.js';
+import { SocketTaskError } from '../errors.js';
+import type { HeartbeatPolicy } from '../options.js';
+import type { SendQueue } from '../queue.js';
+import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from '../validate.js';
 
 export function platformFailure(error: unknown): SocketTaskError {
   const errMsg =
@@ -47,7 +46,7 @@ export function writeTo(
  * actions change it; `send()` and the task's messages read it without going through the actor. A class, so that
  * a connection costs one object here instead of a closure per method.
  */
-export class ConnectionDataPath implements DataPath {
+export class ConnectionDataPath {
   /** The task that is OPEN and accepts sends, else `null`. */
   sendTask: SocketTaskLike | null = null;
   /** `sendTask` when its platform writes synchronously (it has `write()`): the allocation-free `send()`. */

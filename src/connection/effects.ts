@@ -1,0 +1,296 @@
+import { type AnyActorRef, assign, enqueueActions } from 'xstate';
+
+type AnyActorSystem = AnyActorRef['system'];
+
+import type { ConnectOptions, ErrorEvent, SocketAdapter, SocketTaskLike } from '../adapters/types.js';
+import { defer } from '../defer.js';
+import { SocketTaskError } from '../errors.js';
+import { connectionMachine } from '../machines/connection.js';
+import { closeArgs, type SocketReport, type TargetReport, taskMachine } from '../machines/task.js';
+import type { ResolveTarget } from '../options.js';
+import type { ReconnectContext } from '../reconnect.js';
+import type { Slots } from '../slots.js';
+import type { ConnectionDataPath } from './dataPath.js';
+
+/**
+ * What one connection's machines act on: everything that is not data. The machines reach it through their actor
+ * system, which a connection's actor and all its tasks share, so the machines themselves stay pure and are
+ * provided with their effects once per module instead of once per connection.
+ */
+export interface ConnectionPorts {
+  adapter: SocketAdapter;
+  resolveTarget: ResolveTarget;
+  dataPath: ConnectionDataPath;
+  slots: Slots;
+  shouldReconnect: ((close: ReconnectContext) => boolean) | undefined;
+}
+
+const portsBySystem = new WeakMap<AnyActorSystem, ConnectionPorts>();
+
+/** Binds a connection's ports to its actor, before the actor is started. */
+export function bindPorts(system: AnyActorSystem, ports: ConnectionPorts): void {
+  portsBySystem.set(system, ports);
+}
+
+function portsOf(system: AnyActorSystem): ConnectionPorts {
+  const ports = portsBySystem.get(system);
+  if (ports === undefined)
+    throw new Error('socket-task-machine: an actor was started without its connection');
+  return ports;
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+const TASK_METHODS = ['send', 'close', 'onOpen', 'onClose', 'onError', 'onMessage'] as const;
+
+function isTaskLike(value: unknown): value is SocketTaskLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    TASK_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && typeof (error as ErrorEvent).errMsg === 'string') {
+    return (error as ErrorEvent).errMsg;
+  }
+  return String(error);
+}
+
+function errorEvent(code: string, errMsg: string): ErrorEvent {
+  return { errMsg, code };
+}
+
+type SocketEvent = SocketReport | TargetReport;
+
+/**
+ * One task machine's hold on the platform: the providers, then the socket the adapter hands over. It decides
+ * nothing (the task machine does) and keeps no lifecycle state: it turns the machine's effect actions into platform
+ * calls, and what the platform does into events for the machine. Messages bypass the machines (the hot path).
+ */
+class SocketHandle {
+  /** The platform's task, once handed over. */
+  private task: SocketTaskLike | undefined = undefined;
+  /** The close a socket that was given up gets, should it open after all. */
+  private lastClose: { code?: number; reason?: string } = {};
+  /** Where the socket's events go: the task machine, until `disownSocket` sends them to `orphaned`. */
+  private deliver: (event: SocketEvent) => void;
+
+  constructor(
+    private readonly ports: ConnectionPorts,
+    private readonly generation: number,
+    self: AnyActorRef,
+  ) {
+    this.deliver = (event) => self.send(event);
+  }
+
+  resolve(): void {
+    // A failure is reported a turn later: never inside createConnection(), before the user's listeners can exist.
+    const invalid = (e: unknown) =>
+      this.deliver({
+        type: 'target.failed',
+        event: errorEvent(e instanceof SocketTaskError ? e.code : 'ERR_INVALID_OPTIONS', errorText(e)),
+      });
+    let target: ConnectOptions | Promise<ConnectOptions>;
+    try {
+      target = this.ports.resolveTarget();
+    } catch (e) {
+      defer(() => invalid(e));
+      return;
+    }
+    if (isThenable(target)) target.then((t) => this.deliver({ type: 'target.ready', target: t }), invalid);
+    else this.deliver({ type: 'target.ready', target });
+  }
+
+  connect(target: ConnectOptions): void {
+    let created: SocketTaskLike | Promise<SocketTaskLike>;
+    try {
+      created = this.ports.adapter.connect(target);
+    } catch (e) {
+      this.failed(e instanceof SocketTaskError ? e.code : 'ERR_PLATFORM', `connect failed: ${errorText(e)}`);
+      return;
+    }
+    if (isThenable(created)) {
+      created.then(
+        (t) => this.attach(t),
+        (e: unknown) => this.failed('ERR_PLATFORM', `connect failed: ${errorText(e)}`),
+      );
+    } else this.attach(created);
+  }
+
+  close(args: { code?: number; reason?: string }): void {
+    const t = this.task;
+    if (t === undefined) return;
+    const closeFailed = (e: unknown) =>
+      this.deliver({
+        type: 'socket.closeFailed',
+        error: errorEvent('ERR_PLATFORM', `close failed: ${errorText(e)}`),
+      });
+    const options: { code?: number; reason?: string; fail: (e: ErrorEvent) => void } = { fail: closeFailed };
+    if (args.code !== undefined) options.code = args.code;
+    if (args.reason !== undefined) options.reason = args.reason;
+    try {
+      t.close(options);
+    } catch (e) {
+      closeFailed(e);
+    }
+  }
+
+  /** Ends the socket without a handshake; false where the platform cannot. */
+  abort(): boolean {
+    const t = this.task;
+    if (t?.abort === undefined) return false;
+    try {
+      t.abort();
+    } catch (e) {
+      this.deliver({
+        type: 'socket.error',
+        event: errorEvent('ERR_PLATFORM', `abort failed: ${errorText(e)}`),
+      });
+    }
+    return true;
+  }
+
+  terminate(): void {
+    if (!this.abort()) this.close({});
+  }
+
+  giveUp(args: { code?: number; reason?: string }): void {
+    if (!this.abort()) this.lastClose = args;
+  }
+
+  settle(): void {
+    defer(() => this.deliver({ type: 'socket.settled' }));
+  }
+
+  /**
+   * The task machine has reached its end. The platform's listeners cannot be removed (WeChat's tasks have no off*),
+   * so what they still report goes here: a socket given up while CONNECTING on a platform that ignored the close
+   * is closed the moment it opens, and a task handed over only now is ended at once.
+   */
+  disown(): void {
+    this.deliver = (event) => {
+      if (event.type === 'socket.open') this.close(this.lastClose);
+      else if (
+        event.type === 'socket.handedOver' &&
+        this.ports.adapter.profile.closeWhileConnecting === 'aborts'
+      ) {
+        this.close(this.lastClose);
+      }
+    };
+  }
+
+  // No task exists: reported a turn later, so that a platform failing inside connect() is not reported inside
+  // createConnection(), before the user's listeners can exist.
+  private failed(code: string, errMsg: string): void {
+    defer(() => this.deliver({ type: 'socket.failed', event: errorEvent(code, errMsg) }));
+  }
+
+  private attach(t: SocketTaskLike): void {
+    if (!isTaskLike(t)) {
+      this.failed('ERR_PLATFORM', `connect returned no SocketTask (got ${errorText(t)})`);
+      return;
+    }
+    const { generation } = this;
+    const { dataPath } = this.ports;
+    try {
+      // Registered synchronously, right after connect: WeChat fires onOpen only to listeners that exist by
+      // then, and its tasks have no off*, so each is registered exactly once.
+      t.onOpen((event) => this.deliver({ type: 'socket.open', event: event ?? {} }));
+      t.onMessage((event) => dataPath.message(generation, event));
+      t.onError((event) =>
+        this.deliver({
+          type: 'socket.error',
+          event: errorEvent(typeof event?.code === 'string' ? event.code : 'ERR_PLATFORM', errorText(event)),
+        }),
+      );
+      t.onClose((event) => this.deliver({ type: 'socket.close', event }));
+    } catch (e) {
+      // A task whose listener registration throws cannot be driven: reported, and closed if it can be.
+      this.failed('ERR_PLATFORM', `the task could not be used: ${errorText(e)}`);
+      try {
+        t.close({});
+      } catch {}
+      return;
+    }
+    this.task = t;
+    dataPath.attach(generation, t);
+    this.deliver({ type: 'socket.handedOver' });
+  }
+}
+
+// One handle per task actor, found by the actor the machine's actions run in.
+const handles = new WeakMap<AnyActorRef, SocketHandle>();
+
+function handleOf(self: AnyActorRef): SocketHandle {
+  const handle = handles.get(self);
+  if (handle === undefined)
+    throw new Error('socket-task-machine: a task acted before it resolved its target');
+  return handle;
+}
+
+/** The task machine with its effects: the slots, then the providers and the platform's socket. */
+const managedTaskMachine = taskMachine.provide({
+  actions: {
+    takeSlot: ({ system }) => portsOf(system).slots.take(),
+    releaseSlot: ({ system }) => portsOf(system).slots.release(),
+    resolveTarget: ({ context, self, system }) => {
+      const handle = new SocketHandle(portsOf(system), context.generation, self);
+      handles.set(self, handle);
+      handle.resolve();
+    },
+    connectSocket: ({ context, self }) => handleOf(self).connect(context.target as ConnectOptions),
+    closeSocket: ({ context, self }) => handleOf(self).close(closeArgs(context.request)),
+    terminateSocket: ({ self }) => handleOf(self).terminate(),
+    abortSocket: ({ context, self }) => handleOf(self).giveUp(closeArgs(context.request)),
+    settleSocket: ({ self }) => handleOf(self).settle(),
+    disownSocket: ({ self }) => handles.get(self)?.disown(),
+  },
+});
+
+/** The connection machine as `createConnection` runs it: the same machine, with its effects supplied. */
+export const managedConnectionMachine = connectionMachine.provide({
+  actors: { task: managedTaskMachine },
+  actions: {
+    // Sent rather than raised: at createActor() time the ports are not bound yet; the event is processed at start.
+    requestSlot: ({ self, system }) =>
+      self.send({ type: portsOf(system).slots.free() ? 'slot.granted' : 'slot.unavailable' }),
+    waitForSlot: ({ self, system }) => portsOf(system).slots.wait(() => self.send({ type: 'slot.free' })),
+    stopWaitingForSlot: ({ system }) => portsOf(system).slots.stopWaiting(),
+    checkPong: enqueueActions(({ context, system, enqueue }) => {
+      const { dataPath } = portsOf(system);
+      if (dataPath.heardSincePing()) enqueue.raise({ type: 'heartbeat.heard' });
+      else if (context.heartbeat !== false && dataPath.msSincePing() > 2 * context.heartbeat.timeout) {
+        enqueue.raise({ type: 'heartbeat.late' });
+      } else enqueue.raise({ type: 'heartbeat.silent' });
+    }),
+    assessClose: assign({
+      retryable: ({ context, system }) => {
+        const { shouldReconnect } = portsOf(system);
+        // Asked only about a close that could be retried: not after close(), not once the retries ran out.
+        if (
+          shouldReconnect === undefined ||
+          context.closeRequest !== null ||
+          context.reconnect === false ||
+          context.retries >= context.reconnect.maxRetries
+        ) {
+          return true;
+        }
+        return shouldReconnect({
+          ...(context.closeInfo ?? { code: 1006, reason: '' }),
+          retries: context.retries,
+        });
+      },
+    }),
+    sendHeartbeat: ({ system }) => portsOf(system).dataPath.ping(),
+    flushQueue: ({ system }) => portsOf(system).dataPath.flush(),
+    endQueue: ({ system }) => portsOf(system).dataPath.endQueue(),
+    openDataPath: ({ context, system }) => portsOf(system).dataPath.open(context.generation),
+    stopSending: ({ system }) => portsOf(system).dataPath.stopSending(),
+    closeDataPath: ({ system }) => portsOf(system).dataPath.close(),
+  },
+});
