@@ -17,8 +17,8 @@ export type { CloseOptions, Connection, GiveUpEvent, WithCallbacks } from './con
 export { createConnection } from './connection/createConnection.js';
 export type { SocketTaskErrorCode } from './errors.js';
 export { ERROR_CODES, SocketTaskError } from './errors.js';
-export type { ManualLifecycle } from './lifecycle.js';
-export { createLifecycle } from './lifecycle.js';
+export type { ManualLifecycle } from './lifecycle/createLifecycle.js';
+export { createLifecycle } from './lifecycle/createLifecycle.js';
 export type { AbortSignalLike, ConnectionOptions, HeartbeatOptions } from './options.js';
 export type { QueueOptions, QueueStats } from './queue.js';
 export type { ReadyState, ReadyStateName } from './readyState.js';

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { createLifecycle, type ManualLifecycle } from '../src/lifecycle.js';
+import { createLifecycle, type ManualLifecycle } from '../src/lifecycle/createLifecycle.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 

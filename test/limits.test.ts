@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloseEvent, ErrorEvent } from '../src/adapters/types.js';
 import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { createLifecycle } from '../src/lifecycle.js';
+import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import type { ConnectionOptions } from '../src/options.js';
 import { slotsFor } from '../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';

@@ -8,7 +8,7 @@ import { nodeAdapter } from '../src/adapters/node.js';
 import { webAdapter } from '../src/adapters/web.js';
 import { createConnection } from '../src/connection/createConnection.js';
 import type { SocketTaskError } from '../src/errors.js';
-import { createLifecycle } from '../src/lifecycle.js';
+import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 import { startWsServer } from './fixtures/wsServer.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SocketAdapter } from '../src/adapters/types.js';
 import { createConnection } from '../src/connection/createConnection.js';
 import type { SocketTaskError } from '../src/errors.js';
-import { createLifecycle } from '../src/lifecycle.js';
+import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';

@@ -19,7 +19,7 @@ import {
 } from '../src/adapters/wechat.js';
 import { type Connection, createConnection } from '../src/connection/createConnection.js';
 import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
-import { createLifecycle } from '../src/lifecycle.js';
+import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import { fakeAdapter, wechatProfile as simProfile } from './fixtures/fakeSocketTask.js';
 import { captureRethrown } from './fixtures/rethrown.js';
 import { thrown } from './fuzz/harness.js';

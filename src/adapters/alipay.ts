@@ -2,9 +2,9 @@
 
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
-import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { alipayMinimum } from './minimums.js';
 import {
   type LooseCallbacks as Callbacks,

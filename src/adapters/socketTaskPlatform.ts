@@ -1,8 +1,8 @@
 // The SocketTask platforms: WeChat, QQ, Baidu and Douyin hand out the same SocketTask (seed 000) from a
 // `connectSocket` that takes the same options; this is what their four adapters share.
 import { SocketTaskError } from '../errors.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
 import { requirePlatform, requireSocketTask } from './factory.js';
-import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import type { PlatformMinimum } from './minimums.js';
 import {
   type LooseCallbacks as Callbacks,

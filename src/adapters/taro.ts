@@ -3,14 +3,14 @@
 
 import { defer, rethrowLater } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
-import { isArrayBuffer } from '../validate.js';
-import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import {
   browserScope,
   type MiniProgramLifecycleHost,
   miniProgramLifecycle,
   webLifecycle,
-} from './lifecycle.js';
+} from '../lifecycle/platformSources.js';
+import { isArrayBuffer } from '../validate.js';
+import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import { taroMinimum } from './minimums.js';
 import { type LooseCallbacks as Callbacks, toErrorEvent, wrapNativeTask } from './normalize.js';
 import {

@@ -2,8 +2,8 @@
 // https://uniapp.dcloud.net.cn/api/request/socket-task.html
 
 import { defer } from '../defer.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
 import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
-import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { uniMinimum } from './minimums.js';
 import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
 import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';

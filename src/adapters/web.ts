@@ -1,8 +1,8 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
+import { browserScope, webLifecycle } from '../lifecycle/platformSources.js';
 import { describe, isArrayBuffer } from '../validate.js';
 import { checkedFactory } from './factory.js';
-import { browserScope, webLifecycle } from './lifecycle.js';
 import { noStatusRule, toCloseEvent } from './normalize.js';
 import { closeWebSocket, failNotOpen, settleCall } from './socketCalls.js';
 import {

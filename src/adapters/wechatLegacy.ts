@@ -3,9 +3,9 @@
 
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
+import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
 import { describe } from '../validate.js';
 import { checkedFactory, requirePlatform } from './factory.js';
-import { type MiniProgramLifecycleHost, miniProgramLifecycle } from './lifecycle.js';
 import { wechatLegacyMinimum } from './minimums.js';
 import { wrapNativeTask } from './normalize.js';
 import {

@@ -1,4 +1,4 @@
-import { type Actor, createActor } from 'xstate';
+import type { Actor } from 'xstate';
 import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from '../adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from '../callbacks.js';
 import { defer, rethrowLater } from '../defer.js';
@@ -19,7 +19,7 @@ import {
   toPlatformData,
 } from '../validate.js';
 import { ConnectionDataPath, platformFailure } from './dataPath.js';
-import { bindPorts, managedConnectionMachine } from './effects.js';
+import { createManagedActor } from './effects.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
 export interface GiveUpEvent {
@@ -160,8 +160,8 @@ class ManagedConnection implements Connection {
     });
 
     const { adapter, resolveTarget, reconnect, ...timing } = machine;
-    const actor = createActor(managedConnectionMachine, {
-      input: {
+    const actor = createManagedActor(
+      {
         ...timing,
         platform: adapter.name,
         closeWhileConnecting: adapter.profile.closeWhileConnecting,
@@ -175,15 +175,15 @@ class ManagedConnection implements Connection {
           stableAfter: reconnect.stableAfter,
         },
       },
-      ...(inspect ? { inspect } : {}),
-    });
-    bindPorts(actor.system, {
-      adapter,
-      resolveTarget,
-      dataPath: this.path,
-      slots,
-      shouldReconnect: reconnect ? reconnect.shouldReconnect : undefined,
-    });
+      {
+        adapter,
+        resolveTarget,
+        dataPath: this.path,
+        slots,
+        shouldReconnect: reconnect ? reconnect.shouldReconnect : undefined,
+      },
+      inspect ? { inspect } : {},
+    );
     this.actor = actor;
     // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
     // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.

@@ -1,11 +1,11 @@
-import { type AnyActorRef, assign, enqueueActions } from 'xstate';
+import { type Actor, type ActorOptions, type AnyActorRef, assign, createActor, enqueueActions } from 'xstate';
 
 type AnyActorSystem = AnyActorRef['system'];
 
 import type { ConnectOptions, ErrorEvent, SocketAdapter, SocketTaskLike } from '../adapters/types.js';
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
-import { connectionMachine } from '../machines/connection.js';
+import { type ConnectionMachineInput, connectionMachine } from '../machines/connection.js';
 import { closeArgs, type SocketReport, type TargetReport, taskMachine } from '../machines/task.js';
 import type { ResolveTarget } from '../options.js';
 import type { ReconnectContext } from '../reconnect.js';
@@ -27,16 +27,31 @@ export interface ConnectionPorts {
 
 const portsBySystem = new WeakMap<AnyActorSystem, ConnectionPorts>();
 
-/** Binds a connection's ports to its actor, before the actor is started. */
-export function bindPorts(system: AnyActorSystem, ports: ConnectionPorts): void {
-  portsBySystem.set(system, ports);
-}
+// The ports of the actor being created: its initial state runs inside createActor(), before its system exists
+// outside it to be bound.
+let constructing: ConnectionPorts | undefined;
 
 function portsOf(system: AnyActorSystem): ConnectionPorts {
-  const ports = portsBySystem.get(system);
+  const ports = portsBySystem.get(system) ?? constructing;
   if (ports === undefined)
     throw new Error('socket-task-machine: an actor was started without its connection');
   return ports;
+}
+
+/** A connection's actor, not started yet, bound to its ports. */
+export function createManagedActor(
+  input: ConnectionMachineInput,
+  ports: ConnectionPorts,
+  options: Omit<ActorOptions<typeof connectionMachine>, 'input'> = {},
+): Actor<typeof connectionMachine> {
+  constructing = ports;
+  try {
+    const actor = createActor(managedConnectionMachine, { ...options, input });
+    portsBySystem.set(actor.system, ports);
+    return actor;
+  } finally {
+    constructing = undefined;
+  }
 }
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
@@ -88,7 +103,8 @@ class SocketHandle {
     this.deliver = (event) => self.send(event);
   }
 
-  resolve(): void {
+  /** Calls the providers; returns the target when they answered at once, else reports it when they do. */
+  resolve(): ConnectOptions | undefined {
     // A failure is reported a turn later: never inside createConnection(), before the user's listeners can exist.
     const invalid = (e: unknown) =>
       this.deliver({
@@ -100,10 +116,11 @@ class SocketHandle {
       target = this.ports.resolveTarget();
     } catch (e) {
       defer(() => invalid(e));
-      return;
+      return undefined;
     }
-    if (isThenable(target)) target.then((t) => this.deliver({ type: 'target.ready', target: t }), invalid);
-    else this.deliver({ type: 'target.ready', target });
+    if (!isThenable(target)) return target;
+    target.then((t) => this.deliver({ type: 'target.ready', target: t }), invalid);
+    return undefined;
   }
 
   connect(target: ConnectOptions): void {
@@ -238,11 +255,13 @@ const managedTaskMachine = taskMachine.provide({
   actions: {
     takeSlot: ({ system }) => portsOf(system).slots.take(),
     releaseSlot: ({ system }) => portsOf(system).slots.release(),
-    resolveTarget: ({ context, self, system }) => {
+    // Raised when the providers answer at once: the socket is then made in the same step, with no event between.
+    resolveTarget: enqueueActions(({ context, self, system, enqueue }) => {
       const handle = new SocketHandle(portsOf(system), context.generation, self);
       handles.set(self, handle);
-      handle.resolve();
-    },
+      const target = handle.resolve();
+      if (target !== undefined) enqueue.raise({ type: 'target.ready', target });
+    }),
     connectSocket: ({ context, self }) => handleOf(self).connect(context.target as ConnectOptions),
     closeSocket: ({ context, self }) => handleOf(self).close(closeArgs(context.request)),
     terminateSocket: ({ self }) => handleOf(self).terminate(),
@@ -256,9 +275,9 @@ const managedTaskMachine = taskMachine.provide({
 export const managedConnectionMachine = connectionMachine.provide({
   actors: { task: managedTaskMachine },
   actions: {
-    // Sent rather than raised: at createActor() time the ports are not bound yet; the event is processed at start.
-    requestSlot: ({ self, system }) =>
-      self.send({ type: portsOf(system).slots.free() ? 'slot.granted' : 'slot.unavailable' }),
+    requestSlot: enqueueActions(({ system, enqueue }) =>
+      enqueue.raise({ type: portsOf(system).slots.free() ? 'slot.granted' : 'slot.unavailable' }),
+    ),
     waitForSlot: ({ self, system }) => portsOf(system).slots.wait(() => self.send({ type: 'slot.free' })),
     stopWaitingForSlot: ({ system }) => portsOf(system).slots.stopWaiting(),
     checkPong: enqueueActions(({ context, system, enqueue }) => {

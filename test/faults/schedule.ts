@@ -9,7 +9,7 @@ import { recordSocketTask } from '../../src/conformance/recorder.js';
 import type { Trace } from '../../src/conformance/trace.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { ERROR_CODES, type SocketTaskError } from '../../src/errors.js';
-import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle.js';
+import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { CONNECTION_STATE_CHANGES } from '../fixtures/readyStateGraph.js';
 import {

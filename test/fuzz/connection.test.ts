@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SocketAdapter } from '../../src/adapters/types.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
-import { createLifecycle } from '../../src/lifecycle.js';
+import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import { abortingProfile, type FakeSocketTask, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import {
   announce,

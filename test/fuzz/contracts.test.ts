@@ -70,7 +70,7 @@ const trap = () => {
   throw new Error('trap');
 };
 
-describe('src/connection/effects.ts (the task machine\'s platform effects)', () => {
+describe("src/connection/effects.ts (the task machine's platform effects)", () => {
   it.each([
     ['a sync connect, a sync url', () => 5, URL],
     ['a sync connect, an async url provider', () => 5, async () => URL],
@@ -111,7 +111,7 @@ describe('src/connection/effects.ts (the task machine\'s platform effects)', () 
   });
 });
 
-describe('src/connection.ts', () => {
+describe('src/connection/createConnection.ts', () => {
   it('regression: close(options) whose code or reason getter throws gives a SocketTaskError, not a raw error', () => {
     const conn = createConnection({ url: URL, adapter: fakeAdapter() });
     for (const name of ['code', 'reason']) {
@@ -174,7 +174,7 @@ describe('src/connection.ts', () => {
   });
 });
 
-describe('src/dataPath.ts', () => {
+describe('src/connection/dataPath.ts', () => {
   it("regression: a custom task's message that is not { data: string | ArrayBuffer } is dropped, not thrown into the platform nor passed on", () => {
     const tasks: WritingTask[] = [];
     const conn = createConnection({ url: URL, adapter: writingAdapter(tasks), heartbeat: {} });

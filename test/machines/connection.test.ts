@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import type { PlatformProfile } from '../../src/adapters/types.js';
 import { ConnectionDataPath } from '../../src/connection/dataPath.js';
-import { bindPorts, managedConnectionMachine } from '../../src/connection/effects.js';
+import { createManagedActor } from '../../src/connection/effects.js';
 import {
   type ConnectionEmitted,
   type ConnectionEvent,
@@ -469,17 +469,17 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
         original(...args);
       };
     }
-    const actor = createActor(managedConnectionMachine, {
-      input: inputFor({ profile, closeBeforeOpen }),
-      clock: new SimulatedClock(),
-    });
-    bindPorts(actor.system, {
-      adapter,
-      resolveTarget: () => ({ url: 'wss://example.test/socket' }),
-      dataPath,
-      slots: slotsFor(adapter),
-      shouldReconnect: undefined,
-    });
+    const actor = createManagedActor(
+      inputFor({ profile, closeBeforeOpen }),
+      {
+        adapter,
+        resolveTarget: () => ({ url: 'wss://example.test/socket' }),
+        dataPath,
+        slots: slotsFor(adapter),
+        shouldReconnect: undefined,
+      },
+      { clock: new SimulatedClock() },
+    );
     const emitted: string[] = [];
     actor.on('*', (event) => emitted.push(event.type));
     actor.start();

@@ -1,8 +1,8 @@
 // Compiles alipayAdapter({ my }) against @mini-types/my's own global `my`: the vendor's object must fit the
 // adapter's structural option type as declared, with no cast.
 import { type AlipayPlatform, type AlipaySocketTask, alipayAdapter } from '../../../src/adapters/alipay.js';
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = alipayAdapter({ my });
 

@@ -2,9 +2,9 @@
 // `const tt: typeof API` in `declare global`): the vendor's object must fit the adapter's structural option
 // type as declared, with no cast.
 import { douyinAdapter } from '../../../src/adapters/douyin.js';
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import type { MiniProgramSocketPlatform, MiniProgramSocketTask } from '../../../src/adapters/wechat.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = douyinAdapter({ tt });
 

@@ -1,9 +1,9 @@
 // Compiles taroAdapter({ Taro }) against @tarojs/taro's own default export: the vendor's object must fit the
 // adapter's structural option type as declared, with no cast.
 import Taro from '@tarojs/taro';
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import { type TaroPlatform, type TaroSocketTask, taroAdapter } from '../../../src/adapters/taro.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = taroAdapter({ Taro });
 

@@ -1,7 +1,8 @@
 // Compiles uniAdapter against the global `uni` exactly as @dcloudio/types declares it.
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
+
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import { uniAdapter } from '../../../src/adapters/uni-app.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = uniAdapter({ uni });
 

@@ -1,8 +1,8 @@
 // Compiles wechatLegacyAdapter against the global `wx` exactly as miniprogram-api-typings declares it.
 
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import { wechatLegacyAdapter } from '../../../src/adapters/wechatLegacy.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = wechatLegacyAdapter({ wx });
 export const tuned: SocketAdapter = wechatLegacyAdapter({ wx, releaseTimeout: 500 });

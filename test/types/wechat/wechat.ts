@@ -1,12 +1,13 @@
 // Compiles wechatAdapter({ wx }) against miniprogram-api-typings' own global `wx`: the vendor's object must fit
 // the adapter's structural option type as declared, with no cast.
-import type { MiniProgramLifecycleHost } from '../../../src/adapters/lifecycle.js';
+
 import type { SocketAdapter } from '../../../src/adapters/types.js';
 import {
   type MiniProgramSocketPlatform,
   type MiniProgramSocketTask,
   wechatAdapter,
 } from '../../../src/adapters/wechat.js';
+import type { MiniProgramLifecycleHost } from '../../../src/lifecycle/platformSources.js';
 
 export const adapter: SocketAdapter = wechatAdapter({ wx });
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LifecycleSource } from '../src/adapters/types.js';
-import { createConnection } from '../src/connection/createConnection.js';
-import { createLifecycle } from '../src/lifecycle.js';
-import type { ConnectionOptions } from '../src/options.js';
-import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
-import { captureRethrown } from './fixtures/rethrown.js';
+import type { LifecycleSource } from '../../src/adapters/types.js';
+import { createConnection } from '../../src/connection/createConnection.js';
+import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
+import type { ConnectionOptions } from '../../src/options.js';
+import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { captureRethrown } from '../fixtures/rethrown.js';
 
 const URL = 'wss://example.test/socket';
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LifecycleSignal, LifecycleSource } from '../../src/adapters/types.js';
 import {
   browserScope,
   type MiniProgramLifecycleHost,
   miniProgramLifecycle,
   webLifecycle,
-} from '../../src/adapters/lifecycle.js';
-import type { LifecycleSignal, LifecycleSource } from '../../src/adapters/types.js';
+} from '../../src/lifecycle/platformSources.js';
 import { createFakeLifecycle, withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
 

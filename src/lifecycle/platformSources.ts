@@ -1,4 +1,4 @@
-import type { LifecycleSignal, LifecycleSource } from './types.js';
+import type { LifecycleSignal, LifecycleSource } from '../adapters/types.js';
 
 type Listener = (signal: LifecycleSignal) => void;
 

@@ -1,7 +1,7 @@
-import type { LifecycleSignal, LifecycleSource } from './adapters/types.js';
-import { Emitter } from './emitter.js';
-import { SocketTaskError } from './errors.js';
-import { describe } from './validate.js';
+import type { LifecycleSignal, LifecycleSource } from '../adapters/types.js';
+import { Emitter } from '../emitter.js';
+import { SocketTaskError } from '../errors.js';
+import { describe } from '../validate.js';
 
 /** A lifecycle source the application drives itself, e.g. from React Native's `AppState` or its own network probe. */
 export interface ManualLifecycle extends LifecycleSource {

@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The layout issue 14 asks for: one file per name, machines at the bottom with the adapters beside them, the
+// connection above both, and no import cycle anywhere in src/.
+
+const root = join(import.meta.dirname, '..');
+const src = join(root, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? files(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+const modules = files(src).map((file) => relative(src, file).replace(/\\/g, '/'));
+
+/** The src/ modules a module imports, types included, by path relative to src/. */
+function importsOf(module: string): string[] {
+  const text = readFileSync(join(src, module), 'utf8');
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s+'(\.[^']+)'/g)].map(
+    (match) => match[1] as string,
+  );
+  return specifiers.map((specifier) =>
+    normalize(join(dirname(module), specifier))
+      .replace(/\\/g, '/')
+      .replace(/\.js$/, '.ts'),
+  );
+}
+
+describe('src/ layout', () => {
+  it('reads the imports of a module, types and re-exports included (the checks below are not vacuous)', () => {
+    expect(importsOf('connection/createConnection.ts')).toEqual(
+      expect.arrayContaining(['machines/task.ts', 'connection/effects.ts', 'adapters/types.ts']),
+    );
+    expect(importsOf('index.ts')).toContain('connection/createConnection.ts');
+  });
+
+  it('has no two files with the same name in different folders (index.ts aside)', () => {
+    const byName = new Map<string, string[]>();
+    for (const module of modules) {
+      const name = basename(module);
+      if (name === 'index.ts') continue;
+      byName.set(name, [...(byName.get(name) ?? []), module]);
+    }
+    expect([...byName.values()].filter((paths) => paths.length > 1)).toEqual([]);
+  });
+
+  it('keeps the machines at the bottom: they import no adapter, connection, policy runtime or conformance code', () => {
+    const allowed = new Set([
+      'adapters/types.ts',
+      'reconnect.ts',
+      'validate.ts',
+      'errors.ts',
+      'readyState.ts',
+    ]);
+    for (const module of modules.filter((m) => m.startsWith('machines/'))) {
+      const outside = importsOf(module).filter(
+        (target) => !target.startsWith('machines/') && !allowed.has(target),
+      );
+      expect(outside, module).toEqual([]);
+    }
+  });
+
+  it('keeps the adapters beside the machines: they import neither the machines nor the connection', () => {
+    for (const module of modules.filter((m) => m.startsWith('adapters/'))) {
+      const above = importsOf(module).filter((t) => t.startsWith('machines/') || t.startsWith('connection/'));
+      expect(above, module).toEqual([]);
+    }
+  });
+
+  it('has no import cycle', () => {
+    const graph = new Map(
+      modules.map((module) => [module, importsOf(module).filter((t) => modules.includes(t))]),
+    );
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (module: string, path: string[]) => {
+      if (state.get(module) === 'done') return;
+      if (state.get(module) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(module)), module].join(' → '));
+        return;
+      }
+      state.set(module, 'visiting');
+      for (const next of graph.get(module) ?? []) visit(next, [...path, module]);
+      state.set(module, 'done');
+    };
+    for (const module of modules) visit(module, []);
+    expect(cycles).toEqual([]);
+  });
+});
