@@ -187,7 +187,7 @@ export const taskMachine = setup({
             // Any other request moved on to ending.closeAsked.
             'socket.handedOver': [
               { guard: 'nothingRequested', target: 'connecting' },
-              { target: 'settling' },
+              { target: 'connecting.settling' },
             ],
             close: { target: 'ending.closeAsked', actions: 'recordRequest' },
             abandon: { target: 'ending.closeAsked', actions: 'recordRequest' },
@@ -195,36 +195,19 @@ export const taskMachine = setup({
             'close.forward': { actions: 'recordRequest' },
           },
         },
-        // A task handed over late may already be open on the platform, and reports that open a turn later: a close
-        // asked before the hand-over never reached the platform, so it is handed over only if still connecting.
-        settling: {
-          entry: 'settleSocket',
-          on: {
-            'socket.settled': { target: 'connecting', actions: 'closeSocket' },
-            'socket.open': { target: 'open', actions: 'reportOpen' },
-            'socket.error': { target: 'connecting.errored', actions: 'reportError' },
-            close: [
-              {
-                guard: 'abortsWhileConnecting',
-                target: 'ending.closing',
-                actions: ['recordRequest', 'closeSocket'],
-              },
-              { target: 'ending.closePending', actions: 'recordRequest' },
-            ],
-            abandon: [
-              {
-                guard: 'abortsWhileConnecting',
-                target: 'ending.closing',
-                actions: ['recordRequest', 'closeSocket'],
-              },
-              { target: 'ending.closePending', actions: ['recordRequest', 'closeSocket'] },
-            ],
-            terminate: { target: 'ending.closing', actions: ['recordRequest', 'terminateSocket'] },
-          },
-        },
         connecting: {
           initial: 'handshake',
           states: {
+            // A task handed over late may already be open on the platform, and reports that open a turn later: a
+            // close asked before the hand-over never reached the platform, so it is handed over only if the task is
+            // still connecting by then.
+            settling: {
+              entry: 'settleSocket',
+              on: {
+                'socket.settled': { target: 'handshake', actions: 'closeSocket' },
+                'socket.error': { target: 'errored', actions: 'reportError' },
+              },
+            },
             handshake: { on: { 'socket.error': { target: 'errored', actions: 'reportError' } } },
             // An error while connecting: a close may follow, or nothing at all (uni-app's App runtime, QQ's
             // refusal over its limit). Asked to end, it is asked to close at once: the handshake is most likely over.

@@ -217,8 +217,6 @@ describe('taskMachine: every transition is exercised', () => {
       [
         'task.live.connecting  close[0] → task.live.ending.closing',
         'task.live.connecting  abandon[0] → task.live.ending.closing',
-        'task.live.settling  close[0] → task.live.ending.closing',
-        'task.live.settling  abandon[0] → task.live.ending.closing',
         aborting(1, 'ending.closeAsked'),
       ],
     ],
@@ -228,8 +226,6 @@ describe('taskMachine: every transition is exercised', () => {
       [
         'task.live.connecting  close[1] → task.live.ending.closePending',
         'task.live.connecting  abandon[1] → task.live.ending.closePending',
-        'task.live.settling  close[1] → task.live.ending.closePending',
-        'task.live.settling  abandon[1] → task.live.ending.closePending',
         'task.live.ending.closeAsked  socket.handedOver[2] → task.live.ending.closePending',
         'task.live.ending.closeAsked  socket.handedOver[3] → task.live.ending.closePending',
       ],
