@@ -79,8 +79,8 @@ export function closeArgs(request: TaskCommand | null): { code?: number; reason?
  * The life of ONE platform socket, from the url and header providers to the moment the socket is really gone. Its
  * states are the seeds' lifecycle (`connecting`, `open`, `ending`, `gone`), plus what the manager needs: the
  * providers still `resolving`, `handingOver` until an asynchronous `connect()` hands the task over,
- * `ending.closePending` for a close the platform would ignore before the open (seed 003's caveat), `errored`
- * sub-states for an error that a close may or may not follow, and one bound, `closeTimeout`, on every ending.
+ * `ending.closePending` for a close the platform would ignore before the open (seed 003's caveat), `errored` for
+ * an error that a close may or may not follow, and one bound, `closeTimeout`, on every ending.
  *
  * It holds one of the platform's sockets (`takeSlot` … `releaseSlot`) for exactly as long as it lives. A connection
  * that moves on does not stop it: it sends `abandon` (or `terminate` for a dead socket), ignores its later events
@@ -205,28 +205,13 @@ export const taskMachine = setup({
               entry: 'settleSocket',
               on: {
                 'socket.settled': { target: 'handshake', actions: 'closeSocket' },
-                'socket.error': { target: 'errored', actions: 'reportError' },
               },
             },
-            handshake: { on: { 'socket.error': { target: 'errored', actions: 'reportError' } } },
-            // An error while connecting: a close may follow, or nothing at all (uni-app's App runtime, QQ's
-            // refusal over its limit). Asked to end, it is asked to close at once: the handshake is most likely over.
-            errored: {
-              on: {
-                'socket.error': { actions: 'reportError' },
-                close: {
-                  target: '#task.live.ending.closingAfterError',
-                  actions: ['recordRequest', 'closeSocket'],
-                },
-                abandon: {
-                  target: '#task.live.ending.closingAfterError',
-                  actions: ['recordRequest', 'closeSocket'],
-                },
-              },
-            },
+            handshake: {},
           },
           on: {
             'socket.open': { target: 'open', actions: 'reportOpen' },
+            'socket.error': { target: 'errored', actions: 'reportError' },
             close: [
               {
                 guard: 'abortsWhileConnecting',
@@ -250,27 +235,22 @@ export const taskMachine = setup({
           },
         },
         open: {
-          initial: 'live',
-          states: {
-            live: { on: { 'socket.error': { target: 'errored', actions: 'reportError' } } },
-            errored: {
-              on: {
-                'socket.error': { actions: 'reportError' },
-                close: {
-                  target: '#task.live.ending.closingAfterError',
-                  actions: ['recordRequest', 'closeSocket'],
-                },
-                abandon: {
-                  target: '#task.live.ending.closingAfterError',
-                  actions: ['recordRequest', 'closeSocket'],
-                },
-              },
-            },
-          },
           on: {
+            'socket.error': { target: 'errored', actions: 'reportError' },
             close: { target: 'ending.closing', actions: ['recordRequest', 'closeSocket'] },
             'close.forward': { target: 'ending.closing', actions: ['recordRequest', 'closeSocket'] },
             abandon: { target: 'ending.closing', actions: ['recordRequest', 'closeSocket'] },
+            terminate: { target: 'ending.closing', actions: ['recordRequest', 'terminateSocket'] },
+          },
+        },
+        // An error, while connecting or open: a close may follow, or nothing at all (uni-app's App runtime, QQ's
+        // refusal over its limit). Asked to end, the socket is asked to close at once, and a close it refuses
+        // means nothing is left to close.
+        errored: {
+          on: {
+            'socket.error': { actions: 'reportError' },
+            close: { target: 'ending.closingAfterError', actions: ['recordRequest', 'closeSocket'] },
+            abandon: { target: 'ending.closingAfterError', actions: ['recordRequest', 'closeSocket'] },
             terminate: { target: 'ending.closing', actions: ['recordRequest', 'terminateSocket'] },
           },
         },
