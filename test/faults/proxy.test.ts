@@ -1,5 +1,5 @@
 // The fault proxy and the restartable echo server, driven by a real `ws` client over 127.0.0.1.
-import type { Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -242,6 +242,43 @@ describe('startFaultProxy', () => {
     expect(client.tcpErrors).toEqual(['ECONNRESET']);
     expect(serverSide.tcpError).toBe('ECONNRESET');
     await connection.closed;
+    expect(proxy.connections).toEqual([]);
+  });
+
+  it('reset closes a connection whose FIN was already forwarded: both legs emit close and the proxy lets it go', async () => {
+    // A target that keeps its half open, so the proxy's leg to it is left half-closed by the forwarded FIN.
+    const accepted: Socket[] = [];
+    const target = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      accepted.push(socket);
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of accepted) socket.destroy();
+          target.close(() => resolve());
+        }),
+    );
+    const proxy = await startFaultProxy({ target: { port: (target.address() as AddressInfo).port } });
+    cleanups.push(() => proxy.close());
+    const client = connect({ host: '127.0.0.1', port: proxy.port, allowHalfOpen: true });
+    client.on('error', () => {});
+    cleanups.push(() => {
+      client.destroy();
+    });
+    const connection = await proxy.connection(0);
+    await until(() => connection.server.readyState === 'open', 'the leg to the target', 1000);
+
+    // Reset while the forwarded FIN's shutdown is still in flight: the proxy ends the target leg in its own 'end'
+    // listener, registered before this one.
+    connection.client.once('end', () => {
+      expect(connection.server.writableEnded).toBe(true);
+      connection.setMode(faults.reset());
+    });
+    client.end();
+
+    await until(() => connection.isClosed, 'both legs to emit close', 1000);
     expect(proxy.connections).toEqual([]);
   });
 

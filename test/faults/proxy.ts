@@ -370,7 +370,12 @@ class Connection implements ProxiedConnection {
   #reset(): void {
     this.#ending = true;
     this.#dropHeld();
-    for (const socket of [this.client, this.server]) if (!socket.destroyed) socket.resetAndDestroy();
+    for (const socket of [this.client, this.server]) {
+      if (socket.destroyed) continue;
+      // Node cannot reset a socket whose FIN it already sent: resetAndDestroy() then emits EINVAL and never 'close'.
+      if (socket.writableEnded) socket.destroy();
+      else socket.resetAndDestroy();
+    }
   }
 
   #dropHeld(): void {
