@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, raise, setup, spawnChild } from 'xstate';
+import { assign, cancel, emit, enqueueActions, raise, setup, spawnChild } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, PlatformProfile } from '../adapters/types.js';
 import type { ReconnectSchedule } from '../reconnect.js';
 import { backoffCeiling, backoffDelay } from '../reconnect.js';
@@ -53,6 +53,8 @@ export type ConnectionEvent =
   /** `dispose`: the signal aborted, so the close takes effect whatever `closeBeforeOpen` says. */
   | { type: 'user.close'; code?: number; reason?: string; dispose?: boolean }
   | { type: 'user.ready' }
+  /** The attempt's connectTimeout elapsed, raised only where one is set. */
+  | { type: 'connect.timeout' }
   | { type: 'slot.granted' }
   | { type: 'slot.unavailable' }
   | { type: 'slot.free' }
@@ -101,6 +103,24 @@ function commandTask(command: (context: ConnectionContext, event: ConnectionEven
   });
 }
 
+/** connectTimeout: false sets no timer at all, so nothing is scheduled for a wait that may last forever. */
+function startConnectTimer() {
+  return enqueueActions<
+    ConnectionContext,
+    ConnectionEvent,
+    undefined,
+    ConnectionEvent,
+    never,
+    never,
+    never,
+    never,
+    never
+  >(({ context, enqueue }) => {
+    if (context.connectTimeout === false) return;
+    enqueue.raise({ type: 'connect.timeout' }, { id: 'connectTimeout', delay: context.connectTimeout });
+  });
+}
+
 function userClose(
   context: ConnectionContext,
   event: ConnectionEvent,
@@ -140,7 +160,6 @@ export const connectionMachine = setup({
     abortsWhileConnecting: ({ context }) => context.closeWhileConnecting === 'aborts',
     closeTakesEffectAtOpen: ({ context, event }) =>
       context.closeBeforeOpen === 'defer' || (event.type === 'user.close' && event.dispose === true),
-    hasConnectTimeout: ({ context }) => context.connectTimeout !== false,
     hasHeartbeat: ({ context }) => context.heartbeat !== false,
     reconnects: ({ context }) => context.reconnect !== false,
     closeWasRequested: ({ context }) => context.closeRequest !== null,
@@ -166,9 +185,6 @@ export const connectionMachine = setup({
   delays: {
     errorGrace: ({ context }) => context.errorGrace,
     closeTimeout: ({ context }) => context.closeTimeout,
-    // A disabled timeout still needs a finite delay: setTimeout treats Infinity as 1 ms. The guard never lets it fire.
-    connectTimeout: ({ context }) =>
-      context.connectTimeout === false ? 2 ** 31 - 1 : context.connectTimeout,
     retryDelay: ({ context }) => context.retryDelay,
     stableAfter: ({ context }) => (context.reconnect === false ? 0 : context.reconnect.stableAfter),
     heartbeatInterval: ({ context }) => (context.heartbeat === false ? 0 : context.heartbeat.interval),
@@ -177,6 +193,8 @@ export const connectionMachine = setup({
   actions: {
     startAttempt: assign({ generation: ({ context }) => context.generation + 1, opened: false }),
     markOpened: assign({ opened: true }),
+    startConnectTimer: startConnectTimer(),
+    stopConnectTimer: cancel('connectTimeout'),
     spawnTask: spawnChild('task', {
       id: 'task',
       input: ({ context }) => ({
@@ -306,6 +324,8 @@ export const connectionMachine = setup({
   },
   states: {
     CONNECTING: {
+      entry: 'startConnectTimer',
+      exit: 'stopConnectTimer',
       initial: 'acquiringSlot',
       states: {
         // The platform's socket limit (maxConcurrent) is checked before connect(), never discovered from its error.
@@ -370,14 +390,11 @@ export const connectionMachine = setup({
           },
         },
       },
-      after: {
-        connectTimeout: {
-          guard: 'hasConnectTimeout',
+      on: {
+        'connect.timeout': {
           target: 'CLOSED',
           actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose', 'abandonTask'],
         },
-      },
-      on: {
         'platform.error': {
           guard: 'isCurrentTask',
           target: 'CLOSING.failed',

@@ -44,9 +44,14 @@ function recordingEffects() {
 interface Options {
   profile: PlatformProfile;
   closeBeforeOpen: 'defer' | 'ignore';
+  connectTimeout?: number | false;
 }
 
-function inputFor({ profile, closeBeforeOpen }: Options): ConnectionMachineInput {
+function inputFor({
+  profile,
+  closeBeforeOpen,
+  connectTimeout = CONNECT_TIMEOUT,
+}: Options): ConnectionMachineInput {
   return {
     platform: 'sim',
     closeWhileConnecting: profile.closeWhileConnecting,
@@ -54,7 +59,7 @@ function inputFor({ profile, closeBeforeOpen }: Options): ConnectionMachineInput
     closeBeforeOpen,
     errorGrace: ERROR_GRACE,
     closeTimeout: CLOSE_TIMEOUT,
-    connectTimeout: CONNECT_TIMEOUT,
+    connectTimeout,
     heartbeat: false,
     reconnect: false,
     holdUntilReady: false,
@@ -64,7 +69,15 @@ function inputFor({ profile, closeBeforeOpen }: Options): ConnectionMachineInput
 
 /** The machine with its task replaced by a recorder: the test plays the task by sending platform events. */
 function startWithFakeTask(options: Options) {
-  const clock = new SimulatedClock();
+  const simulated = new SimulatedClock();
+  // Every timer the machine sets, by its delay: what a disabled policy must not schedule.
+  const timers: number[] = [];
+  const clock = Object.assign(simulated, {
+    setTimeout: (fn: (...args: unknown[]) => void, ms: number) => {
+      timers.push(ms);
+      return SimulatedClock.prototype.setTimeout.call(simulated, fn, ms);
+    },
+  });
   const commands: TaskCommand[] = [];
   const spawned: number[] = [];
   const task = fromCallback<TaskCommand, TaskMachineInput>(({ input, receive }) => {
@@ -97,6 +110,7 @@ function startWithFakeTask(options: Options) {
   return {
     actor,
     clock,
+    timers,
     commands,
     spawned,
     dataPath,
@@ -188,6 +202,26 @@ describe('connectionMachine with a recorded task', () => {
     h.platform.close(1, 1006, '');
     expect(h.commands).toEqual([]);
     expect(h.actor.getSnapshot().children.task).toBeDefined();
+  });
+
+  it('sets no timer at all while CONNECTING with connectTimeout: false, and abandons nothing however long it waits', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer', connectTimeout: false });
+    expect(h.timers).toEqual([]);
+    h.clock.increment(2 ** 31);
+    expect(h.value()).toEqual({ CONNECTING: 'handshake' });
+    expect(h.commands).toEqual([]);
+    h.platform.open();
+    expect(h.value()).toMatchObject({ OPEN: expect.anything() });
+    expect(h.timers).toEqual([]);
+  });
+
+  it('sets one connectTimeout timer per attempt and cancels it at open, so it never fires in OPEN', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    expect(h.timers).toEqual([CONNECT_TIMEOUT]);
+    h.platform.open();
+    h.clock.increment(CONNECT_TIMEOUT * 2);
+    expect(h.value()).toMatchObject({ OPEN: expect.anything() });
+    expect(h.kinds()).toEqual(['open']);
   });
 
   it('abandons the task of an attempt it gives up on, and leaves it running to its own end', () => {

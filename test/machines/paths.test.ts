@@ -280,7 +280,6 @@ describe('connectionMachine: every transition is exercised', () => {
     stableAfter: 50,
     errorGrace: 200,
     closeTimeout: 1000,
-    connectTimeout: 3000,
     heartbeatInterval: heartbeat.interval,
     heartbeatTimeout: heartbeat.timeout,
   };
@@ -297,6 +296,7 @@ describe('connectionMachine: every transition is exercised', () => {
     { type: 'user.close', code: 4000, reason: 'bye' },
     { type: 'user.close', dispose: true },
     { type: 'user.ready' },
+    { type: 'connect.timeout' },
     { type: 'slot.granted' },
     { type: 'slot.unavailable' },
     { type: 'slot.free' },
