@@ -2,6 +2,7 @@ import { type Actor, type ActorOptions, type AnyActorRef, assign, createActor, e
 
 type AnyActorSystem = AnyActorRef['system'];
 
+import { missingMethod, SOCKET_TASK_METHODS } from '../adapters/factory.js';
 import type { ConnectOptions, ErrorEvent, SocketAdapter, SocketTaskLike } from '../adapters/types.js';
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
@@ -56,16 +57,6 @@ export function createManagedActor(
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-const TASK_METHODS = ['send', 'close', 'onOpen', 'onClose', 'onError', 'onMessage'] as const;
-
-function isTaskLike(value: unknown): value is SocketTaskLike {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    TASK_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
-  );
 }
 
 function errorText(error: unknown): string {
@@ -208,8 +199,12 @@ class SocketHandle {
   }
 
   private attach(t: SocketTaskLike): void {
-    if (!isTaskLike(t)) {
-      this.failed('ERR_PLATFORM', `connect returned no SocketTask (got ${errorText(t)})`);
+    const missing = missingMethod(t, SOCKET_TASK_METHODS);
+    if (missing !== undefined) {
+      this.failed(
+        'ERR_PLATFORM',
+        `connect returned no SocketTask (got ${errorText(t)}, without ${missing}())`,
+      );
       return;
     }
     const { generation } = this;
