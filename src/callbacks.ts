@@ -1,4 +1,4 @@
-import { rethrowLater } from './defer.js';
+import { defer, rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import { describe } from './validate.js';
 
@@ -46,11 +46,18 @@ export function assertCallbacks(api: string, options: object): void {
   readCallbacks(api, options);
 }
 
+const ignore = () => {};
+
 /**
  * Runs `start` and reports its outcome the way the seeds document (seed 004): through the callbacks when any is
  * given, `complete` last and exactly once, never both `success` and `fail`; as a Promise when none is given.
  * The callbacks are read once, here, and checked again: a getter that answered a function to
  * {@link assertCallbacks} cannot hand over something else now.
+ *
+ * The callbacks never run inside the call that caused them, as on the platforms: an outcome known at once is
+ * reported a promise turn later, so a pump that sends its next message from `success` does not recurse. A Promise
+ * that fails is marked handled: a fire-and-forget call cannot crash the process (Node) or raise
+ * `unhandledrejection` (browsers), and whoever awaits it still sees the failure.
  */
 export function report<T>(
   options: Callbacks<T> | undefined,
@@ -59,22 +66,40 @@ export function report<T>(
   const callbacks =
     typeof options === 'object' && options !== null ? readCallbacks<T>('callbacks', options) : undefined;
   const { success, fail, complete } = callbacks ?? {};
-  if (success === undefined && fail === undefined && complete === undefined) return new Promise<T>(start);
+  if (success === undefined && fail === undefined && complete === undefined) {
+    let promise: Promise<T> | undefined;
+    let failedAtOnce = false;
+    promise = new Promise<T>((resolve, reject) =>
+      start(resolve, (error) => {
+        reject(error);
+        // Only a failure pays for the extra handler; a success allocates nothing more.
+        if (promise === undefined) failedAtOnce = true;
+        else promise.then(undefined, ignore);
+      }),
+    );
+    if (failedAtOnce) promise.then(undefined, ignore);
+    return promise;
+  }
   let settled = false;
+  let starting = true;
+  const settle = (callback: ((arg: never) => void) | undefined, arg: unknown) => {
+    if (settled) return;
+    settled = true;
+    if (!starting) {
+      invoke(callback, arg as never);
+      invoke(complete, undefined);
+      return;
+    }
+    defer(() => {
+      invoke(callback, arg as never);
+      invoke(complete, undefined);
+    });
+  };
   start(
-    (result) => {
-      if (settled) return;
-      settled = true;
-      invoke(success, result);
-      invoke(complete, undefined);
-    },
-    (error) => {
-      if (settled) return;
-      settled = true;
-      invoke(fail, error);
-      invoke(complete, undefined);
-    },
+    (result) => settle(success, result),
+    (error) => settle(fail, error),
   );
+  starting = false;
   return undefined;
 }
 

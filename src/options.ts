@@ -98,6 +98,14 @@ export interface ConnectionOptions {
    */
   queue?: QueueOptions | false;
   /**
+   * Bytes the socket may hold unsent (`conn.bufferedAmount`) before `send()` waits: at or above it, a send goes to
+   * the queue (counted against its bounds, with its overflow policy and ttl) and is written, in order, as the socket
+   * drains; `onDrain` says when. So what one connection holds is bounded by this plus the queue's `maxBytes`. With
+   * `queue: false`, such a send fails with `ERR_QUEUE_FULL`.
+   * @defaultValue `1048576` (1 MiB)
+   */
+  highWaterMark?: number;
+  /**
    * Online/offline and foreground/background signals. While offline or in the background, the manager makes no
    * attempt and spends no retry (`CLOSED.suspended`); when both are back, it retries at once. `false` ignores them.
    * @defaultValue the adapter's: the window's `online`/`offline` and `visibilitychange` on the web, `onNetworkStatusChange`
@@ -150,6 +158,7 @@ export const OPTION_NAMES = new Set([
   'reconnect',
   'heartbeat',
   'queue',
+  'highWaterMark',
   'lifecycle',
   'connectionLimit',
   'signal',
@@ -510,6 +519,7 @@ export interface ResolvedOptions {
   heartbeat: HeartbeatPolicy | false;
   /** `false`: a send while not OPEN fails with `ERR_NOT_OPEN`. */
   queue: QueuePolicy | false;
+  highWaterMark: number;
   lifecycle: LifecycleSource | undefined;
   signal: AbortSignalLike | undefined;
   inspect: ((event: InspectionEvent) => void) | undefined;
@@ -593,6 +603,12 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
   const heartbeat = heartbeatPolicy(options.heartbeat);
   const reconnect = reconnectPolicy(options.reconnect);
   const queue = queuePolicy(options.queue);
+  const highWaterMark = options.highWaterMark ?? 1_048_576;
+  if (typeof highWaterMark !== 'number' || !Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
+    throw invalid(
+      `createConnection(): highWaterMark must be a whole number of bytes ≥ 1, got ${describe(highWaterMark)}`,
+    );
+  }
   const lifecycle = lifecycleSource(options.lifecycle, adapter);
   const connectionLimit = options.connectionLimit ?? 'fail';
   if (connectionLimit !== 'fail' && connectionLimit !== 'wait') {
@@ -648,6 +664,7 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
     },
     heartbeat,
     queue,
+    highWaterMark,
     lifecycle,
     signal,
     inspect,

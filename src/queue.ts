@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.js';
 import { SocketTaskError, type SocketTaskErrorCode } from './errors.js';
 import { utf8ByteLength } from './validate.js';
 
@@ -100,19 +101,22 @@ export class SendQueue {
         );
       }
     }
-    const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttl;
+    const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : monotonicNow() + ttl;
     this.entries.push({ data, bytes, expiresAt, resolve, reject });
     this.total += bytes;
     if (this.timer === undefined && ttl !== undefined) this.arm();
   }
 
-  /** Hands every message still valid to `write`, oldest first, and fails the expired ones. */
+  /** Hands the messages still valid to `write`, oldest first, while `canWrite()`; fails the expired ones. */
   drain(
     write: (data: string | ArrayBuffer, resolve: () => void, reject: (e: SocketTaskError) => void) => void,
+    canWrite: () => boolean = () => true,
   ) {
     this.expire();
     // One at a time from the live queue: a send() made from a callback during the drain is queued behind the rest.
-    for (let entry = this.shift(); entry !== undefined; entry = this.shift()) {
+    while (canWrite()) {
+      const entry = this.shift();
+      if (entry === undefined) return;
       write(entry.data, entry.resolve, entry.reject);
     }
   }
@@ -142,7 +146,7 @@ export class SendQueue {
   }
 
   private expire(): void {
-    const now = Date.now();
+    const now = monotonicNow();
     while (this.head < this.entries.length && (this.entries[this.head] as Entry).expiresAt <= now) {
       this.shift()?.reject(
         new SocketTaskError(
@@ -162,7 +166,7 @@ export class SendQueue {
         this.expire();
         this.arm();
       },
-      Math.max(0, oldest.expiresAt - Date.now()),
+      Math.max(0, oldest.expiresAt - monotonicNow()),
     );
   }
 }

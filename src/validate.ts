@@ -141,6 +141,18 @@ export function toPlatformData(data: SocketData): string | ArrayBuffer {
   return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
 }
 
+/**
+ * `data` as the platform takes it, owned by the library: binary is copied, so that whatever the caller does with
+ * its buffer once `send()` returned, the message is the bytes it passed (a platform such as `ws` may read them
+ * later, while compressing). Text is immutable and passed as it is.
+ */
+export function ownedData(data: SocketData): string | ArrayBuffer {
+  if (typeof data === 'string') return data;
+  if (isArrayBuffer(data)) return data.slice(0);
+  const { buffer, byteOffset, byteLength } = data;
+  return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
+}
+
 export function urlProblem(url: unknown): SocketTaskError | undefined {
   if (typeof url !== 'string') {
     return new SocketTaskError(

@@ -75,6 +75,9 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
     close(options) {
       closeWebSocket(ws, options);
     },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
     abort() {
       ws.terminate();
     },

@@ -46,6 +46,11 @@ export interface SocketTaskLike {
    */
   abort?(): void;
   close(options: { code?: number; reason?: string } & CallOptions): void;
+  /**
+   * Optional: bytes handed to the socket and not yet sent (a `WebSocket`'s or `ws`'s own `bufferedAmount`). Without
+   * it, the manager counts the bytes of the sends the platform has not answered yet.
+   */
+  readonly bufferedAmount?: number | undefined;
   onOpen(callback: (event: OpenEvent) => void): void;
   onClose(callback: (event: CloseEvent) => void): void;
   onError(callback: (event: ErrorEvent) => void): void;

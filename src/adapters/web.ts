@@ -25,6 +25,8 @@ export const webProfile: PlatformProfile = {
 /** The part of the WHATWG `WebSocket` the adapter uses. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Bytes queued and not yet sent; a class that lacks it is counted by the manager instead. */
+  readonly bufferedAmount?: number;
   binaryType: string;
   send(data: string | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
@@ -73,6 +75,9 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
     },
     close(options) {
       closeWebSocket(ws, options);
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
     },
     onOpen(callback) {
       ws.addEventListener('open', () => callback({}));

@@ -15,8 +15,8 @@ import {
   dataProblem,
   describe,
   isArrayBuffer,
+  ownedData,
   type SocketData,
-  toPlatformData,
 } from '../validate.js';
 import { ConnectionDataPath, platformFailure } from './dataPath.js';
 import { createManagedActor } from './effects.js';
@@ -54,8 +54,13 @@ export interface Connection {
   readonly retries: number;
   /** Wall-clock time (ms since the epoch) of the next reconnect attempt while waiting for it, else `null`. */
   readonly nextRetryAt: number | null;
-  /** The messages waiting for the connection to open, and their bytes. */
+  /** The messages waiting for the connection to open, or for the socket's buffer to drain, and their bytes. */
   readonly queue: QueueStats;
+  /**
+   * Bytes handed to the platform and not yet sent: the socket's own `bufferedAmount` on the web and Node; on the
+   * other platforms, the bytes of the sends whose `success` has not arrived. At `highWaterMark`, sends wait.
+   */
+  readonly bufferedAmount: number;
   /**
    * Sends text or binary. While OPEN it is written at once; otherwise it waits in the queue for the next open
    * (or fails with `ERR_NOT_OPEN` under `queue: false`). Settles once the platform reports the write, or with
@@ -87,10 +92,21 @@ export interface Connection {
    * `'not-retryable'` (`shouldReconnect` said no, e.g. the server closed with 1008). Not called after `close()`.
    */
   onGiveUp(listener: (event: GiveUpEvent) => void): () => void;
+  /**
+   * The socket's buffer, which had reached `highWaterMark`, fell below it and the sends waiting for it were
+   * written: a producer that waits for it never holds more than the mark plus the queue.
+   */
+  onDrain(listener: () => void): () => void;
+  /**
+   * Every `send()` that fails, with its error, whether or not its caller handles the failure: where the failures
+   * of fire-and-forget sends (whose Promise nobody awaits) are seen.
+   */
+  onSendError(listener: (error: SocketTaskError) => void): () => void;
 }
 
 // Shared by every send that the platform completed synchronously: one settled Promise, not one per message.
 const WRITTEN: Promise<void> = Promise.resolve();
+const ignore = () => {};
 const NO_QUEUE: QueueStats = Object.freeze({ messages: 0, bytes: 0 });
 
 function subscribe<A extends unknown[]>(
@@ -127,6 +143,11 @@ class ManagedConnection implements Connection {
   private readonly closeListeners = new Emitter<[event: CloseEvent]>();
   private readonly stateListeners = new Emitter<[state: ReadyStateName, previous: ReadyStateName]>();
   private readonly giveUpListeners = new Emitter<[event: GiveUpEvent]>();
+  private readonly drainListeners = new Emitter<[]>();
+  private readonly sendErrorListeners = new Emitter<[error: SocketTaskError]>();
+  private readonly sendFailed = (error: SocketTaskError) => {
+    defer(() => this.sendErrorListeners.emit(error));
+  };
   private lastState: ReadyStateName = 'CONNECTING';
   private finished = false;
   private stopLifecycle: (() => void) | undefined;
@@ -140,7 +161,15 @@ class ManagedConnection implements Connection {
   };
 
   constructor(options: ConnectionOptions) {
-    const { machine, heartbeat, queue: queuePolicy, lifecycle, signal, inspect } = resolveOptions(options);
+    const {
+      machine,
+      heartbeat,
+      queue: queuePolicy,
+      highWaterMark,
+      lifecycle,
+      signal,
+      inspect,
+    } = resolveOptions(options);
     const slots = slotsFor(machine.adapter);
     if (machine.connectionLimit === 'fail' && !slots.free()) {
       throw new SocketTaskError(
@@ -150,7 +179,11 @@ class ManagedConnection implements Connection {
     }
     this.slots = slots;
     this.signal = signal;
-    this.path = new ConnectionDataPath(queuePolicy ? new SendQueue(queuePolicy) : null, heartbeat);
+    this.path = new ConnectionDataPath(
+      queuePolicy ? new SendQueue(queuePolicy) : null,
+      heartbeat,
+      highWaterMark,
+    );
     this.closed = new Promise<CloseEvent>((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -185,6 +218,8 @@ class ManagedConnection implements Connection {
       inspect ? { inspect } : {},
     );
     this.actor = actor;
+    this.path.notify = (type) => actor.send({ type });
+    actor.on('drain', () => this.drainListeners.emit());
     // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
     // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.
     actor.on('open', ({ event }) => {
@@ -277,7 +312,8 @@ class ManagedConnection implements Connection {
   send(data: SocketData, callbacks: WithCallbacks<void>): void;
   send(data: SocketData): Promise<void>;
   send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
-    // The hot path: OPEN on a synchronous platform, nothing queued ahead, no callbacks. No allocation at all.
+    // The hot path: OPEN on a synchronous platform, below the high-water mark, nothing queued ahead, no
+    // callbacks. No allocation for text; binary is copied (see ownedData).
     const path = this.path;
     const task = path.writeTask;
     if (
@@ -287,13 +323,22 @@ class ManagedConnection implements Connection {
       (typeof data === 'string' || isArrayBuffer(data))
     ) {
       try {
-        (task.write as (data: string | ArrayBuffer) => void)(data);
+        (task.write as (data: string | ArrayBuffer) => void)(typeof data === 'string' ? data : data.slice(0));
       } catch (error) {
-        return Promise.reject(platformFailure(error));
+        const failure = platformFailure(error);
+        this.sendFailed(failure);
+        const failed = Promise.reject(failure);
+        failed.then(undefined, ignore);
+        return failed;
       }
+      if ((task.bufferedAmount as number) >= path.highWaterMark) path.notify('buffer.full');
       return WRITTEN;
     }
     return this.sendSlowly(data, callbacks);
+  }
+
+  get bufferedAmount(): number {
+    return this.path.bufferedAmount();
   }
 
   close(options: CloseOptions & WithCallbacks<CloseEvent>): void;
@@ -373,6 +418,14 @@ class ManagedConnection implements Connection {
     return subscribe(this.giveUpListeners, listener, 'onGiveUp');
   }
 
+  onDrain(listener: () => void): () => void {
+    return subscribe(this.drainListeners, listener, 'onDrain');
+  }
+
+  onSendError(listener: (error: SocketTaskError) => void): () => void {
+    return subscribe(this.sendErrorListeners, listener, 'onSendError');
+  }
+
   // Everything but the hot path: validation, callbacks, asynchronous platforms, the queue.
   private sendSlowly(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
     if (callbacks !== undefined) {
@@ -384,13 +437,24 @@ class ManagedConnection implements Connection {
       }
       assertCallbacks('send()', callbacks);
     }
-    return report<void>(callbacks, (resolve, reject) => {
+    return report<void>(callbacks, (resolve, rejectCaller) => {
+      const reject = (error: SocketTaskError) => {
+        rejectCaller(error);
+        this.sendFailed(error);
+      };
       const problem = dataProblem(data);
       if (problem) return reject(problem);
       const { sendTask, queue, flushing, ended } = this.path;
-      if (sendTask !== null && !flushing)
-        return this.path.write(sendTask, toPlatformData(data), resolve, reject);
+      if (sendTask !== null && !flushing) return this.path.write(sendTask, ownedData(data), resolve, reject);
       if (queue === null) {
+        if (this.actor.getSnapshot().matches({ OPEN: { buffer: 'above' } })) {
+          return reject(
+            new SocketTaskError(
+              'ERR_QUEUE_FULL',
+              `send(): the socket holds ${this.bufferedAmount} unsent bytes, at or above highWaterMark (${this.path.highWaterMark}), and queue: false leaves the message nowhere to wait; wait for onDrain`,
+            ),
+          );
+        }
         return reject(
           new SocketTaskError(
             'ERR_NOT_OPEN',
@@ -406,9 +470,7 @@ class ManagedConnection implements Connection {
           ),
         );
       }
-      const platformData = toPlatformData(data);
-      // The message may wait a long time: a copy, so that the caller can reuse its buffer at once.
-      queue.push(typeof platformData === 'string' ? platformData : platformData.slice(0), resolve, reject);
+      queue.push(ownedData(data), resolve, reject);
     });
   }
 
@@ -454,6 +516,7 @@ class ManagedConnection implements Connection {
       this.closeListeners.clear();
       this.stateListeners.clear();
       this.giveUpListeners.clear();
+      this.drainListeners.clear();
       this.resolveTerminated(info);
       // Torn down means the platform's sockets too: each task machine runs to its final state by itself (its
       // socket's close, or closeTimeout at most), and only then is the actor stopped.

@@ -1,9 +1,10 @@
 import type { ErrorEvent, MessageEvent, SocketTaskLike } from '../adapters/types.js';
+import { monotonicNow } from '../clock.js';
 import { rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
 import type { HeartbeatPolicy } from '../options.js';
-import type { SendQueue } from '../queue.js';
+import { byteSize, type SendQueue } from '../queue.js';
 import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from '../validate.js';
 
 export function platformFailure(error: unknown): SocketTaskError {
@@ -56,8 +57,16 @@ export class ConnectionDataPath {
   /** No message can be written any more: `close()` was called, or the manager gave up. */
   ended = false;
   readonly messageListeners = new Emitter<[event: MessageEvent]>();
+  /** Tells the machine the socket's buffer reached the high-water mark, or fell below it again. */
+  notify: (type: 'buffer.full' | 'buffer.drained') => void = () => {};
   // Writes the platform has not answered yet: a platform that never does must not leave a send pending forever.
   private readonly inFlight = new Set<(error: SocketTaskError) => void>();
+  /** Bytes of the writes in flight: the buffered amount of a platform that reports none of its own. */
+  private inFlightBytes = 0;
+  /** While the buffer is above the mark: the timer that polls it, or the wait for a write's answer. */
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainPoll = 0;
+  private awaitingDrain = false;
   private attachedGeneration = 0;
   private attachedTask: SocketTaskLike | null = null;
   private liveGeneration = 0;
@@ -69,7 +78,61 @@ export class ConnectionDataPath {
   constructor(
     readonly queue: SendQueue | null,
     private readonly heartbeat: HeartbeatPolicy | false,
+    /** Bytes the platform may hold unsent before sends wait in the queue. */
+    readonly highWaterMark: number,
   ) {}
+
+  /** Bytes handed to the platform and not yet sent: its socket's own count, else the writes not yet answered. */
+  bufferedAmount(): number {
+    const task = this.attachedTask;
+    const own = task === null ? undefined : task.bufferedAmount;
+    return typeof own === 'number' ? own : this.inFlightBytes;
+  }
+
+  /** After a write: tells the machine once the buffer reached the mark, so that the next sends wait. */
+  checkPressure(): void {
+    if (this.bufferedAmount() >= this.highWaterMark) this.notify('buffer.full');
+  }
+
+  /** The buffer is at the mark: sends wait in the queue until it drains. */
+  pause(): void {
+    this.sendTask = null;
+    this.writeTask = null;
+  }
+
+  /** Watches the buffer until it falls below the mark, then tells the machine. */
+  watchDrain(): void {
+    const task = this.attachedTask;
+    if (task === null || typeof task.bufferedAmount !== 'number') {
+      // Drained as the platform answers the writes in flight (see settle in write()).
+      this.awaitingDrain = true;
+      return;
+    }
+    // No platform reports a drain event through the SocketTask shape: the count is polled, soon at first (a fast
+    // link drains in a millisecond) and less often while it stays full (a slow one), 1 ms doubling up to 64 ms.
+    this.drainPoll = 1;
+    const poll = () => {
+      this.drainTimer = undefined;
+      if (this.bufferedAmount() < this.highWaterMark) {
+        this.notify('buffer.drained');
+        return;
+      }
+      this.drainPoll = Math.min(this.drainPoll * 2, 64);
+      this.drainTimer = setTimeout(poll, this.drainPoll);
+    };
+    this.drainTimer = setTimeout(poll, this.drainPoll);
+  }
+
+  stopWatchingDrain(): void {
+    this.awaitingDrain = false;
+    if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+
+  /** The buffer drained: sends go to the socket again. */
+  resume(): void {
+    this.open(this.liveGeneration);
+  }
 
   attach(generation: number, task: SocketTaskLike): void {
     this.attachedGeneration = generation;
@@ -107,16 +170,24 @@ export class ConnectionDataPath {
   ): void {
     if (task.write !== undefined) {
       writeTo(task, data, resolve, reject);
+      this.checkPressure();
       return;
     }
     const inFlight = this.inFlight;
+    const counted = typeof task.bufferedAmount === 'number' ? 0 : byteSize(data);
     const settle = (error?: SocketTaskError) => {
-      inFlight.delete(settle);
+      if (inFlight.delete(settle)) this.inFlightBytes -= counted;
       if (error) reject(error);
       else resolve();
+      if (this.awaitingDrain && this.inFlightBytes < this.highWaterMark) {
+        this.awaitingDrain = false;
+        this.notify('buffer.drained');
+      }
     };
     inFlight.add(settle);
+    this.inFlightBytes += counted;
     writeTo(task, data, () => settle(), settle);
+    this.checkPressure();
   }
 
   flush(): void {
@@ -124,7 +195,11 @@ export class ConnectionDataPath {
     if (this.queue === null || task === null) return;
     this.flushing = true;
     try {
-      this.queue.drain((data, resolve, reject) => this.write(task, data, resolve, reject));
+      // Written while the buffer is below the mark; the rest waits for the drain.
+      this.queue.drain(
+        (data, resolve, reject) => this.write(task, data, resolve, reject),
+        () => this.bufferedAmount() < this.highWaterMark,
+      );
     } finally {
       this.flushing = false;
     }
@@ -143,9 +218,11 @@ export class ConnectionDataPath {
     this.writeTask = null;
     this.attachedTask = null;
     this.liveGeneration = 0;
+    this.stopWatchingDrain();
     if (this.inFlight.size === 0) return;
     const unanswered = [...this.inFlight];
     this.inFlight.clear();
+    this.inFlightBytes = 0;
     for (const fail of unanswered) {
       fail(
         new SocketTaskError(
@@ -158,7 +235,7 @@ export class ConnectionDataPath {
 
   ping(): void {
     this.receivedAtPing = this.received;
-    this.pingAt = Date.now();
+    this.pingAt = monotonicNow();
     const { heartbeat, sendTask } = this;
     if (heartbeat === false || sendTask === null) return;
     let ping: unknown;
@@ -181,6 +258,6 @@ export class ConnectionDataPath {
   }
 
   msSincePing(): number {
-    return Date.now() - this.pingAt;
+    return monotonicNow() - this.pingAt;
   }
 }

@@ -306,5 +306,9 @@ export const managedConnectionMachine = connectionMachine.provide({
     openDataPath: ({ context, system }) => portsOf(system).dataPath.open(context.generation),
     stopSending: ({ system }) => portsOf(system).dataPath.stopSending(),
     closeDataPath: ({ system }) => portsOf(system).dataPath.close(),
+    pauseWrites: ({ system }) => portsOf(system).dataPath.pause(),
+    resumeWrites: ({ system }) => portsOf(system).dataPath.resume(),
+    watchDrain: ({ system }) => portsOf(system).dataPath.watchDrain(),
+    stopWatchingDrain: ({ system }) => portsOf(system).dataPath.stopWatchingDrain(),
   },
 });

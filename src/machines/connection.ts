@@ -1,4 +1,4 @@
-import { assign, cancel, emit, enqueueActions, raise, setup, spawnChild } from 'xstate';
+import { assign, cancel, emit, enqueueActions, raise, setup, spawnChild, stateIn } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, PlatformProfile } from '../adapters/types.js';
 import type { ReconnectSchedule } from '../reconnect.js';
 import { backoffCeiling, backoffDelay } from '../reconnect.js';
@@ -58,6 +58,9 @@ export type ConnectionEvent =
   | { type: 'slot.granted' }
   | { type: 'slot.unavailable' }
   | { type: 'slot.free' }
+  /** The data path's answers about the socket's buffer: it reached the high-water mark, or fell below it. */
+  | { type: 'buffer.full' }
+  | { type: 'buffer.drained' }
   | { type: 'heartbeat.heard' }
   | { type: 'heartbeat.late' }
   | { type: 'heartbeat.silent' }
@@ -72,6 +75,8 @@ export type ConnectionEmitted =
   | { type: 'open'; event: OpenEvent }
   | { type: 'error'; event: ErrorEvent }
   | { type: 'close'; event: CloseEvent }
+  /** The socket's buffer fell below the high-water mark and the sends waiting for it were written. */
+  | { type: 'drain' }
   /** A `close()` under `closeBeforeOpen: 'ignore'` that the platform refused: it had no effect. */
   | { type: 'closeRefused'; error: ErrorEvent };
 
@@ -181,6 +186,8 @@ export const connectionMachine = setup({
     resumesInForeground: ({ context }) => !context.offline && context.opened,
     waitsForSlot: ({ context }) => context.connectionLimit === 'wait',
     holdsUntilReady: ({ context }) => context.holdUntilReady,
+    // While the queue is held for ready(), the application's own sends go straight out: they are what ready waits on.
+    queueFlows: stateIn('#connection.OPEN.queue.flowing'),
   },
   delays: {
     errorGrace: ({ context }) => context.errorGrace,
@@ -245,6 +252,7 @@ export const connectionMachine = setup({
       type: 'open' as const,
       event: event.type === 'platform.open' ? event.event : {},
     })),
+    emitDrain: emit({ type: 'drain' as const }),
     emitClose: emit(({ context }) => ({
       type: 'close' as const,
       event: context.closeInfo ?? ABNORMAL_CLOSE,
@@ -297,6 +305,10 @@ export const connectionMachine = setup({
     openDataPath: () => undefined,
     stopSending: () => undefined,
     closeDataPath: () => undefined,
+    pauseWrites: () => undefined,
+    resumeWrites: () => undefined,
+    watchDrain: () => undefined,
+    stopWatchingDrain: () => undefined,
   },
 }).createMachine({
   id: 'connection',
@@ -447,6 +459,20 @@ export const connectionMachine = setup({
                     'terminateTask',
                   ],
                 },
+              },
+            },
+          },
+        },
+        // Backpressure: at the high-water mark, sends wait in the queue until the socket's buffer drains.
+        buffer: {
+          initial: 'below',
+          states: {
+            below: { on: { 'buffer.full': { guard: 'queueFlows', target: 'above' } } },
+            above: {
+              entry: ['pauseWrites', 'watchDrain'],
+              exit: 'stopWatchingDrain',
+              on: {
+                'buffer.drained': { target: 'below', actions: ['resumeWrites', 'flushQueue', 'emitDrain'] },
               },
             },
           },

@@ -18,7 +18,10 @@ const ERROR_GRACE = 200;
 const CLOSE_TIMEOUT = 1000;
 const CONNECT_TIMEOUT = 10_000;
 
-type DataPathCall = { call: 'open' | 'stopSending' | 'close' | 'ping'; generation?: number };
+type DataPathCall = {
+  call: 'open' | 'stopSending' | 'close' | 'ping' | 'pause' | 'resume' | 'watchDrain' | 'stopWatchingDrain';
+  generation?: number;
+};
 
 /** The machine's data-path effects, recorded: what it asked of the hot path, and of the queue apart. */
 function recordingEffects() {
@@ -34,6 +37,10 @@ function recordingEffects() {
       stopSending: () => calls.push({ call: 'stopSending' }),
       closeDataPath: () => calls.push({ call: 'close' }),
       sendHeartbeat: () => calls.push({ call: 'ping' }),
+      pauseWrites: () => calls.push({ call: 'pause' }),
+      resumeWrites: () => calls.push({ call: 'resume' }),
+      watchDrain: () => calls.push({ call: 'watchDrain' }),
+      stopWatchingDrain: () => calls.push({ call: 'stopWatchingDrain' }),
       // The queue's calls are recorded apart: the tests below follow the socket, test/queue.test.ts the queue.
       flushQueue: () => queueCalls.push('flush'),
       endQueue: () => queueCalls.push('endQueue'),
@@ -204,6 +211,54 @@ describe('connectionMachine with a recorded task', () => {
     expect(h.actor.getSnapshot().children.task).toBeDefined();
   });
 
+  it('at the high-water mark pauses writes and watches the buffer; at the drain resumes, flushes the queue, then emits drain', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.platform.open();
+    h.dataPath.queueCalls.length = 0;
+    const before = h.dataPath.calls.length;
+
+    h.actor.send({ type: 'buffer.full' });
+    expect(h.value()).toMatchObject({ OPEN: { buffer: 'above' } });
+    expect(h.dataPath.names().slice(before)).toEqual(['pause', 'watchDrain']);
+    // Another full report changes nothing: the watch is already running.
+    h.actor.send({ type: 'buffer.full' });
+    expect(h.dataPath.names().slice(before)).toEqual(['pause', 'watchDrain']);
+
+    h.actor.send({ type: 'buffer.drained' });
+    expect(h.value()).toMatchObject({ OPEN: { buffer: 'below' } });
+    expect(h.dataPath.names().slice(before)).toEqual(['pause', 'watchDrain', 'stopWatchingDrain', 'resume']);
+    expect(h.dataPath.queueCalls).toEqual(['flush']);
+    expect(h.kinds()).toEqual(['open', 'drain']);
+  });
+
+  it('stops watching the buffer when the socket closes while it is full, and emits no drain', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.platform.open();
+    h.actor.send({ type: 'buffer.full' });
+    h.platform.close(1, 1006, '');
+    expect(h.dataPath.names()).toContain('stopWatchingDrain');
+    expect(h.dataPath.names().lastIndexOf('stopWatchingDrain')).toBeGreaterThan(
+      h.dataPath.names().indexOf('watchDrain'),
+    );
+    h.actor.send({ type: 'buffer.drained' });
+    expect(h.kinds()).toEqual(['open', 'close']);
+  });
+
+  it('ignores a full buffer while the queue is held for ready(): the login sends must still go out', () => {
+    const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+    h.actor.stop();
+    const held = createActor(connectionMachine.provide({ actions: recordingEffects().actions }), {
+      input: { ...inputFor({ profile: wechatProfile, closeBeforeOpen: 'defer' }), holdUntilReady: true },
+    }).start();
+    held.send({ type: 'platform.open', generation: 1, event: {} });
+    held.send({ type: 'buffer.full' });
+    expect(held.getSnapshot().value).toMatchObject({ OPEN: { queue: 'held', buffer: 'below' } });
+    held.send({ type: 'user.ready' });
+    held.send({ type: 'buffer.full' });
+    expect(held.getSnapshot().value).toMatchObject({ OPEN: { queue: 'flowing', buffer: 'above' } });
+    held.stop();
+  });
+
   it('sets no timer at all while CONNECTING with connectTimeout: false, and abandons nothing however long it waits', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer', connectTimeout: false });
     expect(h.timers).toEqual([]);
@@ -235,7 +290,9 @@ describe('connectionMachine with a recorded task', () => {
   it('opens on the platform open: attaches the data path for generation 1, then emits open with the header', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.platform.open();
-    expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' } });
+    expect(h.value()).toEqual({
+      OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
+    });
     expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
   });
@@ -291,7 +348,9 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({ CONNECTING: 'handshake' });
       expect(h.commands).toEqual([{ type: 'close.forward', code: 4001, reason: 'early' }]);
       h.platform.open();
-      expect(h.value()).toEqual({ OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' } });
+      expect(h.value()).toEqual({
+        OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
+      });
       expect(h.kinds()).toEqual(['open']);
       expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     });
@@ -495,7 +554,7 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
     const adapter = fakeAdapter(profile);
     const calls: string[] = [];
     // The real data path, its calls recorded.
-    const dataPath = new ConnectionDataPath(null, false);
+    const dataPath = new ConnectionDataPath(null, false, 1_048_576);
     for (const name of ['attach', 'stopSending', 'close'] as const) {
       const original = dataPath[name].bind(dataPath) as (...args: unknown[]) => void;
       (dataPath as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
@@ -543,7 +602,7 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
     expect(task.log).toEqual([{ kind: 'user', call: 'close', outcome: 'ignored', args: {} }]);
     task.emitOpen();
     expect(actor.getSnapshot().value).toEqual({
-      OPEN: { queue: 'flowing', heartbeat: 'off', stability: 'untracked' },
+      OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
     });
     expect(emitted).toEqual(['open']);
     expect(task.isLeaking).toBe(true);

@@ -297,6 +297,8 @@ describe('connectionMachine: every transition is exercised', () => {
     { type: 'user.close', dispose: true },
     { type: 'user.ready' },
     { type: 'connect.timeout' },
+    { type: 'buffer.full' },
+    { type: 'buffer.drained' },
     { type: 'slot.granted' },
     { type: 'slot.unavailable' },
     { type: 'slot.free' },
