@@ -29,6 +29,10 @@ export const MEASUREMENTS = {
     what: 'Send throughput',
     metrics: { send: { title: 'Send throughput', unit: 'k msg/s', better: 'higher' } },
   },
+  sendBinary: {
+    what: 'Binary send throughput',
+    metrics: { sendBinary: { title: 'Binary send throughput', unit: 'k msg/s', better: 'higher' } },
+  },
   echo: {
     what: 'Echo round trip',
     metrics: {

@@ -21,10 +21,11 @@ function framesOf(count: number): Buffer {
 
 const QUESTION = 63; // '?'
 
+// Counts every message, text or binary; only a text '?' asks for the count.
 function count(ws: WebSocket): void {
   let received = 0;
-  ws.on('message', (data: Buffer) => {
-    if (data.length === 1 && data[0] === QUESTION) ws.send(String(received));
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary && data.length === 1 && data[0] === QUESTION) ws.send(String(received));
     else received++;
   });
 }

@@ -15,7 +15,8 @@ export interface Handlers {
 }
 
 export interface BenchSocket {
-  send(data: string): void;
+  /** Text, or binary as an ArrayBuffer (what every variant, and a SocketTask, takes). */
+  send(data: string | ArrayBuffer): void;
   /** A clean close, code 1000; never reconnects. */
   close(): void;
 }

@@ -25,6 +25,7 @@ describe('BENCHMARKS.md', () => {
 
   it.each([
     'send throughput',
+    'binary send throughput',
     'burst receive',
     'echo p50',
     '1,000 connections: time',
