@@ -51,6 +51,11 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
   // ws throws on an 'error' event without a listener; the task must never crash the process, even unobserved.
   ws.on('error', () => {});
   let header: Record<string, string> | undefined;
+  // Read once at the open rather than on every send: ws builds the extensions string on each read.
+  let deflating = true;
+  ws.once('open', () => {
+    deflating = ws.extensions !== '';
+  });
   ws.once('upgrade', (response) => {
     header = {};
     for (const [name, value] of Object.entries(response.headers)) {
@@ -77,6 +82,11 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
     },
     get bufferedAmount() {
       return ws.bufferedAmount;
+    },
+    // Without permessage-deflate, ws masks a client's message into a new buffer inside send(); a compressed one
+    // is read later, while zlib works.
+    get copiesData() {
+      return !deflating;
     },
     abort() {
       ws.terminate();

@@ -51,6 +51,13 @@ export interface SocketTaskLike {
    * it, the manager counts the bytes of the sends the platform has not answered yet.
    */
   readonly bufferedAmount?: number | undefined;
+  /**
+   * Optional: `true` when `send()` and `write()` are done with a binary `data` by the time they return (`ws`
+   * without permessage-deflate copies it into the masked frame at once). Otherwise the manager hands them a copy,
+   * since the caller may reuse its buffer as soon as `conn.send()` returns and a platform may read it later (`ws`
+   * compressing it, a bridge serializing it).
+   */
+  readonly copiesData?: boolean | undefined;
   onOpen(callback: (event: OpenEvent) => void): void;
   onClose(callback: (event: CloseEvent) => void): void;
   onError(callback: (event: ErrorEvent) => void): void;

@@ -17,6 +17,7 @@ import {
   isArrayBuffer,
   ownedData,
   type SocketData,
+  toPlatformData,
 } from '../validate.js';
 import { ConnectionDataPath, platformFailure } from './dataPath.js';
 import { createManagedActor } from './effects.js';
@@ -313,7 +314,7 @@ class ManagedConnection implements Connection {
   send(data: SocketData): Promise<void>;
   send(data: SocketData, callbacks?: WithCallbacks<void>): Promise<void> | undefined {
     // The hot path: OPEN on a synchronous platform, below the high-water mark, nothing queued ahead, no
-    // callbacks. No allocation for text; binary is copied (see ownedData).
+    // callbacks. No allocation for text; binary is copied unless the platform takes it at once (see copiesData).
     const path = this.path;
     const task = path.writeTask;
     if (
@@ -323,7 +324,9 @@ class ManagedConnection implements Connection {
       (typeof data === 'string' || isArrayBuffer(data))
     ) {
       try {
-        (task.write as (data: string | ArrayBuffer) => void)(typeof data === 'string' ? data : data.slice(0));
+        (task.write as (data: string | ArrayBuffer) => void)(
+          typeof data === 'string' || task.copiesData === true ? data : data.slice(0),
+        );
       } catch (error) {
         const failure = platformFailure(error);
         this.sendFailed(failure);
@@ -445,7 +448,10 @@ class ManagedConnection implements Connection {
       const problem = dataProblem(data);
       if (problem) return reject(problem);
       const { sendTask, queue, flushing, ended } = this.path;
-      if (sendTask !== null && !flushing) return this.path.write(sendTask, ownedData(data), resolve, reject);
+      if (sendTask !== null && !flushing) {
+        const platformData = sendTask.copiesData === true ? toPlatformData(data) : ownedData(data);
+        return this.path.write(sendTask, platformData, resolve, reject);
+      }
       if (queue === null) {
         if (this.actor.getSnapshot().matches({ OPEN: { buffer: 'above' } })) {
           return reject(
