@@ -3,9 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { assertCallbacks, type Callbacks, report } from '../src/callbacks.js';
 import { SocketTaskError } from '../src/errors.js';
 import { captureRethrown } from './fixtures/rethrown.js';
+import { propertySeed } from './helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] callbacks seed=${seed}`);
+const seed = propertySeed('callbacks');
 
 type Settle = { resolve: (value: number) => void; reject: (error: SocketTaskError) => void };
 

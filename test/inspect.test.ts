@@ -7,6 +7,7 @@ import { nodeAdapter } from '../src/adapters/node.js';
 import { createConnection } from '../src/connection/createConnection.js';
 import type { ReadyStateName } from '../src/readyState.js';
 import { echo, startWsServer, type TestWsServer } from './fixtures/wsServer.js';
+import { topState, until } from './helpers.js';
 
 /** What the inspector sends, as the Stately inspector would receive it. */
 async function startRelay() {
@@ -28,20 +29,6 @@ async function startRelay() {
   };
 }
 
-async function until(predicate: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const topState = (value: unknown): string =>
-  typeof value === 'string'
-    ? value
-    : typeof value === 'object' && value !== null
-      ? (Object.keys(value)[0] ?? '')
-      : '';
 const snapshotValue = (event: StatelyInspectionEvent): unknown =>
   'snapshot' in event ? (event.snapshot as { value?: unknown } | undefined)?.value : undefined;
 
@@ -73,6 +60,7 @@ describe('createConnection({ inspect }) with @statelyai/inspect', () => {
     await until(
       () => events.some((e) => e.type === '@xstate.snapshot' && topState(snapshotValue(e)) === 'CLOSED'),
       'the last snapshot to reach the relay',
+      3000,
     );
     // The machine definition, which Stately's inspector draws.
     const registration = events.find(

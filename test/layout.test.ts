@@ -3,7 +3,7 @@ import { basename, dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The layout issue 14 asks for: one file per name, machines at the bottom with the adapters beside them, the
-// connection above both, and no import cycle anywhere in src/.
+// connection above both, and no import cycle anywhere in src/; tests mirror src/.
 
 const root = join(import.meta.dirname, '..');
 const src = join(root, 'src');
@@ -92,5 +92,19 @@ describe('src/ layout', () => {
     };
     for (const module of modules) visit(module, []);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('test/ layout', () => {
+  it('keeps the tests of a module in a src/ folder in the matching test/ folder, not at the top of test/', () => {
+    const folders = new Set(modules.flatMap((m) => (m.includes('/') ? [m.split('/')[0] as string] : [])));
+    const nested = new Set(modules.filter((m) => m.includes('/')).map((m) => basename(m, '.ts')));
+    const misplaced = readdirSync(join(root, 'test'))
+      .filter((name) => name.endsWith('.test.ts'))
+      .filter((name) => {
+        const subject = name.split('.')[0] as string;
+        return folders.has(subject) || (nested.has(subject) && subject !== 'index');
+      });
+    expect(misplaced).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import type { ConnectionOptions } from '../src/options.js';
 import { slotsFor } from '../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { propertySeed } from './helpers.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -252,9 +253,8 @@ describe('disposal', () => {
 });
 
 describe('connection limits under random event orders', () => {
-  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
   const numRuns = Number(process.env.FC_RUNS ?? 100);
-  console.log(`[fast-check] limits seed=${seed} numRuns=${numRuns}`);
+  const seed = propertySeed('limits', `numRuns=${numRuns}`);
 
   type Step =
     | { do: 'create'; wait: boolean }

@@ -13,11 +13,11 @@ import {
 } from './fixtures/fakeSocketTask.js';
 import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
 import { captureRethrown } from './fixtures/rethrown.js';
+import { propertySeed } from './helpers.js';
 
 const URL = 'wss://example.test/socket';
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 200);
-console.log(`[fast-check] reconnect seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('reconnect', `numRuns=${numRuns}`);
 
 afterEach(() => {
   vi.useRealTimers();

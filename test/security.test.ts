@@ -8,7 +8,7 @@ import { douyinAdapter, douyinProfile } from '../src/adapters/douyin.js';
 import { nodeProfile } from '../src/adapters/node.js';
 import { qqAdapter, qqProfile } from '../src/adapters/qq.js';
 import { taroAdapter, taroH5Profile, taroProfile } from '../src/adapters/taro.js';
-import type { CloseEvent, ErrorEvent, PlatformProfile, SocketAdapter } from '../src/adapters/types.js';
+import type { PlatformProfile, SocketAdapter } from '../src/adapters/types.js';
 import { uniAdapter, uniProfile } from '../src/adapters/uni-app.js';
 import { webProfile } from '../src/adapters/web.js';
 import {
@@ -18,16 +18,15 @@ import {
   wechatProfile,
 } from '../src/adapters/wechat.js';
 import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
+import { SocketTaskError } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import { fakeAdapter, wechatProfile as simProfile } from './fixtures/fakeSocketTask.js';
 import { captureRethrown } from './fixtures/rethrown.js';
-import { thrown } from './fuzz/harness.js';
 import { NativePlatform } from './fuzz/nativePlatform.js';
+import { expectError, flush, propertySeed, record, thrown } from './helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 200);
-console.log(`[fast-check] security seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('security', `numRuns=${numRuns}`);
 
 const WSS = 'wss://example.test/socket';
 const WS = 'ws://example.test/socket';
@@ -36,23 +35,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-function expectError(error: SocketTaskError, code: SocketTaskErrorCode, message: RegExp): void {
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(message);
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-/** Records what reaches the user: errors, closes, and whether `closed` settled. */
-function record(conn: Connection) {
-  const events = { errors: [] as ErrorEvent[], closes: [] as CloseEvent[] };
-  conn.onError((e) => events.errors.push(e));
-  conn.onClose((e) => events.closes.push(e));
-  return events;
-}
 
 /** Every mini-program adapter, over a platform that hands out a task and reports nothing by itself. */
 const MINI_PROGRAMS: Array<[string, PlatformProfile, (platform: NativePlatform) => SocketAdapter, boolean]> =
@@ -124,9 +106,9 @@ describe('secure URLs', () => {
         const conn = createConnection({ url, adapter: adapterFor(platform) });
         const events = record(conn);
         await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
-        expect(events.errors).toHaveLength(1);
-        expect(events.errors[0]?.code).toBe('ERR_INVALID_URL');
-        expect(events.errors[0]?.errMsg).toMatch(/accepts wss:\/\/ only/);
+        expect(events.error).toHaveLength(1);
+        expect(events.error[0]?.code).toBe('ERR_INVALID_URL');
+        expect(events.error[0]?.errMsg).toMatch(/accepts wss:\/\/ only/);
       }
       expect(urls).toEqual([]);
     });
@@ -321,7 +303,7 @@ describe('handshake headers', () => {
       const conn = createConnection({ url: WSS, adapter, header: header as never });
       const events = record(conn);
       await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
-      expect(events.errors.map((e) => e.code)).toEqual(['ERR_INVALID_HEADER']);
+      expect(events.error.map((e) => e.code)).toEqual(['ERR_INVALID_HEADER']);
       expect(adapter.tasks).toHaveLength(0);
     }
   });
@@ -575,7 +557,7 @@ describe('user hooks that throw cannot break the machine', () => {
       });
       const events = record(conn);
       await vi.advanceTimersByTimeAsync(100);
-      expect(events.errors.map((e) => [e.code, e.errMsg])).toEqual([
+      expect(events.error.map((e) => [e.code, e.errMsg])).toEqual([
         ['ERR_INVALID_OPTIONS', 'no token'],
         ['ERR_INVALID_OPTIONS', 'no token'],
       ]);

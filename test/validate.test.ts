@@ -12,9 +12,9 @@ import {
   urlProblem,
   utf8ByteLength,
 } from '../src/validate.js';
+import { propertySeed } from './helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] validate seed=${seed}`);
+const seed = propertySeed('validate');
 const numRuns = 300;
 
 function expectProblem(problem: unknown, code: SocketTaskErrorCode, message: RegExp | string): void {

@@ -11,11 +11,11 @@ import {
 } from '../fixtures/platforms/alipay.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { closedPort, echo } from '../fixtures/wsServer.js';
+import { propertySeed, within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] alipay seed=${seed}`);
+const seed = propertySeed('alipay');
 
 const features = { errorWithoutClose: true, limitError: /WebSocket 连接数已达上限/ };
 const withFake =

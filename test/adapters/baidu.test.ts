@@ -3,8 +3,9 @@ import { baiduAdapter, baiduProfile } from '../../src/adapters/baidu.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeSwan } from '../fixtures/platforms/baidu.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => baiduAdapter({ swan: createFakeSwan({ WebSocket }) });
 

@@ -4,8 +4,9 @@ import type { MiniProgramSocketPlatform } from '../../src/adapters/wechat.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeTt } from '../fixtures/platforms/douyin.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => douyinAdapter({ tt: createFakeTt({ WebSocket }) });
 

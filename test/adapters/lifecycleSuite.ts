@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket as WsWebSocket } from 'ws';
-import type { LifecycleSignal, SocketAdapter } from '../../src/adapters/types.js';
+import type { SocketAdapter } from '../../src/adapters/types.js';
 import type { FakeDevice } from '../fixtures/platforms/appLifecycle.js';
-import { type AdapterHarness, type AdapterSuiteEnv, within } from './suite.js';
+import { recordSignals, within } from '../helpers.js';
+import type { AdapterHarness, AdapterSuiteEnv } from './suite.js';
 
 /** One fake platform object and what the test needs of it. */
 export interface LifecyclePlatform {
@@ -20,12 +21,8 @@ export interface LifecycleSuiteOptions {
   bare(env: AdapterSuiteEnv): SocketAdapter;
 }
 
-function record(adapter: SocketAdapter) {
-  const signals: LifecycleSignal[] = [];
-  const source = adapter.lifecycle;
-  if (!source) throw new Error(`${adapter.name} adapter has no lifecycle`);
-  const unsubscribe = source.subscribe((signal) => signals.push(signal));
-  return { signals, unsubscribe };
+function signalsOf(adapter: SocketAdapter) {
+  return recordSignals(adapter.lifecycle, `the ${adapter.name} adapter`);
 }
 
 /**
@@ -52,7 +49,7 @@ export function adapterLifecycleSuite(name: string, options: LifecycleSuiteOptio
   describe(`${name} adapter: default lifecycle`, () => {
     it("maps the platform's network and app show / hide events to offline, online, background and foreground", () => {
       const { adapter, device } = platform();
-      const { signals, unsubscribe } = record(adapter());
+      const { signals, unsubscribe } = signalsOf(adapter());
       device.goOffline();
       device.goOnline();
       device.hide();
@@ -63,7 +60,7 @@ export function adapterLifecycleSuite(name: string, options: LifecycleSuiteOptio
 
     it('reports a repeated platform event once: a second onAppHide or the same network status is no new signal', () => {
       const { adapter, device } = platform();
-      const { signals, unsubscribe } = record(adapter());
+      const { signals, unsubscribe } = signalsOf(adapter());
       device.hide();
       device.hide();
       device.goOnline('4g');
@@ -77,9 +74,9 @@ export function adapterLifecycleSuite(name: string, options: LifecycleSuiteOptio
       const { adapter, device } = platform();
       const events = ['networkStatusChange', 'appShow', 'appHide'] as const;
       const counts = () => events.map((event) => device.listenerCount(event));
-      const first = record(adapter());
-      const second = record(adapter());
-      const third = record(adapter());
+      const first = signalsOf(adapter());
+      const second = signalsOf(adapter());
+      const third = signalsOf(adapter());
       expect(counts()).toEqual([1, 1, 1]);
       device.hide();
       expect([first.signals, second.signals, third.signals]).toEqual([
@@ -98,9 +95,9 @@ export function adapterLifecycleSuite(name: string, options: LifecycleSuiteOptio
 
     it('tells a subscriber that arrives while the app is in the background so at once', () => {
       const { adapter, device } = platform();
-      const early = record(adapter());
+      const early = signalsOf(adapter());
       device.hide();
-      const late = record(adapter());
+      const late = signalsOf(adapter());
       expect(late.signals).toEqual(['background']);
       early.unsubscribe();
       late.unsubscribe();
@@ -109,7 +106,7 @@ export function adapterLifecycleSuite(name: string, options: LifecycleSuiteOptio
     it("reports offline when the platform's getNetworkType answers 'none', before any network event", async () => {
       const { adapter, device } = platform();
       device.networkType = 'none';
-      const { signals, unsubscribe } = record(adapter());
+      const { signals, unsubscribe } = signalsOf(adapter());
       await Promise.resolve();
       expect(signals).toEqual(['offline']);
       unsubscribe();

@@ -20,6 +20,7 @@ import { createTaroWeapp } from '../fixtures/platforms/taroMiniProgram.js';
 import { createFakeUni } from '../fixtures/platforms/uni.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { createFakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
+import { thrown } from '../helpers.js';
 
 type Platform = Record<string, unknown>;
 
@@ -119,17 +120,6 @@ const ROWS: Row[] = [
 ];
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** What the factory threw; a factory that throws nothing, or something else than a SocketTaskError, fails. */
-function thrown(attempt: () => unknown): SocketTaskError {
-  try {
-    attempt();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SocketTaskError);
-    return error as SocketTaskError;
-  }
-  throw new Error('the factory did not throw');
-}
 
 describe.each(ROWS)('$factory over a $platform lacking a method it needs', (row) => {
   it('accepts the complete platform object', () => {

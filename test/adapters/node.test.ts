@@ -3,7 +3,8 @@ import { WebSocket as WsWebSocket } from 'ws';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { closedPort } from '../fixtures/wsServer.js';
-import { adapterSuite, useAdapterHarness, within } from './suite.js';
+import { within } from '../helpers.js';
+import { adapterSuite, useAdapterHarness } from './suite.js';
 
 adapterSuite('node', ({ WebSocket }) => nodeAdapter({ WebSocket }));
 

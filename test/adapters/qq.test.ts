@@ -3,6 +3,7 @@ import { qqAdapter, qqProfile } from '../../src/adapters/qq.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeQq } from '../fixtures/platforms/qq.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import {
   type AdapterSuiteEnv,
@@ -10,7 +11,6 @@ import {
   SHORT_CLOSE_TIMEOUT_MS,
   SHORT_ERROR_GRACE_MS,
   useAdapterHarness,
-  within,
 } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => qqAdapter({ qq: createFakeQq({ WebSocket }) });

@@ -19,6 +19,7 @@ import {
   type TestWsServer,
   type WsServerOptions,
 } from '../fixtures/wsServer.js';
+import { within } from '../helpers.js';
 
 /** What the suite hands an adapter factory. */
 export interface AdapterSuiteEnv {
@@ -102,8 +103,6 @@ export interface Probe {
   nextMessage(): Promise<MessageEvent>;
 }
 
-const WAIT_MS = 2000;
-
 /**
  * The `errorGrace` the harness uses for a platform that reports errors without a close, and the suite uses
  * wherever an error may not be followed by a close: short, so that the synthesised close 1006 comes quickly.
@@ -115,15 +114,6 @@ export const SHORT_ERROR_GRACE_MS = 100;
  * given up after it, and only then does `closed` settle.
  */
 export const SHORT_CLOSE_TIMEOUT_MS = 300;
-
-/** Bounds an event-driven wait, so a missing event fails the test with its name instead of hanging. */
-export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** `ws`'s WebSocket class, but every socket it constructs is also pushed onto `into`. */
 export function recordingWebSocket(into: WsWebSocket[]): typeof WsWebSocket {
@@ -926,7 +916,7 @@ export function adapterSuite(
       });
 
       // Where a close while CONNECTING is ignored, the platform keeps the stalled socket: the manager closes it
-      // if it ever opens (test/connection.test.ts covers that with the fakes).
+      // if it ever opens (test/connection/createConnection.test.ts covers that with the fakes).
       it.skipIf(profile.closeWhileConnecting === 'ignored')(
         'abandons a stalled handshake after connectTimeout: ERR_CONNECT_TIMEOUT, close 1006, and no socket left',
         async () => {

@@ -9,8 +9,9 @@ import { createFakeTaro, type FakeTaroOptions, TARO_H5_LIMIT_ERROR } from '../fi
 import { createTaroOverWx, createTaroWeapp, succeedingLate } from '../fixtures/platforms/taroMiniProgram.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { closedPort } from '../fixtures/wsServer.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
 const withFake =
   (runtime: FakeTaroOptions['runtime'], handOver?: FakeTaroOptions['handOver']) =>

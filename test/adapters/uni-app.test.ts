@@ -11,8 +11,9 @@ import {
   type UniRuntime,
 } from '../fixtures/platforms/uni.js';
 import { closedPort, echo, startWsServer } from '../fixtures/wsServer.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, stalledServer, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, stalledServer, useAdapterHarness } from './suite.js';
 
 const RUNTIMES: UniRuntime[] = ['h5', 'app', 'mp-weixin'];
 

@@ -7,14 +7,9 @@ import { type WebSocketConstructor, webAdapter } from '../../src/adapters/web.js
 import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
+import { within } from '../helpers.js';
 import { expectSuspendedUntilBack } from './lifecycleSuite.js';
-import {
-  type AdapterSuiteEnv,
-  adapterSuite,
-  recordingWebSocket,
-  useAdapterHarness,
-  within,
-} from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, recordingWebSocket, useAdapterHarness } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => webAdapter({ WebSocket });
 

@@ -5,8 +5,9 @@ import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { SilentTask } from '../fixtures/platforms/socketTaskPlatform.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { wechatShape } from '../fixtures/platforms/wsTask.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite, expectSuspendedUntilBack } from './lifecycleSuite.js';
-import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness, within } from './suite.js';
+import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
 const makeAdapter = ({ WebSocket }: AdapterSuiteEnv) => wechatAdapter({ wx: createFakeWx({ WebSocket }) });
 

@@ -5,8 +5,9 @@ import { SocketTaskError } from '../../src/errors.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeLegacyWx, type FakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
 import { echo, type TestWsServer } from '../fixtures/wsServer.js';
+import { within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
-import { adapterSuite, type Probe, useAdapterHarness, within } from './suite.js';
+import { adapterSuite, type Probe, useAdapterHarness } from './suite.js';
 
 const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
 

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webProfile } from '../../src/adapters/web.js';
 import { checkSocketTask, formatReport, type Trace } from '../../src/conformance/index.js';
+import { propertySeed } from '../helpers.js';
 import { launchChromium } from './chromium.js';
 import type { WireStep } from './page.js';
 import { type BrowserTestServer, bundlePage, startBrowserTestServer } from './server.js';
 
 const numRuns = Number(process.env.FC_RUNS_KIT ?? 100);
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] conformance.browser seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('conformance.browser', `numRuns=${numRuns}`);
 
 let server: BrowserTestServer;
 let browser: Browser;

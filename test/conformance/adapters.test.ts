@@ -21,11 +21,11 @@ import { createFakeTaro } from '../fixtures/platforms/taro.js';
 import { createFakeUni, type UniRuntime } from '../fixtures/platforms/uni.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { createFakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
+import { propertySeed } from '../helpers.js';
 
 // npm run conformance raises this to 1000 per implementation.
 const numRuns = Number(process.env.FC_RUNS_KIT ?? 100);
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] conformance seed=${seed} numRuns=${numRuns} per implementation`);
+const seed = propertySeed('conformance', `numRuns=${numRuns} per implementation`);
 
 /** uni-app's H5 and App runtimes abort a handshake on close, as the shared adapter suite declares them. */
 function uniOn(runtime: UniRuntime): SocketAdapter {

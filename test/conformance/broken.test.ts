@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkSocketTask, formatReport } from '../../src/conformance/index.js';
+import { propertySeed } from '../helpers.js';
 import { brokenTasks } from './broken.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
-console.log(`[fast-check] conformance.broken seed=${seed}`);
+const seed = propertySeed('conformance.broken');
 
 describe('checkSocketTask catches every deliberately broken SocketTask', () => {
   it.each(brokenTasks)(

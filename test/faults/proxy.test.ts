@@ -3,6 +3,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { until } from '../helpers.js';
 import {
   type FaultProxy,
   type FaultProxyOptions,
@@ -11,7 +12,6 @@ import {
   startFaultProxy,
 } from './proxy.js';
 import { type EchoServer, startEchoServer } from './server.js';
-import { until } from './until.js';
 
 /** How long a negative check ("nothing arrives") waits: long against loopback, short for the suite. */
 const QUIET_MS = 250;

@@ -1,7 +1,7 @@
 // A TCP proxy on 127.0.0.1 that breaks the connections it carries on command, so tests can drive a real `ws`
 // client and server through latency, half-open links, resets, cuts mid-frame, stalled handshakes and refusals.
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { until } from './until.js';
+import { until } from '../helpers.js';
 
 /** Which way bytes flow: from the client to the target server, or back. */
 export type Direction = 'toServer' | 'toClient';

@@ -6,9 +6,9 @@ import { wechatAdapter } from '../../src/adapters/wechat.js';
 import { createConnection } from '../../src/connection/createConnection.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeWx } from '../fixtures/platforms/wechat.js';
+import { until } from '../helpers.js';
 import { type FaultProxy, faults, startFaultProxy } from './proxy.js';
 import { type EchoServer, startEchoServer } from './server.js';
-import { until } from './until.js';
 
 let server: EchoServer | undefined;
 let proxy: FaultProxy | undefined;

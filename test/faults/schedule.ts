@@ -12,6 +12,7 @@ import { ERROR_CODES, type SocketTaskError } from '../../src/errors.js';
 import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { CONNECTION_STATE_CHANGES } from '../fixtures/readyStateGraph.js';
+import { propertySeed, until } from '../helpers.js';
 import {
   type ConnectionMode,
   type FaultProxy,
@@ -21,7 +22,6 @@ import {
   startFaultProxy,
 } from './proxy.js';
 import { type EchoServer, startEchoServer } from './server.js';
-import { until } from './until.js';
 
 export type Step =
   | { kind: 'send'; binary: boolean; callbacks: boolean }
@@ -537,9 +537,8 @@ export function activeResources(): Record<string, number> {
  * shared proxy and echo server. Prints its seed; FC_SEED replays a failure.
  */
 export function faultSuite(name: string, options: Omit<RunOptions, 'run'>): void {
-  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
   const numRuns = Number(process.env.FC_RUNS_FAULTS ?? options.numRuns ?? 70);
-  console.log(`[fast-check] faults.${name} seed=${seed} numRuns=${numRuns}`);
+  const seed = propertySeed(`faults.${name}`, `numRuns=${numRuns}`);
   let world: World | undefined;
   beforeAll(async () => {
     const server = await startEchoServer();

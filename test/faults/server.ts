@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { until } from './until.js';
+import { until } from '../helpers.js';
 
 /** The close code and reason a server-side socket got. */
 export interface EchoClose {

@@ -11,8 +11,8 @@ import { uniAdapter } from '../../src/adapters/uni-app.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { propertySeed } from '../helpers.js';
 import {
-  announce,
   any,
   anything,
   expectClosesCleanly,
@@ -21,14 +21,13 @@ import {
   onlySocketTaskError,
   real,
   STATES,
-  seed,
   URL,
   useFakeTimers,
   watchEscapes,
 } from './harness.js';
 import { type Faults, NativePlatform, NativeTask } from './nativePlatform.js';
 
-announce('adapters');
+const seed = propertySeed('fuzz/adapters', `numRuns=${numRuns}`);
 watchEscapes();
 
 beforeEach(useFakeTimers);

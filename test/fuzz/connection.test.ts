@@ -4,8 +4,8 @@ import type { SocketAdapter } from '../../src/adapters/types.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import { abortingProfile, type FakeSocketTask, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { propertySeed } from '../helpers.js';
 import {
-  announce,
   any,
   expectClosesCleanly,
   expectNothingEscaped,
@@ -15,13 +15,12 @@ import {
   onlySocketTaskError,
   real,
   STATES,
-  seed,
   URL,
   useFakeTimers,
   watchEscapes,
 } from './harness.js';
 
-announce('connection');
+const seed = propertySeed('fuzz/connection', `numRuns=${numRuns}`);
 watchEscapes();
 
 beforeEach(useFakeTimers);

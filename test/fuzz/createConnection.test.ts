@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createConnection } from '../../src/connection/createConnection.js';
 import { OPTION_NAMES } from '../../src/options.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { propertySeed } from '../helpers.js';
 import {
-  announce,
   any,
   expectClosesCleanly,
   expectNothingEscaped,
@@ -13,13 +13,12 @@ import {
   onlySocketTaskError,
   real,
   realEntries,
-  seed,
   URL,
   useFakeTimers,
   watchEscapes,
 } from './harness.js';
 
-announce('createConnection');
+const seed = propertySeed('fuzz/createConnection', `numRuns=${numRuns}`);
 watchEscapes();
 
 beforeEach(useFakeTimers);

@@ -4,20 +4,19 @@ import type { CallOptions, CloseEvent, SocketAdapter } from '../../src/adapters/
 import { createConnection } from '../../src/connection/createConnection.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { ListeningTask } from '../fixtures/listeningTask.js';
+import { propertySeed } from '../helpers.js';
 import {
-  announce,
   expectClosesCleanly,
   expectNothingEscaped,
   expectSocketTaskError,
   numRuns,
   STATES,
-  seed,
   URL,
   useFakeTimers,
   watchEscapes,
 } from './harness.js';
 
-announce('events');
+const seed = propertySeed('fuzz/events', `numRuns=${numRuns}`);
 watchEscapes();
 
 beforeEach(useFakeTimers);

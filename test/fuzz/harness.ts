@@ -6,13 +6,7 @@ import type { Connection } from '../../src/connection/createConnection.js';
 import { ERROR_CODES, SocketTaskError } from '../../src/errors.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 
-export const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 export const numRuns = Number(process.env.FC_RUNS ?? 200);
-
-/** Prints the seed once per suite, as every property test of the project does. */
-export function announce(surface: string): void {
-  console.log(`[fast-check] fuzz/${surface} seed=${seed} numRuns=${numRuns}`);
-}
 
 /** Every kind of value fast-check makes, nested a few levels deep. */
 export const anything = fc.anything({
@@ -277,15 +271,4 @@ export async function expectClosesCleanly(
   expect(typeof closedEvent?.code).toBe('number');
   expect(typeof closedEvent?.reason).toBe('string');
   return closedEvent as CloseEvent;
-}
-
-/** The SocketTaskError `fn` throws; fails the test when it throws nothing or something else. */
-export function thrown(fn: () => unknown): SocketTaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SocketTaskError);
-    return error as SocketTaskError;
-  }
-  throw new Error('expected the call to throw');
 }

@@ -3,14 +3,14 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import { taroAdapter } from '../../src/adapters/taro.js';
-import type { CloseEvent, ErrorEvent, OpenEvent, SocketAdapter } from '../../src/adapters/types.js';
+import type { SocketAdapter } from '../../src/adapters/types.js';
 import { uniAdapter } from '../../src/adapters/uni-app.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { wechatAdapter, wechatLegacyAdapter } from '../../src/adapters/wechat.js';
-import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { captureRethrown } from '../fixtures/rethrown.js';
-import { thrown } from './harness.js';
+import { flush, record, thrown } from '../helpers.js';
 import { NativePlatform } from './nativePlatform.js';
 
 const URL = 'wss://example.test/socket';
@@ -21,24 +21,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-function record(conn: Connection) {
-  const events = {
-    opens: [] as OpenEvent[],
-    errors: [] as ErrorEvent[],
-    closes: [] as CloseEvent[],
-    messages: [] as unknown[],
-  };
-  conn.onOpen((e) => events.opens.push(e));
-  conn.onError((e) => events.errors.push(e));
-  conn.onClose((e) => events.closes.push(e));
-  conn.onMessage((e) => events.messages.push(e.data));
-  return events;
-}
 
 function detached<T extends ArrayBufferView | ArrayBuffer>(data: T): T {
   const buffer = ArrayBuffer.isView(data) ? data.buffer : data;
@@ -298,9 +280,9 @@ describe('adapter factories', () => {
     const conn = createConnection({ url: URL, adapter });
     const events = record(conn);
     await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
-    expect(events.errors).toHaveLength(1);
-    expect(events.errors[0]?.code).toBe('ERR_PLATFORM');
-    expect(events.errors[0]?.errMsg).toMatch(
+    expect(events.error).toHaveLength(1);
+    expect(events.error[0]?.code).toBe('ERR_PLATFORM');
+    expect(events.error[0]?.errMsg).toMatch(
       /without send, close and addEventListener; pass a WHATWG WebSocket class$/,
     );
   });
@@ -317,14 +299,14 @@ describe('platform payloads that cannot be normalized', () => {
     const { conn, events, task } = wechat();
     expect(() => task().emit('open', { header: { a: Object.create(null), b: 1, c: 'x' } })).not.toThrow();
     expect(conn.state).toBe('OPEN');
-    expect(events.opens).toEqual([{ header: { b: '1', c: 'x' } }]);
+    expect(events.open).toEqual([{ header: { b: '1', c: 'x' } }]);
     conn.close();
   });
 
   it('regression: keeps a response header named "__proto__" as a header', () => {
     const { conn, events, task } = wechat();
     task().emit('open', { header: JSON.parse('{ "__proto__": "x" }') });
-    expect(Object.entries(events.opens[0]?.header ?? {})).toEqual([['__proto__', 'x']]);
+    expect(Object.entries(events.open[0]?.header ?? {})).toEqual([['__proto__', 'x']]);
     conn.close();
   });
 
@@ -333,7 +315,7 @@ describe('platform payloads that cannot be normalized', () => {
     task().emit('open', {});
     task().emit('close', { code: 70_000, reason: 'x' });
     await conn.closed;
-    expect(events.closes).toEqual([{ code: 1005, reason: 'x' }]);
+    expect(events.close).toEqual([{ code: 1005, reason: 'x' }]);
   });
 
   it('regression: payloads that throw when read (a Proxy) are dropped or reported plainly, never thrown into the platform', async () => {
@@ -350,13 +332,13 @@ describe('platform payloads that cannot be normalized', () => {
     expect(conn.state).toBe('OPEN');
     expect(() => task().emit('message', hostile())).not.toThrow();
     task().emit('message', { data: 'after' });
-    expect(events.messages).toEqual(['after']);
+    expect(events.message.map((e) => e.data)).toEqual(['after']);
     expect(() => task().emit('error', hostile())).not.toThrow();
     expect(() => task().emit('close', hostile())).not.toThrow();
     await conn.closed;
-    expect(events.errors.map((e) => e.errMsg)).toEqual(['unknown socket error']);
+    expect(events.error.map((e) => e.errMsg)).toEqual(['unknown socket error']);
     // A close without a readable code after an error is not clean (noStatusRule in src/adapters/normalize.ts).
-    expect(events.closes).toEqual([{ code: 1006, reason: '' }]);
+    expect(events.close).toEqual([{ code: 1006, reason: '' }]);
   });
 
   it('regression: a network status the platform reports unreadably changes nothing and does not throw into it', () => {
@@ -389,7 +371,7 @@ describe('tasks that cannot be listened to', () => {
         const conn = createConnection({ url: URL, adapter, connectTimeout: false });
         const events = record(conn);
         await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
-        expect(events.errors).toEqual([
+        expect(events.error).toEqual([
           { errMsg: 'the platform refused a SocketTask listener: onOpen refused', code: 'ERR_PLATFORM' },
         ]);
         expect(platform.tasks[0]?.closeRequested).toBe(true);
@@ -406,8 +388,8 @@ describe('tasks that cannot be listened to', () => {
     const conn = createConnection({ url: URL, adapter: uniAdapter({ uni: uni as never }) });
     const events = record(conn);
     await expect(conn.closed).resolves.toEqual({ code: 1006, reason: '' });
-    expect(events.errors[0]?.code).toBe('ERR_PLATFORM');
-    expect(events.errors[0]?.errMsg).toMatch(/uni\.connectSocket returned no SocketTask/);
+    expect(events.error[0]?.code).toBe('ERR_PLATFORM');
+    expect(events.error[0]?.errMsg).toMatch(/uni\.connectSocket returned no SocketTask/);
   });
 });
 
@@ -457,7 +439,7 @@ describe('Taro', () => {
     task.emit('message', { data: 'second' });
     task.emit('close', { code: 1000, reason: '' });
     await flush();
-    expect(events.messages).toEqual(['first', 'second']);
+    expect(events.message.map((e) => e.data)).toEqual(['first', 'second']);
     await expect(conn.closed).resolves.toEqual({ code: 1000, reason: '' });
   });
 });
@@ -476,7 +458,7 @@ describe('WeChat legacy API', () => {
     const second = createConnection({ url: URL, adapter });
     const events = record(second);
     await vi.advanceTimersByTimeAsync(0);
-    expect(events.errors).toEqual([]);
+    expect(events.error).toEqual([]);
     expect(second.state).toBe('CONNECTING');
     // The old socket never reports its close: after releaseTimeout the platform replaces it.
     await vi.advanceTimersByTimeAsync(100);

@@ -9,10 +9,10 @@ import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
 import { expectForwardToClosed } from '../fixtures/readyStateGraph.js';
+import { propertySeed, topState, until, within } from '../helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS_NET ?? 60);
-console.log(`[fast-check] integration/node.property seed=${seed} numRuns=${numRuns} per adapter`);
+const seed = propertySeed('integration/node.property', `numRuns=${numRuns} per adapter`);
 
 const ADAPTERS: Record<'node' | 'web', () => SocketAdapter> = {
   node: () => nodeAdapter(),
@@ -140,23 +140,6 @@ interface TestServer {
 
 const liveServers = new Set<TestServer>();
 
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Polls a condition the network settles eventually; bounded, so a leak fails instead of hanging. */
-async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 async function startServer(behaviour: ServerBehaviour, handshakeDelay: number): Promise<TestServer> {
   const wss = new WebSocketServer({
     host: '127.0.0.1',
@@ -206,7 +189,7 @@ async function startServer(behaviour: ServerBehaviour, handshakeDelay: number): 
     async stop() {
       liveServers.delete(server);
       for (const client of wss.clients) client.terminate();
-      await within(new Promise((resolve) => wss.close(resolve)), SETTLE_MS, 'the server closing');
+      await within(new Promise((resolve) => wss.close(resolve)), 'the server closing', SETTLE_MS);
     },
   };
   liveServers.add(server);
@@ -226,9 +209,6 @@ type Observed =
   | { kind: 'message'; data: string | number[]; state: ReadyStateName }
   | { kind: 'error' }
   | { kind: 'close'; event: CloseEvent };
-
-const topState = (value: unknown): ReadyStateName =>
-  (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ReadyStateName;
 
 function wire(data: string | ArrayBuffer): string | number[] {
   return typeof data === 'string' ? data : [...new Uint8Array(data)];
@@ -267,7 +247,8 @@ async function play(
     closeBeforeOpen: scenario.closeBeforeOpen,
     errorGrace: 1000,
     closeTimeout: 2000,
-    // The socket's own semantics: a send before open fails. The queue's properties are in policies.property.test.ts.
+    // The socket's own semantics: a send before open fails. The queue's properties are in
+    // connection/policies.property.test.ts.
     queue: false,
   });
   const observed: Observed[] = [];
@@ -275,7 +256,7 @@ async function play(
   let reported: ReadyStateName = 'CONNECTING';
   let lastReadyState = 0;
   const check = (where: string) => {
-    const fromActor = topState(conn.actor.getSnapshot().value);
+    const fromActor = topState(conn.actor.getSnapshot().value) as ReadyStateName;
     if (conn.state !== fromActor || conn.state !== reported || conn.readyState !== READY_STATE[fromActor]) {
       problems.push(
         `${where}: state ${conn.state}/${conn.readyState}, actor ${fromActor}, reported ${reported}`,
@@ -351,13 +332,13 @@ async function play(
     : undefined;
   if (scenario.closeAt.kind === 'immediately') closeOnce();
 
-  const closedWith = await within(conn.closed, SETTLE_MS, 'conn.closed settling');
-  const sendResults = await within(Promise.all(sends), SETTLE_MS, 'every send settling');
+  const closedWith = await within(conn.closed, 'conn.closed settling', SETTLE_MS);
+  const sendResults = await within(Promise.all(sends), 'every send settling', SETTLE_MS);
   // The server has observed the close of every socket it accepted, and holds none any more.
-  await waitUntil(
+  await until(
     () => server.sides.every((side) => side.close !== undefined) && server.wss.clients.size === 0,
-    SETTLE_MS,
     'the server dropping every client socket',
+    SETTLE_MS,
   );
 
   expect(problems).toEqual([]);
@@ -370,7 +351,7 @@ async function play(
   expect(observed.at(-1)?.kind, 'events after close').toBe('close');
   const close = (closes[0] as Extract<Observed, { kind: 'close' }>).event;
   expect(closedWith).toEqual(close);
-  if (userClose) expect(await within(userClose.result, SETTLE_MS, 'close() settling')).toEqual(close);
+  if (userClose) expect(await within(userClose.result, 'close() settling', SETTLE_MS)).toEqual(close);
 
   if (early) expect(await early).toMatchObject({ code: 'ERR_NOT_OPEN' });
   for (const result of sendResults) {

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LifecycleSignal, LifecycleSource } from '../../src/adapters/types.js';
 import {
   browserScope,
   type MiniProgramLifecycleHost,
@@ -8,13 +7,7 @@ import {
 } from '../../src/lifecycle/platformSources.js';
 import { createFakeLifecycle, withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { createFakeBrowserScope } from '../fixtures/platforms/browser.js';
-
-function record(source: LifecycleSource | undefined) {
-  if (!source) throw new Error('no lifecycle source');
-  const signals: LifecycleSignal[] = [];
-  const unsubscribe = source.subscribe((signal) => signals.push(signal));
-  return { signals, unsubscribe };
-}
+import { recordSignals } from '../helpers.js';
 
 describe('miniProgramLifecycle', () => {
   it('gives no source for a host without onNetworkStatusChange, onAppShow and onAppHide', () => {
@@ -26,7 +19,7 @@ describe('miniProgramLifecycle', () => {
 
   it('maps isConnected false and true to offline and online, onAppHide to background, onAppShow to foreground', () => {
     const { host, device } = createFakeLifecycle();
-    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    const { signals, unsubscribe } = recordSignals(miniProgramLifecycle(host));
     device.goOffline();
     device.hide();
     device.goOnline();
@@ -37,8 +30,8 @@ describe('miniProgramLifecycle', () => {
 
   it('shares one registration per host between sources made from it, and removes it when the last subscriber leaves', () => {
     const { host, device } = createFakeLifecycle();
-    const a = record(miniProgramLifecycle(host));
-    const b = record(miniProgramLifecycle(host));
+    const a = recordSignals(miniProgramLifecycle(host));
+    const b = recordSignals(miniProgramLifecycle(host));
     expect(device.listenerCount('appHide')).toBe(1);
     device.hide();
     expect([a.signals, b.signals]).toEqual([['background'], ['background']]);
@@ -51,11 +44,11 @@ describe('miniProgramLifecycle', () => {
   it('registers afresh, in the foreground and online, for a subscriber after the last one left', () => {
     const { host, device } = createFakeLifecycle();
     const source = miniProgramLifecycle(host);
-    const first = record(source);
+    const first = recordSignals(source);
     device.hide();
     first.unsubscribe();
     device.show();
-    const second = record(source);
+    const second = recordSignals(source);
     expect(second.signals).toEqual([]);
     expect(device.listenerCount('appShow')).toBe(1);
     device.hide();
@@ -68,10 +61,10 @@ describe('miniProgramLifecycle', () => {
     const { onNetworkStatusChange, onAppShow, onAppHide } = host;
     const withoutOff: MiniProgramLifecycleHost = { onNetworkStatusChange, onAppShow, onAppHide };
     const source = miniProgramLifecycle(withoutOff);
-    const first = record(source);
+    const first = recordSignals(source);
     device.hide();
     first.unsubscribe();
-    const second = record(source);
+    const second = recordSignals(source);
     expect(second.signals).toEqual(['background']);
     expect(device.listenerCount('appHide')).toBe(1);
     expect(first.signals).toEqual(['background']);
@@ -90,7 +83,7 @@ describe('miniProgramLifecycle', () => {
       onAppShow: throws,
       onAppHide: throws,
     });
-    const { signals, unsubscribe } = record(source);
+    const { signals, unsubscribe } = recordSignals(source);
     expect(signals).toEqual([]);
     expect(unsubscribe).not.toThrow();
   });
@@ -103,7 +96,7 @@ describe('webLifecycle', () => {
 
   it("maps the window's offline and online and the document's visibilitychange to the four signals", () => {
     const browser = createFakeBrowserScope();
-    const { signals, unsubscribe } = record(webLifecycle(browser.window));
+    const { signals, unsubscribe } = recordSignals(webLifecycle(browser.window));
     browser.goOffline();
     browser.hide();
     browser.goOnline();
@@ -114,7 +107,7 @@ describe('webLifecycle', () => {
 
   it('tells a subscriber at once when navigator.onLine is false or the document is hidden', () => {
     const browser = createFakeBrowserScope({ online: false, visible: false });
-    const { signals, unsubscribe } = record(webLifecycle(browser.window));
+    const { signals, unsubscribe } = recordSignals(webLifecycle(browser.window));
     expect(signals).toEqual(['offline', 'background']);
     unsubscribe();
   });
@@ -122,8 +115,8 @@ describe('webLifecycle', () => {
   it('removes every listener it added when its subscriber unsubscribes', () => {
     const browser = createFakeBrowserScope();
     const source = webLifecycle(browser.window);
-    const a = record(source);
-    const b = record(source);
+    const a = recordSignals(source);
+    const b = recordSignals(source);
     expect(browser.listenerCount('online')).toBe(2);
     a.unsubscribe();
     b.unsubscribe();
@@ -134,7 +127,7 @@ describe('webLifecycle', () => {
   it('reports only the network in a scope without a document, such as a worker', () => {
     const browser = createFakeBrowserScope();
     const { addEventListener, removeEventListener, navigator } = browser.window;
-    const { signals, unsubscribe } = record(
+    const { signals, unsubscribe } = recordSignals(
       webLifecycle({ addEventListener, removeEventListener, navigator }),
     );
     browser.goOffline();
@@ -178,7 +171,7 @@ describe('miniProgramLifecycle and a late getNetworkType answer', () => {
         answer = success;
       },
     };
-    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    const { signals, unsubscribe } = recordSignals(miniProgramLifecycle(host));
     for (const listener of network) listener({ isConnected: true });
     answer?.({ networkType: 'none' });
     expect(signals).toEqual([]);
@@ -193,7 +186,7 @@ describe('miniProgramLifecycle and a late getNetworkType answer', () => {
         answer = success;
       },
     };
-    const { signals, unsubscribe } = record(miniProgramLifecycle(host));
+    const { signals, unsubscribe } = recordSignals(miniProgramLifecycle(host));
     answer?.({ networkType: 'none' });
     expect(signals).toEqual(['offline']);
     unsubscribe();

@@ -8,10 +8,10 @@ import {
 } from '../../src/machines/socketTask.js';
 import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
 import { isReadyStateEdge, readyStateName, socketTaskReadyStateEdges } from '../fixtures/readyStateGraph.js';
+import { propertySeed } from '../helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 300);
-console.log(`[fast-check] socketTask.property seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('socketTask.property', `numRuns=${numRuns}`);
 
 /** What the test remembers of the trace so far, to state the properties independently of the machine. */
 interface Model {

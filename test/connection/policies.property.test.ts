@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SocketAdapter } from '../src/adapters/types.js';
-import { createConnection } from '../src/connection/createConnection.js';
-import type { SocketTaskError } from '../src/errors.js';
-import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
-import type { ReadyStateName } from '../src/readyState.js';
-import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
-import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
+import type { SocketAdapter } from '../../src/adapters/types.js';
+import { createConnection } from '../../src/connection/createConnection.js';
+import type { SocketTaskError } from '../../src/errors.js';
+import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
+import type { ReadyStateName } from '../../src/readyState.js';
+import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { CONNECTION_STATE_CHANGES } from '../fixtures/readyStateGraph.js';
+import { propertySeed } from '../helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 100);
-console.log(`[fast-check] policies.property seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('connection/policies.property', `numRuns=${numRuns}`);
 
 afterEach(() => {
   vi.useRealTimers();

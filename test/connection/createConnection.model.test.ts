@@ -6,14 +6,14 @@
 // fc.scheduler, so their order is one more thing fast-check varies and shrinks.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { createLifecycle, type ManualLifecycle } from '../src/lifecycle/createLifecycle.js';
-import type { ReadyStateName } from '../src/readyState.js';
-import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle/createLifecycle.js';
+import type { ReadyStateName } from '../../src/readyState.js';
+import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { propertySeed } from '../helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 100);
-console.log(`[fast-check] connection.model seed=${seed} numRuns=${numRuns}`);
+const seed = propertySeed('connection/createConnection.model', `numRuns=${numRuns}`);
 
 // Chosen so that no two of the manager's timers can fall due at the same instant.
 const RETRY_DELAY = 100;
@@ -152,10 +152,10 @@ function open(m: Model): void {
   m.pingAt = m.now + PING_INTERVAL;
   m.awaitingPong = false;
   m.held = m.gate;
-  if (!m.held) flush(m);
+  if (!m.held) writeQueue(m);
 }
 
-function flush(m: Model): void {
+function writeQueue(m: Model): void {
   m.written.push(...m.queue);
   m.queue = [];
 }
@@ -276,7 +276,7 @@ class Ready implements fc.AsyncCommand<Model, Real> {
     r.conn.ready();
     if (m.state === 'OPEN' && m.held) {
       m.held = false;
-      flush(m);
+      writeQueue(m);
     }
     agree(m, r);
   }

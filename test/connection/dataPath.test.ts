@@ -1,12 +1,12 @@
 // The allocation-free send(): a task with write() (a platform that writes synchronously) while OPEN.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, WebSocket as WsWebSocket } from 'ws';
-import { nodeAdapter } from '../src/adapters/node.js';
-import type { SocketTaskLike } from '../src/adapters/types.js';
-import { type WebSocketConstructor, webAdapter } from '../src/adapters/web.js';
-import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { SocketTaskError } from '../src/errors.js';
-import { FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { nodeAdapter } from '../../src/adapters/node.js';
+import type { SocketTaskLike } from '../../src/adapters/types.js';
+import { type WebSocketConstructor, webAdapter } from '../../src/adapters/web.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { SocketTaskError } from '../../src/errors.js';
+import { FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 
 /** A fake platform task that also writes synchronously, as a WebSocket does. */
 class WritingTask extends FakeSocketTask {

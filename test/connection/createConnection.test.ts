@@ -1,28 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type {
-  CloseEvent,
-  ErrorEvent,
-  MessageEvent,
-  OpenEvent,
-  PlatformProfile,
-  SocketAdapter,
-  SocketTaskLike,
-} from '../src/adapters/types.js';
+import type { OpenEvent, PlatformProfile, SocketAdapter, SocketTaskLike } from '../../src/adapters/types.js';
 import {
   type CloseOptions,
   type Connection,
   createConnection as createManaged,
-} from '../src/connection/createConnection.js';
-import { SocketTaskError, type SocketTaskErrorCode } from '../src/errors.js';
-import type { ConnectionOptions } from '../src/options.js';
-import type { ReadyStateName } from '../src/readyState.js';
+} from '../../src/connection/createConnection.js';
+import type { SocketTaskError, SocketTaskErrorCode } from '../../src/errors.js';
+import type { ConnectionOptions } from '../../src/options.js';
+import type { ReadyStateName } from '../../src/readyState.js';
 import {
   abortingProfile,
   type FakeSocketTask,
   fakeAdapter,
   wechatProfile,
-} from './fixtures/fakeSocketTask.js';
-import { captureRethrown } from './fixtures/rethrown.js';
+} from '../fixtures/fakeSocketTask.js';
+import { captureRethrown } from '../fixtures/rethrown.js';
+import { expectError, flush, record, thrown } from '../helpers.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -43,23 +36,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Lets queued microtasks and promise chains (async connect, async providers, teardown) run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
 function only<T>(list: readonly T[]): T {
   expect(list).toHaveLength(1);
   return list[0] as T;
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 async function rejection(promise: Promise<unknown> | undefined): Promise<unknown> {
@@ -69,38 +48,6 @@ async function rejection(promise: Promise<unknown> | undefined): Promise<unknown
     return error;
   }
   throw new Error('expected the promise to reject');
-}
-
-function expectError(error: unknown, code: SocketTaskErrorCode, message: RegExp): void {
-  expect(error).toBeInstanceOf(SocketTaskError);
-  expect((error as SocketTaskError).code).toBe(code);
-  expect((error as SocketTaskError).message).toMatch(message);
-}
-
-function record(conn: Connection) {
-  const events = {
-    open: [] as OpenEvent[],
-    message: [] as MessageEvent[],
-    error: [] as ErrorEvent[],
-    close: [] as CloseEvent[],
-    /** Every listener call in order, to check that onStateChange precedes onOpen/onClose. */
-    order: [] as string[],
-  };
-  conn.onOpen((event) => {
-    events.open.push(event);
-    events.order.push('open');
-  });
-  conn.onMessage((event) => events.message.push(event));
-  conn.onError((event) => {
-    events.error.push(event);
-    events.order.push('error');
-  });
-  conn.onClose((event) => {
-    events.close.push(event);
-    events.order.push(`close ${event.code}`);
-  });
-  conn.onStateChange((state, previous) => events.order.push(`${previous}→${state}`));
-  return events;
 }
 
 function start(

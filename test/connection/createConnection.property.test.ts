@@ -1,21 +1,21 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CloseEvent, PlatformProfile, SocketAdapter, SocketTaskLike } from '../src/adapters/types.js';
-import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { SocketTaskError } from '../src/errors.js';
-import { READY_STATE, type ReadyStateName } from '../src/readyState.js';
+import type { CloseEvent, PlatformProfile, SocketAdapter, SocketTaskLike } from '../../src/adapters/types.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { SocketTaskError } from '../../src/errors.js';
+import { READY_STATE, type ReadyStateName } from '../../src/readyState.js';
 import {
   abortingProfile,
   type FakeSocketTask,
   fakeAdapter,
   wechatProfile,
-} from './fixtures/fakeSocketTask.js';
-import { expectForwardToClosed } from './fixtures/readyStateGraph.js';
-import { traceViolations } from './fixtures/traceCheck.js';
+} from '../fixtures/fakeSocketTask.js';
+import { expectForwardToClosed } from '../fixtures/readyStateGraph.js';
+import { traceViolations } from '../fixtures/traceCheck.js';
+import { propertySeed, topState } from '../helpers.js';
 
-const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 const numRuns = Number(process.env.FC_RUNS ?? 100);
-console.log(`[fast-check] connection.property seed=${seed} numRuns=${numRuns} per configuration`);
+const seed = propertySeed('connection/createConnection.property', `numRuns=${numRuns} per configuration`);
 
 /** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */
 // ---------------------------------------------------------------------------------------------------------
@@ -206,9 +206,6 @@ interface CloseCall {
   outcome: Outcome;
 }
 
-const topState = (value: unknown): ReadyStateName =>
-  (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ReadyStateName;
-
 function toSocketData(payload: Payload): unknown {
   switch (payload.kind) {
     case 'text':
@@ -344,7 +341,7 @@ class Run {
   /** `state` and `readyState` agree with the actor and with what onStateChange reported; readyState never goes back. */
   check(where: string): void {
     const { conn } = this;
-    const fromActor = topState(conn.actor.getSnapshot().value);
+    const fromActor = topState(conn.actor.getSnapshot().value) as ReadyStateName;
     if (conn.state !== fromActor) this.problem(`${where}: conn.state ${conn.state}, actor ${fromActor}`);
     if (conn.readyState !== READY_STATE[fromActor]) {
       this.problem(`${where}: conn.readyState ${conn.readyState}, actor ${fromActor}`);
