@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { assertCallbacks, type Callbacks, report } from '../src/callbacks.js';
 import { SocketTaskError } from '../src/errors.js';
 import { captureRethrown } from './fixtures/rethrown.js';
-import { propertySeed } from './helpers.js';
+import { flush, propertySeed } from './helpers.js';
 
 const seed = propertySeed('callbacks');
 
@@ -98,10 +98,55 @@ describe('report() with callbacks (seed 004)', () => {
     expect(s.calls).toEqual(expected);
   });
 
-  it('reports synchronously when start settles synchronously', () => {
+  it('never calls back inside the call: an outcome known at once is reported a promise turn later', async () => {
     const { calls, success, complete } = spies();
     report<number>({ success, complete }, (resolve) => resolve(5));
+    expect(calls).toEqual([]);
+    await flush();
     expect(calls).toEqual(['success 5', 'complete']);
+  });
+
+  it('a pump that starts its next call from success keeps a flat stack over 10,000 calls', async () => {
+    let depth = 0;
+    let deepest = 0;
+    let done = 0;
+    await new Promise<void>((finish) => {
+      const next = () => {
+        depth++;
+        deepest = Math.max(deepest, depth);
+        report<void>(
+          {
+            success: () => {
+              done++;
+              if (done === 10_000) finish();
+              else next();
+            },
+          },
+          (resolve) => resolve(),
+        );
+        depth--;
+      };
+      next();
+    });
+    expect(done).toBe(10_000);
+    expect(deepest).toBe(1);
+  });
+
+  it('marks a failed Promise handled, so a caller that drops it raises no unhandled rejection', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const dropped = report<void>(undefined, (_, reject) => reject(notOpen()));
+      const later = report<void>(undefined, (_, reject) => setTimeout(() => reject(notOpen()), 0));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).not.toHaveBeenCalled();
+      // Whoever does await it still sees the failure.
+      await expect(dropped).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+      await expect(later).rejects.toMatchObject({ code: 'ERR_NOT_OPEN' });
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
   });
 
   it('still calls complete when success throws, and rethrows the error asynchronously instead of to the settler', async () => {

@@ -1,5 +1,5 @@
 // The small helpers the test files share, one copy of each, so that a fix to one reaches every caller.
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type {
   CloseEvent,
   ErrorEvent,
@@ -141,4 +141,14 @@ export function until<T>(
 export function topState(value: unknown): string {
   if (typeof value === 'string') return value;
   return typeof value === 'object' && value !== null ? (Object.keys(value)[0] ?? '') : '';
+}
+
+/**
+ * Under fake timers: `ms` pass on the monotonic clock (`performance.now()`) while no timer runs, as when a page or a
+ * mini-program is frozen in the background and its timers fire late. `vi.setSystemTime` is something else: a step
+ * of the wall clock, which the library's elapsed times ignore.
+ */
+export function freezeFor(ms: number): void {
+  const now = performance.now.bind(performance);
+  vi.spyOn(performance, 'now').mockImplementation(() => now() + ms);
 }

@@ -11,6 +11,7 @@ import type { SocketTaskError } from '../src/errors.js';
 import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
 import { startWsServer } from './fixtures/wsServer.js';
+import { freezeFor } from './helpers.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -255,10 +256,10 @@ describe('the complaints of PEERS.md', () => {
     const errors: unknown[] = [];
     conn.onError((e) => errors.push(e.code));
     adapter.tasks[0]?.emitOpen();
-    // The app is suspended for a minute: its clock jumps while the timers stand still, then they fire late.
+    // The app is suspended for a minute: time passes while the timers stand still, then they fire late.
     lifecycle.emit('background');
     vi.advanceTimersByTime(1000);
-    vi.setSystemTime(Date.now() + 60_000);
+    freezeFor(60_000);
     vi.advanceTimersByTime(500);
     expect(errors).toEqual([]);
     expect(conn.state).toBe('OPEN');

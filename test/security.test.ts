@@ -676,7 +676,7 @@ describe('the queue under a flood', () => {
 
   it.each(['reject', 'drop-oldest'] as const)(
     '%s: 100k sends of random sizes while CONNECTING never exceed maxBytes, and each gets exactly one outcome',
-    (overflow) => {
+    async (overflow) => {
       const adapter = fakeAdapter();
       const conn = createConnection({
         url: WSS,
@@ -719,12 +719,15 @@ describe('the queue under a flood', () => {
       expect(peak).toBeLessThanOrEqual(MAX_BYTES);
       expect(peak).toBeGreaterThan(MAX_BYTES / 2);
       const queued = conn.queue.messages;
+      // The callbacks run a promise turn after their send() returned, never inside it.
+      await flush();
       // Until the open, every send that is not queued has failed with ERR_QUEUE_FULL; none is written.
       const counts = (n: number) => outcomes.reduce((sum, o) => sum + (o === n ? 1 : 0), 0);
       expect(counts(1)).toBe(0);
       expect(counts(3)).toBe(0);
       expect(counts(0)).toBe(queued);
       adapter.tasks[0]?.emitOpen();
+      await flush();
       expect(counts(0)).toBe(0);
       expect(counts(1)).toBe(queued);
       expect(counts(2)).toBe(SENDS - queued);

@@ -15,7 +15,7 @@ import {
   wechatProfile,
 } from '../fixtures/fakeSocketTask.js';
 import { captureRethrown } from '../fixtures/rethrown.js';
-import { expectError, flush, record, thrown } from '../helpers.js';
+import { expectError, flush, freezeFor, record, thrown } from '../helpers.js';
 
 const URL = 'wss://example.test/socket';
 
@@ -538,8 +538,19 @@ describe('send()', () => {
     expect(task.sent).toEqual(['héllo']);
   });
 
-  it('hands an ArrayBuffer to the task as is', async () => {
+  it('hands the task a copy of an ArrayBuffer: the bytes at the call, whatever the caller does with it after', async () => {
     const { conn, task } = await startOpen();
+    const bytes = new Uint8Array([1, 2, 3]);
+    const sent = conn.send(bytes.buffer);
+    bytes.fill(9);
+    await sent;
+    expect(task.sent[0]).not.toBe(bytes.buffer);
+    expect([...new Uint8Array(task.sent[0] as ArrayBuffer)]).toEqual([1, 2, 3]);
+  });
+
+  it("hands the caller's ArrayBuffer as is to a task that says it copies data itself", async () => {
+    const { conn, task } = await startOpen();
+    Object.defineProperty(task, 'copiesData', { value: true });
     const buffer = new Uint8Array([1, 2, 3]).buffer;
     await conn.send(buffer);
     expect(task.sent[0]).toBe(buffer);
@@ -597,18 +608,22 @@ describe('send()', () => {
       };
     }
 
-    it('reports success then complete, once each, and returns undefined', async () => {
+    it('reports success then complete, once each, never inside the send() call, and returns undefined', async () => {
       const { conn, task } = await startOpen();
       const { calls, success, fail, complete } = spies();
       expect(conn.send('x', { success, fail, complete })).toBeUndefined();
+      expect(calls).toEqual([]);
+      await flush();
       expect(calls).toEqual(['success', 'complete']);
       expect(task.sent).toEqual(['x']);
     });
 
-    it('reports fail then complete, once each, when not open and not queueing', () => {
+    it('reports fail then complete, once each, a turn after the call, when not open and not queueing', async () => {
       const { conn } = start(wechatProfile, { queue: false });
       const { calls, success, fail, complete } = spies();
       expect(conn.send('x', { success, fail, complete })).toBeUndefined();
+      expect(calls).toEqual([]);
+      await flush();
       expect(calls).toEqual(['fail', 'complete']);
       expectError(
         fail.mock.calls[0]?.[0],
@@ -621,6 +636,7 @@ describe('send()', () => {
       const { conn } = await startOpen();
       const complete = vi.fn();
       expect(conn.send('x', { complete })).toBeUndefined();
+      await flush();
       expect(complete).toHaveBeenCalledTimes(1);
     });
 
@@ -641,12 +657,13 @@ describe('send()', () => {
           o.success?.(undefined);
         },
       ],
-    ])('reports exactly once when the platform calls %s', (_, platformSend) => {
+    ])('reports exactly once when the platform calls %s', async (_, platformSend) => {
       const { adapter, open } = stubAdapter(platformSend);
       const conn = createConnection({ url: URL, adapter });
       open();
       const { calls, success, fail, complete } = spies();
       conn.send('x', { success, fail, complete });
+      await flush();
       expect(calls).toEqual(['fail', 'complete']);
       expect(fail.mock.calls[0]?.[0]?.cause).toEqual({ errMsg: 'first' });
     });
@@ -707,6 +724,8 @@ describe('close()', () => {
     const fail = vi.fn();
     const complete = vi.fn();
     expect(conn.close({ ...(options as object), fail, complete })).toBeUndefined();
+    expect(fail).not.toHaveBeenCalled();
+    await flush();
     expect(fail).toHaveBeenCalledTimes(1);
     expectError(fail.mock.calls[0]?.[0], code, message);
     expect(complete).toHaveBeenCalledTimes(1);
@@ -1564,8 +1583,8 @@ describe('heartbeat', () => {
     const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
     vi.advanceTimersByTime(1000);
     expect(task.sent).toEqual(['ping']);
-    // The page was frozen: wall-clock time jumped far past the timeout before the timer could run.
-    vi.setSystemTime(Date.now() + 60_000);
+    // The page was frozen: far more time passed than the timeout before the timer could run.
+    freezeFor(60_000);
     vi.advanceTimersByTime(500);
     expect(conn.state).toBe('OPEN');
     expect(task.sent).toEqual(['ping', 'ping']);

@@ -103,8 +103,13 @@ interface Tapped {
 }
 
 const decoder = new TextDecoder();
+// A brand check, not instanceof: in the mini-program engines the library's buffers come from another realm.
 const payloadOf = (data: unknown): string =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? decoder.decode(data) : String(data);
+  typeof data === 'string'
+    ? data
+    : Object.prototype.toString.call(data) === '[object ArrayBuffer]'
+      ? decoder.decode(data as ArrayBuffer)
+      : String(data);
 
 /**
  * Records every task the adapter makes (the conformance kit's recorder) and keeps the task's synchronous write()

@@ -102,6 +102,7 @@ describe('send(data) with data that is not what it claims', () => {
       await expect(conn.send(make())).rejects.toMatchObject({ code: 'ERR_INVALID_DATA' });
       const fail = vi.fn();
       conn.send(make(), { fail });
+      await flush();
       expect(fail.mock.calls[0]?.[0]).toMatchObject({ code: 'ERR_INVALID_DATA' });
       expect(adapter.tasks[0]?.sent).toEqual([]);
     },
