@@ -4,15 +4,6 @@
 // base libraries); where it does not, the wall clock is read but never allowed to run backwards, so a step back
 // stands still instead, and a step forward counts as time passed (a forward step cannot be told from a long
 // freeze of the app without a monotonic clock).
-interface MonotonicSource {
-  now(): number;
-}
-
-const source: MonotonicSource | undefined =
-  typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
-    ? performance
-    : undefined;
-
 let lastWall = Number.NEGATIVE_INFINITY;
 let skew = 0;
 
@@ -24,7 +15,12 @@ function clampedWall(): number {
   return wall + skew;
 }
 
-/** ms on a clock that never runs backwards; only differences between two readings mean anything. */
+/**
+ * ms on a clock that never runs backwards; only differences between two readings mean anything. The global is read
+ * on each call, not once: a test's fake clock (or a runtime that installs `performance` late) is then followed.
+ */
 export function monotonicNow(): number {
-  return source === undefined ? clampedWall() : source.now();
+  return typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
+    ? performance.now()
+    : clampedWall();
 }
