@@ -107,6 +107,29 @@ describe('SendQueue', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it.each([
+    ['back', -3_600_000],
+    ['forward', 3_600_000],
+  ])('expires a ttl: 300 message 300 ms after its send when the wall clock steps %s an hour', (_, step) => {
+    vi.useFakeTimers();
+    const { queue, outcomes, push, drain } = recordingQueue({ ttl: 300 });
+    push('a');
+    vi.advanceTimersByTime(100);
+    vi.setSystemTime(Date.now() + step);
+    push('b');
+    // A drain right after the step: a forward step must not expire either message early.
+    expect(queue.stats.messages).toBe(2);
+    vi.advanceTimersByTime(199);
+    expect(outcomes).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(outcomes).toEqual(['a ERR_MESSAGE_EXPIRED']);
+    vi.advanceTimersByTime(99);
+    expect(drain()).toEqual(['b']);
+    vi.advanceTimersByTime(3_600_000);
+    expect(outcomes).toEqual(['a ERR_MESSAGE_EXPIRED', 'b written']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('fails every message with the given code and stops its timer', () => {
     vi.useFakeTimers();
     const { queue, outcomes, push } = recordingQueue({ ttl: 100 });

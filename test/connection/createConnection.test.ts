@@ -1593,6 +1593,23 @@ describe('heartbeat', () => {
     expect(only(events.error).code).toBe('ERR_HEARTBEAT_TIMEOUT');
   });
 
+  it.each([
+    ['forward', 3_600_000],
+    ['back', -3_600_000],
+  ])(
+    'declares the timeout on time when the wall clock steps %s an hour: a step is not a frozen page',
+    (_, step) => {
+      const { conn, events, task } = openWithHeartbeat({ interval: 1000, timeout: 500 });
+      vi.advanceTimersByTime(1000);
+      expect(task.sent).toEqual(['ping']);
+      vi.setSystemTime(Date.now() + step);
+      vi.advanceTimersByTime(500);
+      expect(task.sent).toEqual(['ping']);
+      expect(only(events.error).code).toBe('ERR_HEARTBEAT_TIMEOUT');
+      expect(conn.state).toBe('CLOSED');
+    },
+  );
+
   it('sends the message a function makes, binary included, and recognises pongs with isPong', () => {
     let n = 0;
     const { conn, events, task } = openWithHeartbeat({
