@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, WebSocket as WsWebSocket } from 'ws';
 import { nodeAdapter } from '../../src/adapters/node.js';
-import type { SocketTaskLike } from '../../src/adapters/types.js';
+import type { ConnectOptions, SocketTaskLike } from '../../src/adapters/types.js';
 import { type WebSocketConstructor, webAdapter } from '../../src/adapters/web.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
@@ -132,5 +132,109 @@ describe('write() of the Node and web adapters', () => {
     task.close({ code: 1000 });
     await closed;
     expect(() => task.write?.('late')).toThrow(/not open/);
+  });
+});
+
+/** A mini-program task whose `success` comes only when the test says the platform sent the bytes. */
+class SlowTask extends FakeSocketTask {
+  readonly pending: Array<() => void> = [];
+
+  override send(options: Parameters<FakeSocketTask['send']>[0]): void {
+    if (this.readyState !== 1) {
+      super.send(options);
+      return;
+    }
+    this.sent.push(options.data);
+    this.pending.push(() => {
+      options.success?.(undefined);
+      options.complete?.();
+    });
+  }
+
+  /** The platform answers the oldest `n` sends. */
+  answer(n = 1): void {
+    for (const done of this.pending.splice(0, n)) done();
+  }
+}
+
+describe('backpressure on a platform without bufferedAmount (the mini-programs)', () => {
+  function start(options: { highWaterMark: number; queue?: false }) {
+    const tasks: SlowTask[] = [];
+    const adapter = {
+      ...fakeAdapter(wechatProfile),
+      connect(target: ConnectOptions) {
+        const task = new SlowTask(target, wechatProfile);
+        tasks.push(task);
+        return task;
+      },
+    };
+    const conn = createConnection({ url: 'wss://example.test/socket', adapter, ...options });
+    return { conn, tasks };
+  }
+  const flushTurns = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+
+  it('counts the bytes of unanswered sends, queues at the mark, and writes in order as the platform answers', async () => {
+    const { conn, tasks } = start({ highWaterMark: 10 });
+    const task = tasks[0] as SlowTask;
+    task.emitOpen();
+    const drains: number[] = [];
+    conn.onDrain(() => drains.push(conn.bufferedAmount));
+    const outcomes: string[] = [];
+    for (const text of ['aaaa', 'bbbb', 'cccc', 'dddd']) conn.send(text).then(() => outcomes.push(text));
+    // 12 bytes handed over reach the mark of 10: the fourth send waits in the queue.
+    expect(conn.bufferedAmount).toBe(12);
+    expect(task.sent).toEqual(['aaaa', 'bbbb', 'cccc']);
+    expect(conn.queue).toEqual({ messages: 1, bytes: 4 });
+
+    task.answer(1);
+    await flushTurns();
+    expect(outcomes).toEqual(['aaaa']);
+    expect(task.sent).toEqual(['aaaa', 'bbbb', 'cccc', 'dddd']);
+    expect(conn.queue).toEqual({ messages: 0, bytes: 0 });
+    expect(drains).toEqual([12]);
+    expect(conn.bufferedAmount).toBe(12);
+
+    task.answer(3);
+    await flushTurns();
+    expect(outcomes).toEqual(['aaaa', 'bbbb', 'cccc', 'dddd']);
+    expect(conn.bufferedAmount).toBe(0);
+    task.emitClose(1000, '');
+  });
+
+  it('fails a send at the mark with ERR_QUEUE_FULL under queue: false, and reports it to onSendError', async () => {
+    const { conn, tasks } = start({ highWaterMark: 4, queue: false });
+    const task = tasks[0] as SlowTask;
+    task.emitOpen();
+    const reported: string[] = [];
+    conn.onSendError((error) => reported.push(error.code));
+    await Promise.race([conn.send('aaaa'), flushTurns()]);
+    await expect(conn.send('bbbb')).rejects.toMatchObject({
+      code: 'ERR_QUEUE_FULL',
+      message: expect.stringMatching(/highWaterMark \(4\).*wait for onDrain/),
+    });
+    expect(reported).toEqual(['ERR_QUEUE_FULL']);
+    task.answer(1);
+    await flushTurns();
+    const third = conn.send('cccc');
+    expect(task.sent).toEqual(['aaaa', 'cccc']);
+    task.answer(1);
+    await third;
+    task.emitClose(1000, '');
+  });
+
+  it('fails the sends still unanswered when the socket closes, and counts nothing after', async () => {
+    const { conn, tasks } = start({ highWaterMark: 100 });
+    const task = tasks[0] as SlowTask;
+    task.emitOpen();
+    const sent = conn.send('aaaa');
+    expect(conn.bufferedAmount).toBe(4);
+    task.emitClose(1006, '');
+    await expect(sent).rejects.toMatchObject({ code: 'ERR_PLATFORM' });
+    expect(conn.bufferedAmount).toBe(0);
+    // The platform's late answer changes nothing.
+    task.answer(1);
+    expect(conn.bufferedAmount).toBe(0);
   });
 });
