@@ -45,8 +45,11 @@ export interface ConnectionOptions {
   url: string | (() => MaybePromise<string>);
   /** The platform binding, e.g. `nodeAdapter()` or `webAdapter()`. */
   adapter: SocketAdapter;
-  /** Subprotocols to offer. */
-  protocols?: string | string[];
+  /**
+   * Subprotocols to offer, or a function (sync or async) called on every attempt, like `url` and `header`; what it
+   * returns is checked as the option would be, and a bad answer is reported through `onError`, with no socket made.
+   */
+  protocols?: string | string[] | (() => MaybePromise<string | string[] | undefined>);
   /** Handshake headers (where the platform allows them), or a function called on every attempt. */
   header?: Record<string, string> | (() => MaybePromise<Record<string, string>>);
   /**
@@ -129,6 +132,12 @@ export interface ConnectionOptions {
    * @defaultValue `false`
    */
   allowInsecure?: boolean;
+  /**
+   * Creates the connection in `closed`, with no attempt until `conn.reconnect()` (an app that connects after its
+   * login). Sends before that fail with `ERR_CLOSED`.
+   * @defaultValue `false`
+   */
+  startClosed?: boolean;
   /** XState inspection observer, e.g. from `@statelyai/inspect`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
@@ -163,6 +172,7 @@ export const OPTION_NAMES = new Set([
   'connectionLimit',
   'signal',
   'allowInsecure',
+  'startClosed',
   'inspect',
 ]);
 
@@ -208,6 +218,47 @@ function duration(name: string, value: unknown, fallback: number): number {
  * `Object.create(defaults)`), never on `Object.prototype`. A polluted `Object.prototype.allowInsecure` elsewhere in
  * the app must not turn an option on.
  */
+/** Edit distance, for the option a typo most likely meant. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/**
+ * Refuses a key `known` does not list, naming the nearest known one: `reconnect: { maxRetry: 3 }` would otherwise
+ * pass silently and leave the default in place.
+ */
+function refuseUnknownKeys(given: object, known: readonly string[], prefix: string): void {
+  for (const name of Object.keys(given)) {
+    if (known.includes(name)) continue;
+    let nearest: string | undefined;
+    let best = Math.max(2, Math.floor(name.length / 3)) + 1;
+    for (const candidate of known) {
+      const d = distance(name, candidate);
+      if (d < best) {
+        best = d;
+        nearest = candidate;
+      }
+    }
+    const hint = nearest === undefined ? '' : ` did you mean "${prefix}${nearest}"?`;
+    const scope = prefix === '' ? 'options' : `${prefix.slice(0, -1)} options`;
+    throw invalid(
+      `createConnection(): unknown option "${prefix}${name}";${hint} known ${scope}: ${known.join(', ')}`,
+    );
+  }
+}
+
 function read(object: object, name: string): unknown {
   for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
     // Not Object.hasOwn: ES2022, missing before iOS 15.4's engine.
@@ -231,6 +282,7 @@ function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
       `createConnection(): heartbeat must be an object such as { interval: 15000 } or false, got ${describe(option)}`,
     );
   }
+  refuseUnknownKeys(option, ['interval', 'timeout', 'message', 'isPong'], 'heartbeat.');
   const interval = read(option, 'interval');
   const timeout = read(option, 'timeout');
   const message = read(option, 'message') as HeartbeatOptions['message'];
@@ -269,6 +321,20 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,
     );
   }
+  refuseUnknownKeys(
+    option,
+    [
+      'initialDelay',
+      'maxDelay',
+      'factor',
+      'maxRetries',
+      'jitter',
+      'stableAfter',
+      'noReconnectCodes',
+      'shouldReconnect',
+    ],
+    'reconnect.',
+  );
   const o = {
     initialDelay: read(option, 'initialDelay'),
     maxDelay: read(option, 'maxDelay'),
@@ -351,6 +417,7 @@ function queuePolicy(option: unknown): QueuePolicy | false {
     );
   }
   const given = option ?? {};
+  refuseUnknownKeys(given, ['maxMessages', 'maxBytes', 'overflow', 'ttl', 'holdUntilReady'], 'queue.');
   const o = {
     maxMessages: read(given, 'maxMessages'),
     maxBytes: read(given, 'maxBytes'),
@@ -523,6 +590,7 @@ export interface ResolvedOptions {
   lifecycle: LifecycleSource | undefined;
   signal: AbortSignalLike | undefined;
   inspect: ((event: InspectionEvent) => void) | undefined;
+  startClosed: boolean;
 }
 
 /**
@@ -549,13 +617,7 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
       `createConnection(): options must be an object with url and adapter, got ${describe(given)}`,
     );
   }
-  for (const name of Object.keys(given)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw invalid(
-        `createConnection(): unknown option "${name}"; known options: ${[...OPTION_NAMES].join(', ')}`,
-      );
-    }
-  }
+  refuseUnknownKeys(given, [...OPTION_NAMES], '');
   // Each option is read exactly once: a getter cannot pass the checks with one value and be used with another.
   const options: Record<string, unknown> = {};
   for (const name of OPTION_NAMES) options[name] = read(given, name);
@@ -580,15 +642,23 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
     givenHeader === undefined || typeof givenHeader === 'function'
       ? (givenHeader as ConnectionOptions['header'])
       : checkedHeader(givenHeader);
-  let protocols: string[] | undefined;
   const givenProtocols = options.protocols;
-  if (givenProtocols !== undefined) {
-    // Copied before it is checked, so that the caller's array can change neither the check nor the handshake.
-    const list = typeof givenProtocols === 'string' ? [givenProtocols] : givenProtocols;
+  // Copied before it is checked, so that the caller's array can change neither the check nor the handshake.
+  const checkedProtocols = (given: unknown): string[] | undefined => {
+    if (given === undefined) return undefined;
+    const list = typeof given === 'string' ? [given] : given;
     const copy = Array.isArray(list) ? Array.from(list) : list;
     const problem = protocolsProblem(copy);
     if (problem) throw problem;
-    protocols = copy as string[];
+    return copy as string[];
+  };
+  const protocols =
+    typeof givenProtocols === 'function'
+      ? (givenProtocols as () => MaybePromise<string | string[] | undefined>)
+      : checkedProtocols(givenProtocols);
+  const startClosed = options.startClosed ?? false;
+  if (typeof startClosed !== 'boolean') {
+    throw invalid(`createConnection(): startClosed must be a boolean, got ${describe(startClosed)}`);
   }
   const closeBeforeOpen = options.closeBeforeOpen ?? 'defer';
   if (closeBeforeOpen !== 'defer' && closeBeforeOpen !== 'ignore') {
@@ -630,7 +700,11 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
   }
   const inspect = inspection(options.inspect);
 
-  const makeTarget = (resolvedUrl: unknown, resolvedHeader: unknown): ConnectOptions => {
+  const makeTarget = (
+    resolvedUrl: unknown,
+    resolvedHeader: unknown,
+    resolvedProtocols: unknown,
+  ): ConnectOptions => {
     const urlError = urlProblem(resolvedUrl);
     if (urlError) throw urlError;
     const target: ConnectOptions = { url: resolvedUrl as string };
@@ -638,15 +712,19 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
     if (insecure) throw insecure;
     // A fresh copy for every attempt: the platform may keep or change the object it is given.
     if (resolvedHeader !== undefined) target.header = checkedHeader(resolvedHeader);
-    if (protocols) target.protocols = [...protocols];
+    const offered = typeof protocols === 'function' ? checkedProtocols(resolvedProtocols) : protocols;
+    if (offered) target.protocols = [...offered];
     if (connectTimeout !== false) target.timeout = connectTimeout;
     return target;
   };
   const resolveTarget = (): MaybePromise<ConnectOptions> => {
     const u = typeof url === 'function' ? url() : url;
     const h = typeof header === 'function' ? header() : header;
-    if (isThenable(u) || isThenable(h)) return Promise.all([u, h]).then(([ru, rh]) => makeTarget(ru, rh));
-    return makeTarget(u, h);
+    const p = typeof protocols === 'function' ? protocols() : undefined;
+    if (isThenable(u) || isThenable(h) || isThenable(p)) {
+      return Promise.all([u, h, p]).then(([ru, rh, rp]) => makeTarget(ru, rh, rp));
+    }
+    return makeTarget(u, h, p);
   };
 
   return {
@@ -668,5 +746,6 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
     lifecycle,
     signal,
     inspect,
+    startClosed,
   };
 }

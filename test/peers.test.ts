@@ -177,7 +177,7 @@ describe('the complaints of PEERS.md', () => {
     conn.close().catch(() => {});
   });
 
-  it('14. no listener or timer left behind: once closed settles, no timer is pending and the actor is stopped', async () => {
+  it('14. no listener or timer left behind: once closed settles, no timer is pending and the actor idles with its task done', async () => {
     vi.useFakeTimers();
     const adapter = fakeAdapter(wechatProfile);
     const conn = createConnection({
@@ -192,7 +192,11 @@ describe('the complaints of PEERS.md', () => {
     await closing;
     await conn.closed;
     expect(vi.getTimerCount()).toBe(0);
-    expect(conn.actor.getSnapshot().status).toBe('stopped');
+    // Idle until reconnect(): no timer, and every task at its end, nothing more to run.
+    expect(conn.actor.getSnapshot().matches({ CLOSED: 'terminated' })).toBe(true);
+    expect(
+      Object.values(conn.actor.getSnapshot().children).map((child) => child?.getSnapshot().status),
+    ).toEqual(['done']);
   });
 
   it('7. the send buffer is bounded, and can be inspected, cleared and expired', async () => {

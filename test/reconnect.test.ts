@@ -208,7 +208,11 @@ describe('reconnect', () => {
     expect(adapter.tasks).toHaveLength(3);
     expect(seen.giveUps).toEqual([{ reason: 'max-retries', retries: 2, close: { code: 1006, reason: '' } }]);
     expect(await conn.closed).toEqual({ code: 1006, reason: '' });
-    expect(conn.actor.getSnapshot().status).toBe('stopped');
+    // Idle until reconnect(): no timer, and every task at its end, nothing more to run.
+    expect(conn.actor.getSnapshot().matches({ CLOSED: 'terminated' })).toBe(true);
+    expect(
+      Object.values(conn.actor.getSnapshot().children).map((child) => child?.getSnapshot().status),
+    ).toEqual(['done']);
   });
 
   it('backs off exponentially between failed attempts, then resets the count once the connection was stable', async () => {

@@ -371,15 +371,21 @@ describe('options from untrusted input', () => {
     }
   });
 
-  it('ignores such keys nested in reconnect, heartbeat and queue, and pollutes nothing', () => {
-    const nested = JSON.parse(
-      '{ "__proto__": { "polluted": 1 }, "constructor": { "prototype": { "polluted": 1 } }, "maxRetries": 2, "interval": 100, "maxMessages": 3 }',
-    );
-    const adapter = fakeAdapter();
-    const conn = createConnection({ url: WSS, adapter, reconnect: nested, heartbeat: nested, queue: nested });
-    for (const data of ['a', 'b', 'c']) conn.send(data).catch(() => {});
-    expect(conn.queue.messages).toBe(3);
-    conn.close();
+  it.each([
+    ['reconnect', 'maxRetries', 2],
+    ['heartbeat', 'interval', 100],
+    ['queue', 'maxMessages', 3],
+  ])('refuses such keys nested in %s too, naming them, and pollutes nothing', (policy, valid, value) => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const nested = JSON.parse(
+        `{ "${key}": { "polluted": 1, "prototype": { "polluted": 1 } }, "${valid}": ${value} }`,
+      );
+      expectError(
+        thrown(() => createConnection({ url: WSS, adapter: fakeAdapter(), [policy]: nested })),
+        'ERR_INVALID_OPTIONS',
+        new RegExp(`^createConnection\\(\\): unknown option "${policy}\\.${key}"; `),
+      );
+    }
   });
 
   it('sends a "__proto__" header parsed from JSON as a header, without setting a prototype', () => {

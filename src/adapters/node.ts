@@ -83,6 +83,9 @@ function wrap(ws: WsWebSocket): SocketTaskLike {
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
+    get protocol() {
+      return ws.protocol;
+    },
     // Without permessage-deflate, ws masks a client's message into a new buffer inside send(); a compressed one
     // is read later, while zlib works.
     get copiesData() {

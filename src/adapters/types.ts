@@ -58,6 +58,8 @@ export interface SocketTaskLike {
    * compressing it, a bridge serializing it).
    */
   readonly copiesData?: boolean | undefined;
+  /** Optional: the subprotocol the server agreed to once open (`WebSocket.protocol`); `''` for none. */
+  readonly protocol?: string | undefined;
   onOpen(callback: (event: OpenEvent) => void): void;
   onClose(callback: (event: CloseEvent) => void): void;
   onError(callback: (event: ErrorEvent) => void): void;

@@ -27,6 +27,8 @@ export interface WebSocketLike {
   readonly readyState: number;
   /** Bytes queued and not yet sent; a class that lacks it is counted by the manager instead. */
   readonly bufferedAmount?: number;
+  /** The agreed subprotocol once open. */
+  readonly protocol?: string;
   binaryType: string;
   send(data: string | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
@@ -78,6 +80,9 @@ function wrap(ws: WebSocketLike): SocketTaskLike {
     },
     get bufferedAmount() {
       return ws.bufferedAmount;
+    },
+    get protocol() {
+      return ws.protocol;
     },
     onOpen(callback) {
       ws.addEventListener('open', () => callback({}));

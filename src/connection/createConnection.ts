@@ -1,12 +1,23 @@
 import type { Actor } from 'xstate';
-import type { CloseEvent, ErrorEvent, LifecycleSignal, MessageEvent, OpenEvent } from '../adapters/types.js';
+import type {
+  CloseEvent,
+  ErrorEvent,
+  LifecycleSignal,
+  LifecycleSource,
+  MessageEvent,
+  OpenEvent,
+} from '../adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from '../callbacks.js';
 import { defer, rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
-import type { connectionMachine } from '../machines/connection.js';
+import {
+  type ConnectionMachineInput,
+  type connectionMachine,
+  initialContext,
+} from '../machines/connection.js';
 import { ABNORMAL_CLOSE } from '../machines/task.js';
-import { type AbortSignalLike, type ConnectionOptions, resolveOptions } from '../options.js';
+import { type AbortSignalLike, type ConnectionOptions, MAX_DELAY, resolveOptions } from '../options.js';
 import { type QueueStats, SendQueue } from '../queue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from '../readyState.js';
 import { type Slots, slotsFor } from '../slots.js';
@@ -20,7 +31,7 @@ import {
   toPlatformData,
 } from '../validate.js';
 import { ConnectionDataPath, platformFailure } from './dataPath.js';
-import { createManagedActor } from './effects.js';
+import { createManagedActor, managedConnectionMachine } from './effects.js';
 
 /** Why the manager stopped retrying, and the close it gave up after. */
 export interface GiveUpEvent {
@@ -41,16 +52,32 @@ export interface CloseOptions {
 export type WithCallbacks<T> = Callbacks<T> &
   ({ success: (result: T) => void } | { fail: (error: SocketTaskError) => void } | { complete: () => void });
 
+/**
+ * What a UI shows: the machine's states that matter to a person. `waiting`: a retry is scheduled (at
+ * `nextRetryAt`); `suspended`: offline or in the background, no attempt until both are back; `closed`: the end of
+ * this life (after `close()`, a give-up, or `startClosed`), until `reconnect()`.
+ */
+export type ConnectionStatus = 'connecting' | 'open' | 'closing' | 'waiting' | 'suspended' | 'closed';
+
 /** One managed WebSocket connection. */
 export interface Connection {
   /** The current readyState by name; always agrees with the machine. */
   readonly state: ReadyStateName;
+  /** The state a UI needs: `state`, with CLOSED told apart into waiting, suspended and closed. */
+  readonly status: ConnectionStatus;
   /** The current readyState as a number, 0–3. */
   readonly readyState: ReadyState;
   /** The running `connectionMachine` actor, for `subscribe`, `getSnapshot` and inspection. */
   readonly actor: Actor<typeof connectionMachine>;
-  /** Settles with the close event once the connection is terminated and its socket and timers are gone. */
+  /**
+   * Settles with the close event once this life of the connection is terminated and its socket and timers are
+   * gone. After `reconnect()` revived it, reading it again gives the new life's promise.
+   */
   readonly closed: Promise<CloseEvent>;
+  /** The url of the current or last attempt (a provider's answer included); `''` before the first. */
+  readonly url: string;
+  /** The subprotocol the server agreed to for the last socket that opened; `''` if none or not known. */
+  readonly protocol: string;
   /** Reconnect attempts since the connection was last stable (OPEN for `reconnect.stableAfter` ms). */
   readonly retries: number;
   /** Wall-clock time (ms since the epoch) of the next reconnect attempt while waiting for it, else `null`. */
@@ -93,6 +120,25 @@ export interface Connection {
    * `'not-retryable'` (`shouldReconnect` said no, e.g. the server closed with 1008). Not called after `close()`.
    */
   onGiveUp(listener: (event: GiveUpEvent) => void): () => void;
+  /** `cb(status, previous)` on every change of `status`, waiting → suspended and back included. */
+  onStatusChange(listener: (status: ConnectionStatus, previous: ConnectionStatus) => void): () => void;
+  /**
+   * Ready for the application's traffic, after every open: once the queue was written, or, with
+   * `queue.holdUntilReady`, when `ready()` is called. The place to subscribe again after each reconnect.
+   */
+  onReady(listener: () => void): () => void;
+  /**
+   * Resolves at the next ready (at once when ready now); rejects with `ERR_CLOSED` when this life ends first, or
+   * `ERR_READY_TIMEOUT` after `timeout` ms.
+   */
+  whenReady(timeout?: number): Promise<void>;
+  /**
+   * A new attempt now, not counted as a retry: from `waiting` or `suspended` the wait is skipped; while OPEN the
+   * socket is closed (1000) and a new one opened; while CONNECTING the attempt is abandoned for a new one; after
+   * `close()` or a give-up, the connection lives again with its listeners, retries from 0 (once a close still under
+   * way has finished). Throws `ERR_CLOSED` once its `signal` aborted.
+   */
+  reconnect(): void;
   /**
    * The socket's buffer, which had reached `highWaterMark`, fell below it and the sends waiting for it were
    * written: a producer that waits for it never holds more than the mark plus the queue.
@@ -130,15 +176,28 @@ function topState(value: unknown): ReadyStateName {
   return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ReadyStateName;
 }
 
+function statusOf(value: unknown): ConnectionStatus {
+  const top = topState(value);
+  if (top !== 'CLOSED') return top === 'CONNECTING' ? 'connecting' : top === 'OPEN' ? 'open' : 'closing';
+  const sub = (value as { CLOSED?: unknown }).CLOSED;
+  return sub === 'waiting' ? 'waiting' : sub === 'suspended' ? 'suspended' : 'closed';
+}
+
 // A class rather than an object of closures: its methods are shared by every connection, and a property read of
 // `send` on a class instance is the fast one (an object literal with getters is not).
 class ManagedConnection implements Connection {
   readonly actor: Actor<typeof connectionMachine>;
-  readonly closed: Promise<CloseEvent>;
   private readonly path: ConnectionDataPath;
   private readonly slots: Slots;
   private readonly signal: AbortSignalLike | undefined;
-  private readonly terminatedWith: Promise<CloseEvent>;
+  private readonly lifecycle: LifecycleSource | undefined;
+  private lifeClosed!: Promise<CloseEvent>;
+  private terminatedWith!: Promise<CloseEvent>;
+  /** A reconnect() asked for while this life ends: the next one, once it is torn down. */
+  private nextLife: Promise<void> | undefined;
+  private agreedProtocol = '';
+  private readonly statusListeners = new Emitter<[status: ConnectionStatus, previous: ConnectionStatus]>();
+  private readonly readyListeners = new Emitter<[]>();
   private readonly openListeners = new Emitter<[event: OpenEvent]>();
   private readonly errorListeners = new Emitter<[event: ErrorEvent]>();
   private readonly closeListeners = new Emitter<[event: CloseEvent]>();
@@ -150,6 +209,7 @@ class ManagedConnection implements Connection {
     defer(() => this.sendErrorListeners.emit(error));
   };
   private lastState: ReadyStateName = 'CONNECTING';
+  private lastStatus: ConnectionStatus = 'connecting';
   private finished = false;
   private stopLifecycle: (() => void) | undefined;
   private resolveClosed!: (event: CloseEvent) => void;
@@ -170,6 +230,7 @@ class ManagedConnection implements Connection {
       lifecycle,
       signal,
       inspect,
+      startClosed,
     } = resolveOptions(options);
     const slots = slotsFor(machine.adapter);
     if (machine.connectionLimit === 'fail' && !slots.free()) {
@@ -185,30 +246,26 @@ class ManagedConnection implements Connection {
       heartbeat,
       highWaterMark,
     );
-    this.closed = new Promise<CloseEvent>((resolve) => {
-      this.resolveClosed = resolve;
-    });
-    // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
-    this.terminatedWith = new Promise<CloseEvent>((resolve) => {
-      this.resolveTerminated = resolve;
-    });
+    this.lifecycle = lifecycle;
+    this.newLife();
 
     const { adapter, resolveTarget, reconnect, ...timing } = machine;
-    const actor = createManagedActor(
-      {
-        ...timing,
-        platform: adapter.name,
-        closeWhileConnecting: adapter.profile.closeWhileConnecting,
-        maxSockets: slots.max,
-        reconnect: reconnect && {
-          initialDelay: reconnect.initialDelay,
-          maxDelay: reconnect.maxDelay,
-          factor: reconnect.factor,
-          maxRetries: reconnect.maxRetries,
-          jitter: reconnect.jitter,
-          stableAfter: reconnect.stableAfter,
-        },
+    const input: ConnectionMachineInput = {
+      ...timing,
+      platform: adapter.name,
+      closeWhileConnecting: adapter.profile.closeWhileConnecting,
+      maxSockets: slots.max,
+      reconnect: reconnect && {
+        initialDelay: reconnect.initialDelay,
+        maxDelay: reconnect.maxDelay,
+        factor: reconnect.factor,
+        maxRetries: reconnect.maxRetries,
+        jitter: reconnect.jitter,
+        stableAfter: reconnect.stableAfter,
       },
+    };
+    const actor = createManagedActor(
+      input,
       {
         adapter,
         resolveTarget,
@@ -216,14 +273,27 @@ class ManagedConnection implements Connection {
         slots,
         shouldReconnect: reconnect ? reconnect.shouldReconnect : undefined,
       },
-      inspect ? { inspect } : {},
+      {
+        ...(inspect ? { inspect } : {}),
+        // startClosed: the first life is over before it began, with no entry action run, so no attempt either.
+        ...(startClosed
+          ? {
+              snapshot: managedConnectionMachine.resolveState({
+                value: { CLOSED: 'terminated' },
+                context: { ...initialContext(input), closeInfo: { code: 1000, reason: '' } },
+              }),
+            }
+          : {}),
+      },
     );
     this.actor = actor;
     this.path.notify = (type) => actor.send({ type });
     actor.on('drain', () => this.drainListeners.emit());
     // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
     // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.
+    actor.on('ready', () => this.readyListeners.emit());
     actor.on('open', ({ event }) => {
+      this.agreedProtocol = this.path.protocolOf(event);
       this.reach('OPEN');
       this.openListeners.emit(event);
       this.syncState();
@@ -265,7 +335,23 @@ class ManagedConnection implements Connection {
       },
     });
     actor.start();
+    this.listen();
+  }
 
+  /** The promises of a new life: `closed`, and the one close() waits for. */
+  private newLife(): void {
+    this.lifeClosed = new Promise<CloseEvent>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
+    this.terminatedWith = new Promise<CloseEvent>((resolve) => {
+      this.resolveTerminated = resolve;
+    });
+  }
+
+  /** Listens to the signal and the lifecycle source for this life; the teardown of the life lets both go. */
+  private listen(): void {
+    const { signal, lifecycle, actor } = this;
     if (signal) {
       if (signal.aborted) this.onAbort();
       else {
@@ -287,6 +373,102 @@ class ManagedConnection implements Connection {
         rethrowLater(error);
       }
     }
+  }
+
+  get closed(): Promise<CloseEvent> {
+    return this.lifeClosed;
+  }
+
+  get status(): ConnectionStatus {
+    return statusOf(this.actor.getSnapshot().value);
+  }
+
+  get url(): string {
+    return this.path.url;
+  }
+
+  get protocol(): string {
+    return this.agreedProtocol;
+  }
+
+  reconnect(): void {
+    if (this.signal?.aborted === true) {
+      throw new SocketTaskError(
+        'ERR_CLOSED',
+        'reconnect(): the connection was disposed when its signal aborted; create a new one',
+      );
+    }
+    if (this.finished || this.actor.getSnapshot().context.closeRequest !== null) {
+      // This life is over, or a close() is still closing it: the next life starts once it is torn down.
+      this.nextLife ??= this.lifeClosed.then(() => {
+        this.nextLife = undefined;
+        this.revive();
+      });
+      return;
+    }
+    this.actor.send({ type: 'user.reconnect' });
+  }
+
+  private revive(): void {
+    if (this.signal?.aborted === true || !this.finished) return;
+    this.finished = false;
+    this.newLife();
+    this.listen();
+    this.actor.send({ type: 'user.reconnect' });
+  }
+
+  onStatusChange(listener: (status: ConnectionStatus, previous: ConnectionStatus) => void): () => void {
+    return subscribe(this.statusListeners, listener, 'onStatusChange');
+  }
+
+  onReady(listener: () => void): () => void {
+    return subscribe(this.readyListeners, listener, 'onReady');
+  }
+
+  whenReady(timeout?: number): Promise<void> {
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_DELAY)) {
+      throw new SocketTaskError(
+        'ERR_INVALID_OPTIONS',
+        `whenReady(): timeout must be a number of ms from 0 to ${MAX_DELAY}, or left out to wait as long as the connection lives, got ${describe(timeout)}`,
+      );
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      if (this.actor.getSnapshot().matches({ OPEN: { queue: 'flowing' } })) {
+        resolve();
+        return;
+      }
+      if (this.finished) {
+        reject(
+          new SocketTaskError('ERR_CLOSED', 'whenReady(): the connection is closed; call reconnect() first'),
+        );
+        return;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (settle: () => void) => {
+        offReady();
+        offStatus();
+        if (timer !== undefined) clearTimeout(timer);
+        settle();
+      };
+      const offReady = this.onReady(() => done(resolve));
+      const offStatus = this.onStatusChange((status) => {
+        if (status !== 'closed') return;
+        done(() =>
+          reject(new SocketTaskError('ERR_CLOSED', 'whenReady(): the connection closed before it was ready')),
+        );
+      });
+      if (timeout !== undefined) {
+        timer = setTimeout(
+          () =>
+            done(() =>
+              reject(new SocketTaskError('ERR_READY_TIMEOUT', `whenReady(): not ready within ${timeout} ms`)),
+            ),
+          timeout,
+        );
+      }
+    });
+    ready.then(undefined, ignore);
+    return ready;
   }
 
   get state(): ReadyStateName {
@@ -490,10 +672,16 @@ class ManagedConnection implements Connection {
   }
 
   private reach(next: ReadyStateName): void {
-    if (next === this.lastState) return;
-    const previous = this.lastState;
-    this.lastState = next;
-    this.stateListeners.emit(next, previous);
+    if (next !== this.lastState) {
+      const previous = this.lastState;
+      this.lastState = next;
+      this.stateListeners.emit(next, previous);
+    }
+    const status = this.status;
+    if (status === this.lastStatus) return;
+    const was = this.lastStatus;
+    this.lastStatus = status;
+    this.statusListeners.emit(status, was);
   }
 
   private finish(): void {
@@ -516,19 +704,14 @@ class ManagedConnection implements Connection {
         rethrowLater(error);
       }
       this.stopLifecycle = undefined;
-      this.openListeners.clear();
-      this.path.messageListeners.clear();
-      this.errorListeners.clear();
-      this.closeListeners.clear();
-      this.stateListeners.clear();
-      this.giveUpListeners.clear();
-      this.drainListeners.clear();
+      // The connection's own listeners stay: reconnect() revives it with them. Nothing outside holds them.
       this.resolveTerminated(info);
       // Torn down means the platform's sockets too: each task machine runs to its final state by itself (its
-      // socket's close, or closeTimeout at most), and only then is the actor stopped.
+      // socket's close, or closeTimeout at most). The actor then idles in CLOSED.terminated, with no timer and no
+      // child, until reconnect(); once the signal aborted it is stopped for good.
       this.slots.whenReleased(() =>
         defer(() => {
-          this.actor.stop();
+          if (this.signal?.aborted === true) this.actor.stop();
           this.resolveClosed(info);
         }),
       );

@@ -1,4 +1,4 @@
-import type { ErrorEvent, MessageEvent, SocketTaskLike } from '../adapters/types.js';
+import type { ErrorEvent, MessageEvent, OpenEvent, SocketTaskLike } from '../adapters/types.js';
 import { monotonicNow } from '../clock.js';
 import { rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
@@ -57,6 +57,8 @@ export class ConnectionDataPath {
   /** No message can be written any more: `close()` was called, or the manager gave up. */
   ended = false;
   readonly messageListeners = new Emitter<[event: MessageEvent]>();
+  /** The url of the current or last attempt; `''` before the first. */
+  url = '';
   /** Tells the machine the socket's buffer reached the high-water mark, or fell below it again. */
   notify: (type: 'buffer.full' | 'buffer.drained') => void = () => {};
   // Writes the platform has not answered yet: a platform that never does must not leave a send pending forever.
@@ -203,6 +205,19 @@ export class ConnectionDataPath {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** The subprotocol the server agreed to for the open socket: the task's own, else the open's header. */
+  protocolOf(event: OpenEvent): string {
+    const own = this.attachedTask?.protocol;
+    if (typeof own === 'string') return own;
+    const header = event.header?.['sec-websocket-protocol'];
+    return typeof header === 'string' ? header : '';
+  }
+
+  /** A new life after close() or a give-up: sends are queued again. */
+  reopen(): void {
+    this.ended = false;
   }
 
   endQueue(): void {

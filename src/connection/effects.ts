@@ -115,6 +115,7 @@ class SocketHandle {
   }
 
   connect(target: ConnectOptions): void {
+    this.ports.dataPath.url = target.url;
     let created: SocketTaskLike | Promise<SocketTaskLike>;
     try {
       created = this.ports.adapter.connect(target);
@@ -310,5 +311,6 @@ export const managedConnectionMachine = connectionMachine.provide({
     resumeWrites: ({ system }) => portsOf(system).dataPath.resume(),
     watchDrain: ({ system }) => portsOf(system).dataPath.watchDrain(),
     stopWatchingDrain: ({ system }) => portsOf(system).dataPath.stopWatchingDrain(),
+    reopenQueue: ({ system }) => portsOf(system).dataPath.reopen(),
   },
 });

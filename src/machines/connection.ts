@@ -47,12 +47,16 @@ export interface ConnectionContext extends ConnectionMachineInput {
   background: boolean;
   /** The current attempt reached OPEN: only then may a retry skip the backoff. */
   opened: boolean;
+  /** `reconnect()` was called while the socket was closing: once CLOSED, a new attempt starts at once. */
+  reconnectRequested: boolean;
 }
 
 export type ConnectionEvent =
   /** `dispose`: the signal aborted, so the close takes effect whatever `closeBeforeOpen` says. */
   | { type: 'user.close'; code?: number; reason?: string; dispose?: boolean }
   | { type: 'user.ready' }
+  /** `reconnect()`: a new attempt now, not counted as a retry. */
+  | { type: 'user.reconnect' }
   /** The attempt's connectTimeout elapsed, raised only where one is set. */
   | { type: 'connect.timeout' }
   | { type: 'slot.granted' }
@@ -77,6 +81,8 @@ export type ConnectionEmitted =
   | { type: 'close'; event: CloseEvent }
   /** The socket's buffer fell below the high-water mark and the sends waiting for it were written. */
   | { type: 'drain' }
+  /** Ready for the application's traffic: the queue was written after an open, or `ready()` released it. */
+  | { type: 'ready' }
   /** A `close()` under `closeBeforeOpen: 'ignore'` that the platform refused: it had no effect. */
   | { type: 'closeRefused'; error: ErrorEvent };
 
@@ -131,11 +137,36 @@ function userClose(
   event: ConnectionEvent,
   type: 'close' | 'close.forward',
 ): TaskCommand {
-  const request = event.type === 'user.close' ? event : (context.closeRequest ?? {});
+  // reconnect() ends the socket normally: 1000.
+  const request =
+    event.type === 'user.close'
+      ? event
+      : event.type === 'user.reconnect'
+        ? { code: 1000 }
+        : (context.closeRequest ?? {});
   const command: { type: 'close' | 'close.forward'; code?: number; reason?: string } = { type };
   if (request.code !== undefined) command.code = request.code;
   if (request.reason !== undefined) command.reason = request.reason;
   return command;
+}
+
+/** The context a connection starts with, from its input. */
+export function initialContext(input: ConnectionMachineInput): ConnectionContext {
+  return {
+    ...input,
+    generation: 0,
+    closeRequest: null,
+    lastError: null,
+    closeInfo: null,
+    retryable: true,
+    retries: 0,
+    retryDelay: 0,
+    nextRetryAt: null,
+    offline: false,
+    background: false,
+    opened: false,
+    reconnectRequested: false,
+  };
 }
 
 /**
@@ -168,6 +199,8 @@ export const connectionMachine = setup({
     hasHeartbeat: ({ context }) => context.heartbeat !== false,
     reconnects: ({ context }) => context.reconnect !== false,
     closeWasRequested: ({ context }) => context.closeRequest !== null,
+    reconnectWasRequested: ({ context }) => context.reconnectRequested,
+    noCloseRequested: ({ context }) => context.closeRequest === null,
     reconnectsNever: ({ context }) => context.reconnect === false,
     retriesExhausted: ({ context }) =>
       context.reconnect !== false && context.retries >= context.reconnect.maxRetries,
@@ -253,6 +286,19 @@ export const connectionMachine = setup({
       event: event.type === 'platform.open' ? event.event : {},
     })),
     emitDrain: emit({ type: 'drain' as const }),
+    emitReady: emit({ type: 'ready' as const }),
+    requestReconnect: assign({ reconnectRequested: true }),
+    forgetReconnect: assign({ reconnectRequested: false }),
+    // A life after close() or a give-up: the retries, the close asked for and the last error start anew.
+    revive: assign({
+      retries: 0,
+      closeRequest: null,
+      lastError: null,
+      closeInfo: null,
+      retryable: true,
+      reconnectRequested: false,
+    }),
+    reopenQueue: () => undefined,
     emitClose: emit(({ context }) => ({
       type: 'close' as const,
       event: context.closeInfo ?? ABNORMAL_CLOSE,
@@ -312,20 +358,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({
-    ...input,
-    generation: 0,
-    closeRequest: null,
-    lastError: null,
-    closeInfo: null,
-    retryable: true,
-    retries: 0,
-    retryDelay: 0,
-    nextRetryAt: null,
-    offline: false,
-    background: false,
-    opened: false,
-  }),
+  context: ({ input }) => initialContext(input),
   initial: 'CONNECTING',
   // Lifecycle signals are always recorded; the states that act on them (waiting, suspended) say so below.
   on: {
@@ -403,6 +436,13 @@ export const connectionMachine = setup({
         },
       },
       on: {
+        // Another attempt now: this one is abandoned (its socket closed as the platform allows), not a retry.
+        'user.reconnect': {
+          guard: 'noCloseRequested',
+          target: '#connection.CONNECTING',
+          reenter: true,
+          actions: 'abandonTask',
+        },
         'connect.timeout': {
           target: 'CLOSED',
           actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose', 'abandonTask'],
@@ -426,11 +466,11 @@ export const connectionMachine = setup({
             opened: {
               always: [
                 { guard: 'holdsUntilReady', target: 'held', actions: 'emitOpen' },
-                { target: 'flowing', actions: ['flushQueue', 'emitOpen'] },
+                { target: 'flowing', actions: ['flushQueue', 'emitOpen', 'emitReady'] },
               ],
             },
             // The application authenticates from onOpen (its sends go straight out) and then calls ready().
-            held: { on: { 'user.ready': { target: 'flowing', actions: 'flushQueue' } } },
+            held: { on: { 'user.ready': { target: 'flowing', actions: ['flushQueue', 'emitReady'] } } },
             flowing: {},
           },
         },
@@ -490,6 +530,8 @@ export const connectionMachine = setup({
       },
       on: {
         'user.close': { target: 'CLOSING', actions: ['rememberClose', 'endQueue', 'closeTask'] },
+        // The socket is closed with 1000 and, once CLOSED, a new attempt starts at once; the queue stays open.
+        'user.reconnect': { target: 'CLOSING', actions: ['requestReconnect', 'closeTask'] },
         'platform.error': {
           guard: 'isCurrentTask',
           target: 'CLOSING.failed',
@@ -530,6 +572,8 @@ export const connectionMachine = setup({
         'platform.close': { guard: 'isCurrentTask', target: 'CLOSED', actions: 'recordClose' },
         // Already closing (after an error, say): nothing more to do now, but no retry once CLOSED.
         'user.close': { actions: ['rememberClose', 'endQueue'] },
+        // Waits for the close under way rather than racing it: the new attempt starts once CLOSED.
+        'user.reconnect': { actions: 'requestReconnect' },
       },
     },
     CLOSED: {
@@ -539,6 +583,7 @@ export const connectionMachine = setup({
         deciding: {
           always: [
             { guard: 'closeWasRequested', target: 'terminated' },
+            { guard: 'reconnectWasRequested', target: '#connection.CONNECTING', actions: 'forgetReconnect' },
             { guard: 'reconnectsNever', target: 'terminated' },
             {
               guard: 'retriesExhausted',
@@ -564,6 +609,8 @@ export const connectionMachine = setup({
           after: { retryDelay: { target: '#connection.CONNECTING', actions: 'countRetry' } },
           on: {
             'user.close': { target: 'terminated', actions: 'rememberClose' },
+            // The wait is skipped; not a retry.
+            'user.reconnect': { target: '#connection.CONNECTING' },
             'lifecycle.offline': { target: 'suspended', actions: 'recordOffline' },
             'lifecycle.background': { target: 'suspended', actions: 'recordBackground' },
           },
@@ -573,6 +620,8 @@ export const connectionMachine = setup({
         suspended: {
           on: {
             'user.close': { target: 'terminated', actions: 'rememberClose' },
+            // The application knows better than the signals: an attempt now, not a retry.
+            'user.reconnect': { target: '#connection.CONNECTING' },
             'lifecycle.online': [
               {
                 guard: 'resumesWhenOnline',
@@ -593,7 +642,11 @@ export const connectionMachine = setup({
             ],
           },
         },
-        terminated: { type: 'final', entry: 'endQueue' },
+        // The end of a life. reconnect() starts the next one, with the same listeners and retries from 0.
+        terminated: {
+          entry: 'endQueue',
+          on: { 'user.reconnect': { target: '#connection.CONNECTING', actions: ['revive', 'reopenQueue'] } },
+        },
       },
     },
   },

@@ -1203,7 +1203,11 @@ describe('listeners', () => {
     expect(events.order).toEqual(['CONNECTING→OPEN', 'open', 'OPEN→CLOSING', 'CLOSING→CLOSED', 'close 1000']);
     expect(events.message).toEqual([{ data: 'm' }]);
     expect(task.sent).toEqual(['still works']);
-    expect(conn.actor.getSnapshot().status).toBe('stopped');
+    // Idle until reconnect(): no timer, and every task at its end, nothing more to run.
+    expect(conn.actor.getSnapshot().matches({ CLOSED: 'terminated' })).toBe(true);
+    expect(
+      Object.values(conn.actor.getSnapshot().children).map((child) => child?.getSnapshot().status),
+    ).toEqual(['done']);
     await rethrown.flush();
     expect(rethrown.errors.map((e) => (e as Error).message)).toEqual([
       'listener failed in onStateChange',
@@ -1245,13 +1249,17 @@ describe('listeners', () => {
 });
 
 describe('teardown', () => {
-  it('settles closed after the actor is stopped, in state CLOSED, readyState 3', async () => {
+  it('settles closed once the task is gone, in state CLOSED, readyState 3, the actor idle', async () => {
     const { conn, task } = await startOpen();
     expect(conn.readyState).toBe(1);
     task.emitClose(4002, 'server bye');
     expect(conn.state).toBe('CLOSED');
     await expect(conn.closed).resolves.toEqual({ code: 4002, reason: 'server bye' });
-    expect(conn.actor.getSnapshot().status).toBe('stopped');
+    // Idle until reconnect(): no timer, and every task at its end, nothing more to run.
+    expect(conn.actor.getSnapshot().matches({ CLOSED: 'terminated' })).toBe(true);
+    expect(
+      Object.values(conn.actor.getSnapshot().children).map((child) => child?.getSnapshot().status),
+    ).toEqual(['done']);
     expect(conn.state).toBe('CLOSED');
     expect(conn.readyState).toBe(3);
   });
@@ -1458,7 +1466,9 @@ describe('disposal by AbortSignal', () => {
     expect(await conn.closed).toEqual({ code: 1000, reason: '' });
     expect(events.close).toHaveLength(1);
     expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+    // Disposed for good: the actor is stopped, and reconnect() refuses.
     expect(conn.actor.getSnapshot().status).toBe('stopped');
+    expect(() => conn.reconnect()).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
   });
 
   it('ends a connection whose signal is already aborted without ever firing onOpen', async () => {

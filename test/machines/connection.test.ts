@@ -199,7 +199,7 @@ describe('connectionMachine with a recorded task', () => {
     }
     expect(h.actor.getSnapshot().value).toEqual({ CLOSED: 'terminated' });
     expect(h.actor.getSnapshot().context.closeInfo).toEqual({ code: 1000, reason: 'bye' });
-    expect(h.kinds()).toEqual(['open', 'close']);
+    expect(h.kinds()).toEqual(['open', 'ready', 'close']);
   });
 
   it('runs exactly one attempt with generation 1, and tells a task whose socket closed nothing more', () => {
@@ -228,7 +228,7 @@ describe('connectionMachine with a recorded task', () => {
     expect(h.value()).toMatchObject({ OPEN: { buffer: 'below' } });
     expect(h.dataPath.names().slice(before)).toEqual(['pause', 'watchDrain', 'stopWatchingDrain', 'resume']);
     expect(h.dataPath.queueCalls).toEqual(['flush']);
-    expect(h.kinds()).toEqual(['open', 'drain']);
+    expect(h.kinds()).toEqual(['open', 'ready', 'drain']);
   });
 
   it('stops watching the buffer when the socket closes while it is full, and emits no drain', () => {
@@ -241,7 +241,7 @@ describe('connectionMachine with a recorded task', () => {
       h.dataPath.names().indexOf('watchDrain'),
     );
     h.actor.send({ type: 'buffer.drained' });
-    expect(h.kinds()).toEqual(['open', 'close']);
+    expect(h.kinds()).toEqual(['open', 'ready', 'close']);
   });
 
   it('ignores a full buffer while the queue is held for ready(): the login sends must still go out', () => {
@@ -276,7 +276,7 @@ describe('connectionMachine with a recorded task', () => {
     h.platform.open();
     h.clock.increment(CONNECT_TIMEOUT * 2);
     expect(h.value()).toMatchObject({ OPEN: expect.anything() });
-    expect(h.kinds()).toEqual(['open']);
+    expect(h.kinds()).toEqual(['open', 'ready']);
   });
 
   it('abandons the task of an attempt it gives up on, and leaves it running to its own end', () => {
@@ -294,7 +294,7 @@ describe('connectionMachine with a recorded task', () => {
       OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
     });
     expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
-    expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }]);
+    expect(h.emitted).toEqual([{ type: 'open', event: { header: { a: 'b' } } }, { type: 'ready' }]);
   });
 
   describe("closeBeforeOpen 'defer' on a platform that ignores close while CONNECTING", () => {
@@ -351,7 +351,7 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({
         OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
       });
-      expect(h.kinds()).toEqual(['open']);
+      expect(h.kinds()).toEqual(['open', 'ready']);
       expect(h.dataPath.calls).toEqual([{ call: 'open', generation: 1 }]);
     });
   });
@@ -399,7 +399,7 @@ describe('connectionMachine with a recorded task', () => {
       h.platform.error();
       h.clock.increment(ERROR_GRACE / 2);
       h.platform.error();
-      expect(h.kinds()).toEqual(['open', 'error', 'error']);
+      expect(h.kinds()).toEqual(['open', 'ready', 'error', 'error']);
       h.clock.increment(ERROR_GRACE / 2);
       expect(h.value()).toEqual({ CLOSED: 'terminated' });
     });
@@ -604,12 +604,12 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
     expect(actor.getSnapshot().value).toEqual({
       OPEN: { queue: 'flowing', heartbeat: 'off', buffer: 'below', stability: 'untracked' },
     });
-    expect(emitted).toEqual(['open']);
+    expect(emitted).toEqual(['open', 'ready']);
     expect(task.isLeaking).toBe(true);
     actor.send({ type: 'user.close' });
     task.completeClose();
     expect(task.isLeaking).toBe(false);
-    expect(emitted).toEqual(['open', 'close']);
+    expect(emitted).toEqual(['open', 'ready', 'close']);
   });
 
   it('aborts the handshake on an aborting platform and reports its error and close 1006 once', async () => {
