@@ -13,7 +13,13 @@ export type {
 } from './adapters/types.js';
 export { defineSocketAdapter } from './adapters/types.js';
 export type { Callbacks } from './callbacks.js';
-export type { CloseOptions, Connection, GiveUpEvent, WithCallbacks } from './connection/createConnection.js';
+export type {
+  CloseOptions,
+  Connection,
+  ConnectionStatus,
+  GiveUpEvent,
+  WithCallbacks,
+} from './connection/createConnection.js';
 export { createConnection } from './connection/createConnection.js';
 export type { SocketTaskErrorCode } from './errors.js';
 export { ERROR_CODES, SocketTaskError } from './errors.js';
