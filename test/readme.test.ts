@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { MINIMUM } from '../src/adapters/minimums.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { OPTION_NAMES } from '../src/options.js';
+import { within } from './helpers.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 const section = (heading: string) => {
@@ -36,7 +39,31 @@ describe('the README', () => {
     for (const member of ['state', 'readyState', 'actor', 'send', 'close', 'queue', 'ready', 'clearQueue']) {
       expect(members).toContain(member);
     }
-    for (const member of ['onOpen', 'onMessage', 'onError', 'onClose', 'onGiveUp', 'onStateChange']) {
+    for (const member of [
+      'status',
+      'reconnect',
+      'whenReady',
+      'url',
+      'protocol',
+      'bufferedAmount',
+      'closed',
+      'retries',
+      'nextRetryAt',
+    ]) {
+      expect(members).toContain(member);
+    }
+    for (const member of [
+      'onOpen',
+      'onMessage',
+      'onError',
+      'onClose',
+      'onGiveUp',
+      'onStateChange',
+      'onStatusChange',
+      'onReady',
+      'onDrain',
+      'onSendError',
+    ]) {
       expect(members).toContain(member);
     }
     for (const member of ['retries', 'nextRetryAt', 'closed']) expect(members).toContain(member);
@@ -68,5 +95,41 @@ describe('the README', () => {
 
   it('starts with the two commands a newcomer runs', () => {
     expect(readme.split('\n').slice(2, 5).join('\n')).toMatch(/npm install && npm start[\s\S]*\nnpm test/);
+  });
+
+  it('runs the Node quick start as written against a local echo server: it opens, echoes, and closes with 1000', async () => {
+    const block = /### Node\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toContain("createConnection({ url: 'ws://127.0.0.1:8080'");
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    server.on('connection', (socket) =>
+      socket.on('message', (data, binary) => socket.send(data, { binary })),
+    );
+    const { port } = server.address() as { port: number };
+    // Inside the package, so that 'socket-task-machine' resolves to its own built exports, as for a user.
+    const dir = mkdtempSync(join(import.meta.dirname, '..', 'dist', '.quickstart-'));
+    const file = join(dir, 'quickstart.mjs');
+    writeFileSync(file, (block as string).replace('ws://127.0.0.1:8080', `ws://127.0.0.1:${port}`));
+    try {
+      const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        out += chunk;
+      });
+      const code = await within(
+        new Promise<number | null>((resolve) => child.once('exit', resolve)),
+        'the quick start to exit',
+        10_000,
+      );
+      expect(out).toBe('hello\nclosed 1000 bye\n');
+      expect(code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
