@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import type { SocketTaskLike } from '../adapters/types.js';
 import type { SocketTaskProfile } from '../machines/socketTask.js';
+import { SocketTaskError } from '../errors.js';
 import { closeArgsProblem } from '../validate.js';
 import { checkTrace } from './checkTrace.js';
 import { type RecordedTask, recordSocketTask } from './recorder.js';
 import { type ControlledServer, type Handshake, type ServerSide, startControlledServer } from './server.js';
-import type { Trace, Violation } from './trace.js';
+import { assertProfile, type Trace, type Violation } from './trace.js';
 
 /**
  * What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. A task
@@ -450,11 +451,13 @@ async function runScenario(
  */
 export async function checkSocketTask(options: CheckSocketTaskOptions): Promise<CheckSocketTaskResult> {
   const { connect, profile } = options;
-  if (typeof connect !== 'function') throw new TypeError('checkSocketTask(): connect must be a function');
-  const mode = profile?.closeWhileConnecting;
-  if (mode !== 'ignored' && mode !== 'aborts') {
-    throw new TypeError("checkSocketTask(): profile.closeWhileConnecting must be 'ignored' or 'aborts'");
+  if (typeof connect !== 'function') {
+    throw new SocketTaskError(
+      'ERR_INVALID_OPTIONS',
+      'checkSocketTask(): connect must be a function of the url that returns a SocketTask (or a Promise of one)',
+    );
   }
+  assertProfile('checkSocketTask()', profile);
   const numRuns = options.numRuns ?? 100;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const waitBound = options.waitBound ?? 1000;

@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import { type SocketTaskEmitted, type SocketTaskProfile, socketTaskMachine } from '../machines/socketTask.js';
-import type { Trace, TraceStep, Violation } from './trace.js';
+import { assertProfile, assertTrace, type Trace, type TraceStep, type Violation } from './trace.js';
 
 type Prediction = 'success' | 'fail' | 'either';
 
@@ -57,6 +57,8 @@ export function checkTrace(
   profile: SocketTaskProfile,
   options: { final?: boolean } = {},
 ): Violation[] {
+  assertTrace('checkTrace()', trace);
+  assertProfile('checkTrace()', profile);
   const model = createActor(socketTaskMachine, {
     input: { profile: { closeWhileConnecting: profile.closeWhileConnecting } },
   }).start();

@@ -1,3 +1,5 @@
+import { SocketTaskError } from '../errors.js';
+
 /**
  * A recorded life of one SocketTask: the user's calls, the callbacks they got, and the platform's events, in the
  * order they happened. Plain data (JSON-friendly but for binary payloads), so a trace recorded on a device can be
@@ -52,4 +54,76 @@ export interface Violation {
   /** The model's state at that point, e.g. `CONNECTING.handshake`. */
   state: string;
   message: string;
+}
+
+const STEP_SHAPES =
+  "{ type: 'call', call: 'send' | 'close', id }, { type: 'callback', id, callback: 'success' | 'fail' | 'complete' }, { type: 'threw', id, message }, or { type: 'event', event: 'open' | 'message' | 'error' | 'close', ... }";
+
+function stepProblem(step: unknown): string | undefined {
+  if (typeof step !== 'object' || step === null) return 'is not an object';
+  const s = step as Record<string, unknown>;
+  const isId = typeof s.id === 'number' && Number.isFinite(s.id);
+  switch (s.type) {
+    case 'call':
+      if (s.call !== 'send' && s.call !== 'close') return "is a call whose call is neither 'send' nor 'close'";
+      return isId ? undefined : 'is a call without a numeric id';
+    case 'callback':
+      if (s.callback !== 'success' && s.callback !== 'fail' && s.callback !== 'complete') {
+        return "is a callback whose callback is not 'success', 'fail' or 'complete'";
+      }
+      return isId ? undefined : 'is a callback without a numeric id';
+    case 'threw':
+      return isId ? undefined : 'is a throw without a numeric id';
+    case 'event':
+      switch (s.event) {
+        case 'open':
+          return undefined;
+        case 'message':
+          return typeof s.data === 'string' || Object.prototype.toString.call(s.data) === '[object ArrayBuffer]'
+            ? undefined
+            : 'is a message event whose data is neither a string nor an ArrayBuffer';
+        case 'error':
+          return undefined;
+        case 'close':
+          return typeof s.code === 'number' ? undefined : 'is a close event without a numeric code';
+        default:
+          return `is an event of unknown kind ${JSON.stringify(String(s.event))}`;
+      }
+    default:
+      return `has an unknown type ${JSON.stringify(String(s.type))}`;
+  }
+}
+
+/**
+ * Throws `ERR_INVALID_OPTIONS` when `trace` is not a recorded trace, naming the first entry that is not one and
+ * the shapes expected, so that checking a log of another format fails loudly instead of inventing violations.
+ */
+export function assertTrace(api: string, trace: unknown): asserts trace is Trace {
+  if (!Array.isArray(trace)) {
+    throw new SocketTaskError(
+      'ERR_INVALID_OPTIONS',
+      `${api}: the trace must be an array of steps as recordSocketTask() records them, got ${typeof trace}`,
+    );
+  }
+  trace.forEach((step, index) => {
+    const problem = stepProblem(step);
+    if (problem === undefined) return;
+    throw new SocketTaskError(
+      'ERR_INVALID_OPTIONS',
+      `${api}: trace entry ${index} ${problem}; expected ${STEP_SHAPES}`,
+    );
+  });
+}
+
+/** Throws `ERR_INVALID_OPTIONS` unless `profile.closeWhileConnecting` is 'ignored' or 'aborts'. */
+export function assertProfile(api: string, profile: unknown): void {
+  const mode =
+    typeof profile === 'object' && profile !== null
+      ? (profile as { closeWhileConnecting?: unknown }).closeWhileConnecting
+      : undefined;
+  if (mode === 'ignored' || mode === 'aborts') return;
+  throw new SocketTaskError(
+    'ERR_INVALID_OPTIONS',
+    `${api}: the profile must say how a close while CONNECTING behaves: { closeWhileConnecting: 'ignored' } (WeChat, QQ, Baidu) or { closeWhileConnecting: 'aborts' } (a WHATWG WebSocket, ws), got ${profile === null || typeof profile !== 'object' ? String(profile) : `closeWhileConnecting ${String(mode)}`}`,
+  );
 }
