@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { SocketTaskLike } from '../adapters/types.js';
-import type { SocketTaskProfile } from '../machines/socketTask.js';
 import { SocketTaskError } from '../errors.js';
+import type { SocketTaskProfile } from '../machines/socketTask.js';
 import { closeArgsProblem } from '../validate.js';
 import { checkTrace } from './checkTrace.js';
 import { type RecordedTask, recordSocketTask } from './recorder.js';

@@ -65,7 +65,8 @@ function stepProblem(step: unknown): string | undefined {
   const isId = typeof s.id === 'number' && Number.isFinite(s.id);
   switch (s.type) {
     case 'call':
-      if (s.call !== 'send' && s.call !== 'close') return "is a call whose call is neither 'send' nor 'close'";
+      if (s.call !== 'send' && s.call !== 'close')
+        return "is a call whose call is neither 'send' nor 'close'";
       return isId ? undefined : 'is a call without a numeric id';
     case 'callback':
       if (s.callback !== 'success' && s.callback !== 'fail' && s.callback !== 'complete') {
@@ -79,7 +80,8 @@ function stepProblem(step: unknown): string | undefined {
         case 'open':
           return undefined;
         case 'message':
-          return typeof s.data === 'string' || Object.prototype.toString.call(s.data) === '[object ArrayBuffer]'
+          return typeof s.data === 'string' ||
+            Object.prototype.toString.call(s.data) === '[object ArrayBuffer]'
             ? undefined
             : 'is a message event whose data is neither a string nor an ArrayBuffer';
         case 'error':
