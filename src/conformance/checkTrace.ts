@@ -1,5 +1,7 @@
 import { createActor } from 'xstate';
+import { SocketTaskError } from '../errors.js';
 import { type SocketTaskEmitted, type SocketTaskProfile, socketTaskMachine } from '../machines/socketTask.js';
+import { type CloseVerdict, judgeClose } from './closeRules.js';
 import { assertProfile, assertTrace, type Trace, type TraceStep, type Violation } from './trace.js';
 
 type Prediction = 'success' | 'fail' | 'either';
@@ -8,6 +10,10 @@ interface CallRecord {
   step: number;
   call: 'send' | 'close';
   predicted: Prediction;
+  /** The document the prediction comes from, for the report. */
+  source: string;
+  /** A close the documents disagree on: if the task accepts it, the model closes as for a valid one. */
+  contested: boolean;
   state: string;
   success: number;
   fail: number;
@@ -62,6 +68,16 @@ export function checkTrace(
   const model = createActor(socketTaskMachine, {
     input: { profile: { closeWhileConnecting: profile.closeWhileConnecting } },
   }).start();
+  if (
+    profile.closeCodes !== undefined &&
+    profile.closeCodes !== 'either' &&
+    profile.closeCodes !== 'whatwg'
+  ) {
+    throw new SocketTaskError(
+      'ERR_INVALID_OPTIONS',
+      `checkTrace(): profile.closeCodes must be 'either' or 'whatwg', got ${String(profile.closeCodes)}`,
+    );
+  }
   const emitted: Array<SocketTaskEmitted['type']> = [];
   model.on('*', (event) => emitted.push(event.type));
   const violations: Violation[] = [];
@@ -79,13 +95,38 @@ export function checkTrace(
     if (step.type === 'call') {
       emitted.length = 0;
       let predicted: Prediction;
+      let verdict: CloseVerdict | undefined;
       if (snapshot.status === 'done') {
         // After the close, a send fails; a close is silent in the seeds (browsers accept it as a no-op).
         predicted = step.call === 'send' ? 'fail' : 'either';
       } else {
         if (step.call === 'send') model.send({ type: 'user.send', data: step.data });
-        else model.send({ type: 'user.close', code: step.code, reason: step.reason });
-        predicted = emitted.map((type) => OUTCOME[type]).find((p) => p !== undefined) ?? 'fail';
+        else {
+          verdict = judgeClose(step.code, step.reason, profile.closeCodes);
+          // Aborting a handshake, or closing a socket already closing, sends no close frame, so arguments that
+          // cannot be sent break nothing then (ws does not look at them): what the seeds forbid is sending them.
+          if (
+            verdict.verdict === 'invalid' &&
+            profile.closeCodes !== 'whatwg' &&
+            ((profile.closeWhileConnecting === 'aborts' && state.startsWith('CONNECTING')) ||
+              state.startsWith('CLOSING'))
+          ) {
+            verdict = {
+              verdict: 'contested',
+              code: typeof step.code === 'number' ? step.code : 1000,
+              source: 'the seeds forbid sending such a close; aborting a handshake sends none',
+            };
+          }
+          // A contested close moves the model only if the task accepts it (see its success below).
+          if (verdict.verdict !== 'contested') {
+            const code = verdict.verdict === 'valid' ? verdict.code : step.code;
+            model.send({ type: 'user.close', code, reason: step.reason });
+          }
+        }
+        predicted =
+          verdict?.verdict === 'contested'
+            ? 'either'
+            : (emitted.map((type) => OUTCOME[type]).find((p) => p !== undefined) ?? 'fail');
       }
       if (step.call === 'close' && predicted === 'success' && state.startsWith('CONNECTING'))
         abortRequested = true;
@@ -94,6 +135,8 @@ export function checkTrace(
         step: index,
         call: step.call,
         predicted,
+        source: verdict?.source ?? 'seeds',
+        contested: verdict?.verdict === 'contested',
         state,
         success: 0,
         fail: 0,
@@ -121,6 +164,12 @@ export function checkTrace(
         return;
       }
       call[step.callback]++;
+      if (call.contested && step.callback === 'success' && call.success === 1) {
+        // Accepted: from here on the task is closing, as after a valid close.
+        if (call.state.startsWith('CONNECTING') && profile.closeWhileConnecting === 'aborts')
+          abortRequested = true;
+        if (model.getSnapshot().status !== 'done') model.send({ type: 'user.close' });
+      }
       if (step.callback === 'complete') {
         if (call.complete > 1)
           violate('callbacks', `complete called ${call.complete} times for ${call.call}()`);
@@ -138,7 +187,7 @@ export function checkTrace(
         const property = call.call === 'send' ? 'send-outcome' : 'close-outcome';
         violate(
           property,
-          `${call.call}() called in ${call.state} reported ${step.callback}; the model predicts ${call.predicted}`,
+          `${call.call}() called in ${call.state} reported ${step.callback}; the model predicts ${call.predicted} (${call.source})`,
         );
       }
       return;

@@ -3,7 +3,14 @@ import type { PlatformProfile } from '../adapters/types.js';
 import { closeArgsProblem, isSocketData } from '../validate.js';
 
 /** What the model needs of a platform profile: `closeWhileConnecting`; a whole `PlatformProfile` fits too. */
-export type SocketTaskProfile = Pick<PlatformProfile, 'closeWhileConnecting'> & Partial<PlatformProfile>;
+export type SocketTaskProfile = Pick<PlatformProfile, 'closeWhileConnecting'> &
+  Partial<PlatformProfile> & {
+    /**
+     * How the conformance kit judges a close code the seeds refuse but WHATWG or RFC 6455 allow: `'either'`
+     * (default) accepts a refusal or an acceptance; `'whatwg'` asks for the WHATWG rule exactly.
+     */
+    closeCodes?: 'either' | 'whatwg';
+  };
 
 /** User commands and platform events, the inputs of one platform SocketTask. */
 export type SocketTaskEvent =
