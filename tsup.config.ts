@@ -22,6 +22,9 @@ export default defineConfig([
       // Node only: the kit runs its own server.
       'conformance/index': 'src/conformance/index.ts',
       'conformance/vitest': 'src/conformance/vitest.ts',
+      // Framework bindings: the app's own copy of the framework, never a second one.
+      'vue/index': 'src/vue/index.ts',
+      'react/index': 'src/react/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -30,7 +33,7 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
-    external: ['xstate', 'ws', 'fast-check', 'vitest', /^node:/],
+    external: ['xstate', 'ws', 'fast-check', 'vitest', 'vue', 'react', /^node:/],
   },
   {
     // WeChat's "构建 npm" copies the `miniprogram` folder as it is: no exports map, no bundler, no syntax newer

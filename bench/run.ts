@@ -186,7 +186,7 @@ function sizeTable(): string {
     `### ${SIZE_TITLE}`,
     '',
     'bytes. Each ESM entry of dist/ (`npm run build`) bundled and minified with esbuild (`export * from` the entry),',
-    'gzipped with zlib (default level). ws, fast-check, vitest and node:* are always external.',
+    'gzipped with zlib (default level). ws, fast-check, vitest, vue, react and node:* are always external.',
     '',
     '| Entry point | min, xstate external | min+gzip, xstate external | min, xstate bundled | min+gzip, xstate bundled |',
     '| --- | ---: | ---: | ---: | ---: |',

@@ -8,8 +8,9 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
-// Never part of the library's own weight: the optional peers and Node's built-ins (the conformance kit's server).
-const peers = ['ws', 'fast-check', 'vitest', '@fast-check/vitest', 'node:*'];
+// Never part of the library's own weight: the optional peers (the app's own vue or react for the bindings) and
+// Node's built-ins (the conformance kit's server).
+const peers = ['ws', 'fast-check', 'vitest', '@fast-check/vitest', 'vue', 'react', 'node:*'];
 
 function entries(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

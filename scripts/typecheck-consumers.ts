@@ -1,10 +1,10 @@
 // Type-checks the package as users get it: `npm pack` of the built package, extracted into a temporary folder's
 // node_modules, then compiled by consumer projects with the users' own tsconfig settings:
 // - test/types/consumers/entries/: every entry point under moduleResolution node10, node16 (as ESM and as CommonJS)
-//   and bundler, each with and without skipLibCheck; the mini-program entries with `lib: ["ES2020"]` and no global
-//   typings at all, the Node entries with `types: ["node"]`, the browser ones with the DOM lib. What counts there is
-//   what tsc reports in the consumer's files and in this package's typings (other packages' typings are not checked:
-//   they are not this package's to fix, and checking them is most of the time).
+//   and bundler, each with and without skipLibCheck; the mini-program entries and the vue and react bindings with
+//   `lib: ["ES2020"]` and no global typings at all, the Node entries with `types: ["node"]`, the browser ones with
+//   the DOM lib. What counts there is what tsc reports in the consumer's files and in this package's typings (other
+//   packages' typings are not checked: they are not this package's to fix, and checking them is most of the time).
 // - test/types/consumers/<template>/: projects that copy the tsconfig of Taro's, WeChat DevTools' and uni-app's
 //   TypeScript templates and compile an app file that opens a connection with the vendor's global object. Every
 //   file is checked, as `tsc --noEmit` does.
@@ -40,6 +40,9 @@ const DEPENDENCIES = [
   'miniprogram-api-typings',
   '@dcloudio/types',
   '@tarojs/taro',
+  'vue',
+  'react',
+  '@types/react',
 ];
 
 interface Project {
@@ -69,6 +72,8 @@ const ENTRY_SETTINGS: Record<string, { lib: string[]; types: string[] }> = {
   'mini-programs': { lib: ['ES2020'], types: [] },
   node: { lib: ['ES2022'], types: ['node'] },
   dom: { lib: ['ES2022', 'DOM'], types: [] },
+  // The bindings run in uni-app's and Taro's mini-program builds: no DOM either.
+  bindings: { lib: ['ES2020'], types: [] },
 };
 
 function entryProjects(): Project[] {

@@ -14,6 +14,8 @@ import {
   SocketTaskError,
 } from '../../../src/index.js';
 import { connectionMachine, socketTaskMachine } from '../../../src/machines/index.js';
+import * as reactBindings from '../../../src/react/index.js';
+import * as vueBindings from '../../../src/vue/index.js';
 
 const lifecycle: LifecycleSource = createLifecycle();
 // Node's own AbortSignal is the library's AbortSignalLike as it is.
@@ -37,4 +39,6 @@ void [
   uniAdapter,
   taroAdapter,
   alipayAdapter,
+  reactBindings,
+  vueBindings,
 ];
