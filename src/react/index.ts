@@ -139,8 +139,9 @@ class ConnectionStore {
   }
 
   readonly subscribe = (onChange: () => void): (() => void) => {
-    const stop = watchConnection(this.connection, onChange, (event) => {
-      this.lastMessage = event;
+    // A copy: an adapter may hand over one event object for every message, and each message must be a new value.
+    const stop = watchConnection(this.connection, onChange, ({ data }) => {
+      this.lastMessage = { data };
     });
     this.changed.add(onChange);
     return () => {

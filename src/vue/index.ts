@@ -1,6 +1,12 @@
 import { getCurrentScope, onScopeDispose, type Ref, shallowRef } from 'vue';
 import type { MessageEvent } from '../adapters/types.js';
-import { connectionArgument, messageArguments, sameQueue, watchConnection } from '../bindings/watch.js';
+import {
+  type ConnectionLike,
+  connectionArgument,
+  messageArguments,
+  sameQueue,
+  watchConnection,
+} from '../bindings/watch.js';
 import {
   type CloseOptions,
   type Connection,
@@ -61,7 +67,7 @@ const ignore = () => {};
  * useMessage(connection, ({ data }) => messages.value.push(String(data)));
  * ```
  */
-export function useConnection(optionsOrConnection: ConnectionOptions | Connection): UseConnectionReturn {
+export function useConnection(optionsOrConnection: ConnectionOptions | ConnectionLike): UseConnectionReturn {
   const given = connectionArgument<ConnectionOptions>('useConnection()', optionsOrConnection);
   const owned = given.options !== undefined;
   const connection = given.options !== undefined ? createConnection(given.options) : given.connection;
@@ -81,8 +87,9 @@ export function useConnection(optionsOrConnection: ConnectionOptions | Connectio
     const next = connection.queue;
     if (!sameQueue(next, queue.value)) queue.value = next;
   };
-  const stop = watchConnection(connection, refresh, (event) => {
-    lastMessage.value = event;
+  // A copy: an adapter may hand over one event object for every message, and each message must be a new value.
+  const stop = watchConnection(connection, refresh, ({ data }) => {
+    lastMessage.value = { data };
   });
   // The values may have moved between creation and the subscription (a synchronous adapter).
   refresh();
@@ -132,10 +139,7 @@ export function useConnection(optionsOrConnection: ConnectionOptions | Connectio
  * });
  * ```
  */
-export function useMessage(
-  connection: Connection | { readonly connection: Connection },
-  handler: (event: MessageEvent) => void,
-): () => void {
+export function useMessage(connection: ConnectionLike, handler: (event: MessageEvent) => void): () => void {
   const [target, listener] = messageArguments('useMessage()', connection, handler);
   const stop = target.onMessage(listener);
   if (getCurrentScope()) onScopeDispose(stop);

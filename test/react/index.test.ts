@@ -378,6 +378,19 @@ describe('useMessage (React)', () => {
     expect(seen.last.lastMessage).toEqual({ data: 'hello' });
   });
 
+  it('gives each message as a new lastMessage, the same text twice included', async () => {
+    const seen = probe();
+    const view = render(h(Status, { options: options(), seen }));
+    await until(() => view.text() === '[open] ', 'open');
+    connections.push(seen.last.connection);
+    await seen.last.send('again');
+    await until(() => seen.last.lastMessage !== null, 'the first echo');
+    const first = seen.last.lastMessage;
+    await seen.last.send('again');
+    await until(() => seen.last.lastMessage !== first, 'the second echo');
+    expect(seen.last.lastMessage).toEqual({ data: 'again' });
+  });
+
   it('stops calling the handler once the component unmounts', async () => {
     const connection = createConnection(options());
     connections.push(connection);
