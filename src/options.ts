@@ -243,11 +243,17 @@ function refuseUnknownKeys(given: object, known: readonly string[], prefix: stri
   for (const name of Object.keys(given)) {
     if (known.includes(name)) continue;
     let nearest: string | undefined;
-    let best = Math.max(2, Math.floor(name.length / 3)) + 1;
+    let best = Math.max(2, Math.ceil(name.length / 3)) + 1;
+    let bestPrefix = -1;
     for (const candidate of known) {
       const d = distance(name, candidate);
-      if (d < best) {
+      let prefix = 0;
+      while (prefix < name.length && name[prefix]?.toLowerCase() === candidate[prefix]?.toLowerCase())
+        prefix++;
+      // A tie goes to the longer common prefix: maxRetry is maxRetries (3), not maxDelay (3).
+      if (d < best || (d === best && nearest !== undefined && prefix > bestPrefix)) {
         best = d;
+        bestPrefix = prefix;
         nearest = candidate;
       }
     }

@@ -195,6 +195,10 @@ class ManagedConnection implements Connection {
   private terminatedWith!: Promise<CloseEvent>;
   /** A reconnect() asked for while this life ends: the next one, once it is torn down. */
   private nextLife: Promise<void> | undefined;
+  /** Whether a reconnect() is still wanted when this life is torn down; a later close() calls it off. */
+  private reviveWanted = false;
+  /** This life's `closed` has settled: nothing is closing any more. */
+  private lifeOver = false;
   private agreedProtocol = '';
   private readonly statusListeners = new Emitter<[status: ConnectionStatus, previous: ConnectionStatus]>();
   private readonly readyListeners = new Emitter<[]>();
@@ -211,6 +215,8 @@ class ManagedConnection implements Connection {
   private lastState: ReadyStateName = 'CONNECTING';
   private lastStatus: ConnectionStatus = 'connecting';
   private finished = false;
+  /** The last snapshot was CLOSED.terminated: a life ends on the way in, not on every event recorded there. */
+  private atEnd = false;
   private stopLifecycle: (() => void) | undefined;
   private resolveClosed!: (event: CloseEvent) => void;
   private resolveTerminated!: (event: CloseEvent) => void;
@@ -247,6 +253,8 @@ class ManagedConnection implements Connection {
       highWaterMark,
     );
     this.lifecycle = lifecycle;
+    // startClosed: no entry action runs, so the queue is ended here, as CLOSED.terminated's entry would.
+    if (startClosed) this.path.ended = true;
     this.newLife();
 
     const { adapter, resolveTarget, reconnect, ...timing } = machine;
@@ -327,7 +335,9 @@ class ManagedConnection implements Connection {
     actor.subscribe({
       next: (snapshot) => {
         this.syncState();
-        if (snapshot.matches({ CLOSED: 'terminated' })) this.finish();
+        const atEnd = snapshot.matches({ CLOSED: 'terminated' });
+        if (atEnd && !this.atEnd) this.finish();
+        this.atEnd = atEnd;
       },
       error: (error) => {
         rethrowLater(error);
@@ -398,10 +408,17 @@ class ManagedConnection implements Connection {
         'reconnect(): the connection was disposed when its signal aborted; create a new one',
       );
     }
+    if (this.finished && this.lifeOver) {
+      this.revive();
+      return;
+    }
     if (this.finished || this.actor.getSnapshot().context.closeRequest !== null) {
       // This life is over, or a close() is still closing it: the next life starts once it is torn down.
+      this.reviveWanted = true;
       this.nextLife ??= this.lifeClosed.then(() => {
         this.nextLife = undefined;
+        if (!this.reviveWanted) return;
+        this.reviveWanted = false;
         this.revive();
       });
       return;
@@ -412,7 +429,12 @@ class ManagedConnection implements Connection {
   private revive(): void {
     if (this.signal?.aborted === true || !this.finished) return;
     this.finished = false;
+    this.lifeOver = false;
     this.newLife();
+    // The last life's conditions may be stale (nothing listened since it ended): assumed good, as for a new
+    // connection, until the source reports the current ones when it is subscribed to.
+    this.actor.send({ type: 'lifecycle.online' });
+    this.actor.send({ type: 'lifecycle.foreground' });
     this.listen();
     this.actor.send({ type: 'user.reconnect' });
   }
@@ -555,6 +577,8 @@ class ManagedConnection implements Connection {
     return report<CloseEvent>(options, (resolve, reject) => {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
+      // The last call wins: a reconnect() still waiting for this life to end is called off.
+      this.reviveWanted = false;
       if (this.finished || this.terminated()) {
         this.terminatedWith.then(resolve);
         return;
@@ -712,6 +736,7 @@ class ManagedConnection implements Connection {
       this.slots.whenReleased(() =>
         defer(() => {
           if (this.signal?.aborted === true) this.actor.stop();
+          this.lifeOver = true;
           this.resolveClosed(info);
         }),
       );

@@ -2,15 +2,20 @@
 // timers, tracks the state, the queue, what was written, the messages delivered, the retries, the attempts and the
 // socket slots, and the real connection must agree with it after every command. Every policy of the manager is in
 // play: reconnect with backoff and a stable period, the connect timeout, the bounded queue and its ready gate, the
-// heartbeat, lifecycle suspension and the connection limit. The clock is simulated and the commands run through
-// fc.scheduler, so their order is one more thing fast-check varies and shrinks.
+// heartbeat, lifecycle suspension and the connection limit; reconnect() in every state, and a connection that
+// starts closed (issue 16). The clock is simulated and the commands run through fc.scheduler, so their order is
+// one more thing fast-check varies and shrinks.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import {
+  type Connection,
+  type ConnectionStatus,
+  createConnection,
+} from '../../src/connection/createConnection.js';
 import { createLifecycle, type ManualLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
-import { propertySeed } from '../helpers.js';
+import { flush, propertySeed } from '../helpers.js';
 
 const numRuns = Number(process.env.FC_RUNS ?? 100);
 const seed = propertySeed('connection/createConnection.model', `numRuns=${numRuns}`);
@@ -22,7 +27,7 @@ const STABLE_AFTER = 1000;
 const PING_INTERVAL = 300;
 const PONG_TIMEOUT = 170;
 const ERROR_GRACE = 50;
-const LINGER = 250; // closeTimeout: how long a dropped task may keep its slot
+const LINGER = 250; // closeTimeout: how long a dropped task may keep its slot, and a close the platform ignores
 const MAX_RETRIES = 3;
 const MAX_QUEUED = 3;
 
@@ -58,6 +63,18 @@ interface Model {
   retryDelay: number;
   /** The current attempt reached OPEN (and no retry has spent it yet). */
   opened: boolean;
+  /** No message can be queued: close() was called, or the manager gave up (or the connection started closed). */
+  ended: boolean;
+  /** close() was called while CLOSING: once CLOSED, this life ends. */
+  closeRequested: boolean;
+  /** reconnect() was called while OPEN: once CLOSED, a new attempt starts at once, not counted as a retry. */
+  reconnecting: boolean;
+  /** reconnect() was called while this life ends: the next life starts once its socket is gone. */
+  reviveWanted: boolean;
+  /** The clock is firing timers: what happens now happens inside one of them. */
+  ticking: boolean;
+  /** The least a wait of 0 ms takes: 1 ms when it was set from inside a timer, else 0 (the fake clock's rule). */
+  waitFloor: number;
 }
 
 interface Real {
@@ -71,6 +88,15 @@ interface Real {
   makeOther: () => { conn: Connection; task: FakeSocketTask };
 }
 
+const STATUS: Record<State, ConnectionStatus> = {
+  CONNECTING: 'connecting',
+  OPEN: 'open',
+  CLOSING: 'closing',
+  WAITING: 'waiting',
+  SUSPENDED: 'suspended',
+  TERMINATED: 'closed',
+};
+
 const READY: Record<State, ReadyStateName> = {
   CONNECTING: 'CONNECTING',
   OPEN: 'OPEN',
@@ -82,6 +108,9 @@ const READY: Record<State, ReadyStateName> = {
 
 function agree(m: Model, r: Real): void {
   expect(r.conn.state).toBe(READY[m.state]);
+  expect(r.conn.status).toBe(STATUS[m.state]);
+  if (m.state !== 'WAITING') expect(r.conn.nextRetryAt).toBeNull();
+  else expect(r.conn.nextRetryAt).not.toBeNull();
   expect(r.conn.readyState).toBe(['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].indexOf(READY[m.state]));
   const own = r.tasks.filter((t) => !r.foreign.has(t));
   expect(own).toHaveLength(m.tasks);
@@ -104,6 +133,7 @@ const current = (r: Real) => r.tasks.filter((t) => !r.foreign.has(t)).at(-1) as 
 function enter(m: Model, state: State): void {
   m.state = state;
   m.since = m.now;
+  if (state === 'WAITING') m.waitFloor = m.ticking ? 1 : 0;
 }
 
 /**
@@ -122,16 +152,42 @@ function attempt(m: Model): void {
   m.releaseAt = undefined;
 }
 
-/** The connection is CLOSED: it retries, waits for the network, or ends. */
+/** The end of this life: the queue fails, and no message is queued until reconnect() starts the next one. */
+function terminate(m: Model): void {
+  enter(m, 'TERMINATED');
+  m.queue = [];
+  m.ended = true;
+  m.closeRequested = false;
+  m.reconnecting = false;
+}
+
+/**
+ * The connection is CLOSED: it ends (a close asked for), starts the attempt reconnect() asked for, retries, waits
+ * for the network, or ends.
+ */
 function closed(m: Model, retryable: boolean): void {
   m.awaitingPong = false;
   m.held = false;
-  if (!retryable || m.retries >= MAX_RETRIES) {
-    enter(m, 'TERMINATED');
-    m.queue = [];
-  } else if (m.offline) enter(m, 'SUSPENDED');
+  if (m.closeRequested) terminate(m);
+  else if (m.reconnecting) {
+    m.reconnecting = false;
+    attempt(m);
+  } else if (!retryable || m.retries >= MAX_RETRIES) terminate(m);
+  else if (m.offline) enter(m, 'SUSPENDED');
   else if (m.retryDelay === 0 && m.opened) retry(m);
   else enter(m, 'WAITING');
+}
+
+/**
+ * What the promise turns after a command bring: a next life that reconnect() asked for starts once this one is
+ * over and its sockets are gone, with the same listeners and retries from 0.
+ */
+function settle(m: Model): void {
+  if (m.state !== 'TERMINATED' || !m.reviveWanted || m.slotHeld) return;
+  m.reviveWanted = false;
+  m.retries = 0;
+  m.ended = false;
+  attempt(m);
 }
 
 function retry(m: Model): void {
@@ -174,8 +230,9 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
     ]);
   }
   if (m.state === 'WAITING') {
-    // A timer of 0 ms fires after 1 ms, as Node's setTimeout (and the fake clock's) does.
-    due.push([m.since + Math.max(1, m.retryDelay), () => retry(m)]);
+    // A timer of 0 ms set from inside a timer fires 1 ms later, as Node's setTimeout does; the fake clock fires one
+    // set from outside its tick (a platform event, a user call) at the current instant.
+    due.push([m.since + Math.max(m.waitFloor, m.retryDelay), () => retry(m)]);
   }
   if (m.state === 'CONNECTING') {
     due.push([
@@ -187,8 +244,10 @@ function nextTimer(m: Model, until: number): [number, () => void] | undefined {
     ]);
   }
   if (m.state === 'CLOSING') {
+    // Only reconnect() while OPEN leads here: its close, unanswered, is given up after closeTimeout (1006). The
+    // task gave its slot back at the same instant, just before (its own closeTimeout was set first).
     due.push([
-      m.since + ERROR_GRACE,
+      m.since + LINGER,
       () => {
         abandonTask(m);
         closed(m, true);
@@ -243,7 +302,7 @@ class Send implements fc.AsyncCommand<Model, Real> {
     r.conn.send(this.text).catch(() => {});
     // While held, the application's own sends go straight out (its login); the queue waits.
     if (m.state === 'OPEN') m.written.push(this.text);
-    else if (m.state !== 'TERMINATED' && m.queue.length < MAX_QUEUED) m.queue.push(this.text);
+    else if (!m.ended && m.queue.length < MAX_QUEUED) m.queue.push(this.text);
     agree(m, r);
   }
   toString = () => `send(${JSON.stringify(this.text)})`;
@@ -292,6 +351,8 @@ class Drop implements fc.AsyncCommand<Model, Real> {
     m.slotHeld = false;
     m.releaseAt = undefined;
     closed(m, this.code !== 1008);
+    await flush();
+    settle(m);
     agree(m, r);
   }
   toString = () => `platform close ${this.code}`;
@@ -303,13 +364,17 @@ class Advance implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     vi.advanceTimersByTime(this.ms);
     const until = m.now + this.ms;
+    m.ticking = true;
     for (let timer = nextTimer(m, until); timer; timer = nextTimer(m, until)) {
       m.now = timer[0];
       timer[1]();
     }
+    m.ticking = false;
     m.now = until;
-    // The slot a waiter needs is given back in a microtask; nothing waits here (connectionLimit 'fail').
-    await Promise.resolve();
+    // The slot a waiter needs is given back in a microtask; nothing waits here (connectionLimit 'fail'). A next
+    // life waits for the teardown of this one, which ends in promise turns after the timers that brought it.
+    await flush();
+    settle(m);
     agree(m, r);
   }
   toString = () => `clock +${this.ms} ms`;
@@ -359,23 +424,73 @@ class Vacate implements fc.AsyncCommand<Model, Real> {
 }
 
 class Close implements fc.AsyncCommand<Model, Real> {
-  check = (m: Readonly<Model>) => m.state === 'OPEN' || m.state === 'WAITING' || m.state === 'SUSPENDED';
+  check = (m: Readonly<Model>) => m.state !== 'CONNECTING';
   async run(m: Model, r: Real) {
-    const wasOpen = m.state === 'OPEN';
+    const state = m.state;
     r.conn.close().catch(() => {});
-    if (wasOpen) {
+    if (state === 'OPEN') {
       current(r).completeClose();
       m.slotHeld = false;
       m.releaseAt = undefined;
     }
-    enter(m, 'TERMINATED');
-    m.queue = [];
+    if (state === 'CLOSING') {
+      // The close reconnect() started goes on; once it is done, this life ends instead of starting another.
+      m.closeRequested = true;
+      m.ended = true;
+      m.queue = [];
+    } else if (state !== 'TERMINATED') terminate(m);
     m.awaitingPong = false;
+    // The last call wins: a reconnect() still waiting for this life to end is called off.
+    m.reviveWanted = false;
+    await flush();
+    settle(m);
     agree(m, r);
   }
   toString = () => 'close()';
 }
 
+class Reconnect implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.conn.reconnect();
+    switch (m.state) {
+      case 'OPEN':
+        // Closed with 1000; the task gives its slot back when the platform answers, or after closeTimeout.
+        expect(current(r).closeRequest).toEqual({ code: 1000 });
+        enter(m, 'CLOSING');
+        m.reconnecting = true;
+        m.awaitingPong = false;
+        m.held = false;
+        m.releaseAt = m.now + LINGER;
+        break;
+      case 'CONNECTING':
+        // This attempt is abandoned (its close ignored until it opens) and holds its slot until it is given up:
+        // the next one finds the only slot taken.
+        abandonTask(m);
+        attempt(m);
+        break;
+      case 'WAITING':
+      case 'SUSPENDED':
+        // Not a retry: the wait is skipped, whatever the network says.
+        attempt(m);
+        break;
+      case 'CLOSING':
+        // Waits for the close under way; with a close() asked for, the next life follows this one.
+        if (m.closeRequested) m.reviveWanted = true;
+        break;
+      case 'TERMINATED':
+        m.reviveWanted = true;
+        break;
+    }
+    await flush();
+    settle(m);
+    agree(m, r);
+  }
+  toString = () => 'reconnect()';
+}
+
+// reconnect() and the platform's open are drawn twice as often as the rest, and runs are a size longer than the
+// default: the states they lead to (CLOSING, a life that ends while a reconnect() waits) are several steps deep.
 const commands = [
   fc.string({ maxLength: 4 }).map((text) => new Send(text)),
   fc.constant(new Open()),
@@ -387,17 +502,21 @@ const commands = [
   fc.constant(new Occupy()),
   fc.constant(new Vacate()),
   fc.constant(new Close()),
+  fc.constant(new Reconnect()),
+  fc.constant(new Reconnect()),
+  fc.constant(new Open()),
 ];
 
 describe('createConnection against a model (fc.commands)', () => {
-  it('agrees with the model after every command: state, queue, writes and pings, messages, retries, attempts, slots', async () => {
+  it('agrees with the model after every command: state, status, queue, writes and pings, messages, retries, attempts, slots', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
         fc.boolean(),
         fc.constantFrom(0, RETRY_DELAY),
-        fc.commands(commands, { maxCommands: 40 }),
-        async (s, gate, retryDelay, cmds) => {
+        fc.boolean(),
+        fc.commands(commands, { maxCommands: 40, size: '+1' }),
+        async (s, gate, retryDelay, startClosed, cmds) => {
           vi.useFakeTimers();
           const adapter = fakeAdapter({ ...wechatProfile, maxConcurrent: 1 });
           const lifecycle = createLifecycle();
@@ -410,6 +529,7 @@ describe('createConnection against a model (fc.commands)', () => {
             closeTimeout: LINGER,
             heartbeat: { interval: PING_INTERVAL, timeout: PONG_TIMEOUT },
             queue: { maxMessages: MAX_QUEUED, holdUntilReady: gate },
+            startClosed,
             reconnect: {
               initialDelay: retryDelay,
               maxDelay: retryDelay,
@@ -436,12 +556,13 @@ describe('createConnection against a model (fc.commands)', () => {
           };
           const model: Model = {
             now: 0,
-            state: 'CONNECTING',
+            // startClosed: the first life is over before it began; no attempt until reconnect().
+            state: startClosed ? 'TERMINATED' : 'CONNECTING',
             queue: [],
             written: [],
             received: 0,
             retries: 0,
-            tasks: 1,
+            tasks: startClosed ? 0 : 1,
             offline: false,
             since: 0,
             stableDone: false,
@@ -450,11 +571,17 @@ describe('createConnection against a model (fc.commands)', () => {
             heard: false,
             gate,
             held: false,
-            slotHeld: true,
+            slotHeld: !startClosed,
             releaseAt: undefined,
             other: false,
             retryDelay,
             opened: false,
+            ended: startClosed,
+            closeRequested: false,
+            reconnecting: false,
+            reviveWanted: false,
+            ticking: false,
+            waitFloor: 0,
           };
           try {
             await fc.scheduledModelRun(s, () => ({ model, real }), cmds);
@@ -462,6 +589,10 @@ describe('createConnection against a model (fc.commands)', () => {
             conn.close().catch(() => {});
             real.other?.conn.close().catch(() => {});
             for (const t of adapter.tasks) if (t.readyState === 2) t.completeClose();
+            for (const t of adapter.tasks) if (t.readyState === 0) t.emitClose(1006, '');
+            // A next life that a reconnect() asked for may start once this one is torn down: it is closed too.
+            await flush();
+            conn.close().catch(() => {});
             for (const t of adapter.tasks) if (t.readyState === 0) t.emitClose(1006, '');
             vi.useRealTimers();
           }
