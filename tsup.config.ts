@@ -22,6 +22,8 @@ export default defineConfig([
       // Node only: the kit runs its own server.
       'conformance/index': 'src/conformance/index.ts',
       'conformance/vitest': 'src/conformance/vitest.ts',
+      // Anywhere: recordSocketTask and checkTrace, with xstate alone.
+      'conformance/trace': 'src/conformance/portable.ts',
       // Framework bindings: the app's own copy of the framework, never a second one.
       'vue/index': 'src/vue/index.ts',
       'react/index': 'src/react/index.ts',

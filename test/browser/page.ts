@@ -2,8 +2,9 @@
 // It connects with the browser's own WebSocket and records, in order, everything each connection reports.
 import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
-import { recordSocketTask } from '../../src/conformance/recorder.js';
-import type { TraceStep } from '../../src/conformance/trace.js';
+// Through the package's export map, as an app bundles it: the recorder must bundle for a browser (no Node module).
+import { recordSocketTask } from 'socket-task-machine/conformance/trace';
+import type { TraceStep } from 'socket-task-machine/conformance/trace';
 import {
   type Connection,
   type ConnectionOptions,

@@ -1,4 +1,4 @@
-// Every entry a mini-program project imports (root, machines, each mini-program adapter, web), type-checked as the
+// Every entry a mini-program project imports (root, machines, each mini-program adapter, web, the recorder), type-checked as the
 // installed package with `lib: ["ES2020"]` and no global typings at all: neither the DOM lib, nor @types/node, nor a
 // vendor's. scripts/typecheck-consumers.ts compiles it under moduleResolution node10, node16 (as ESM and as CommonJS)
 // and bundler, with and without skipLibCheck. No casts.
@@ -21,6 +21,12 @@ import {
   wechatAdapter,
   wechatLegacyAdapter,
 } from 'socket-task-machine/adapters/wechat';
+import {
+  checkTrace,
+  recordSocketTask,
+  type Trace,
+  type Violation,
+} from 'socket-task-machine/conformance/trace';
 import { connectionMachine, socketTaskMachine } from 'socket-task-machine/machines';
 
 declare const wx: MiniProgramSocketPlatform & WechatLegacyPlatform;
@@ -59,6 +65,16 @@ for (const connection of connections) {
   connection.onMessage(({ data }) => (typeof data === 'string' ? data.length : data.byteLength));
 }
 export const machines = [connectionMachine, socketTaskMachine] as const;
+
+// The conformance recorder, on a device: record a platform task, check the trace there or send it home.
+export function recordOnDevice(task: ReturnType<MiniProgramSocketPlatform['connectSocket']>): Violation[] {
+  const { trace } = recordSocketTask(wechatTask(task));
+  const copy: Trace = [...trace];
+  return checkTrace(copy, { closeWhileConnecting: 'ignored' });
+}
+declare function wechatTask(
+  task: ReturnType<MiniProgramSocketPlatform['connectSocket']>,
+): Parameters<typeof recordSocketTask>[0];
 
 createConnection({
   url: 'wss://example.com',
