@@ -15,12 +15,15 @@ function clampedWall(): number {
   return wall + skew;
 }
 
+/** Whether the runtime has a monotonic clock; without one, waits are measured by timers alone (see queue.ts). */
+export function hasMonotonicClock(): boolean {
+  return typeof performance === 'object' && performance !== null && typeof performance.now === 'function';
+}
+
 /**
  * ms on a clock that never runs backwards; only differences between two readings mean anything. The global is read
  * on each call, not once: a test's fake clock (or a runtime that installs `performance` late) is then followed.
  */
 export function monotonicNow(): number {
-  return typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
-    ? performance.now()
-    : clampedWall();
+  return hasMonotonicClock() ? performance.now() : clampedWall();
 }

@@ -1,4 +1,4 @@
-import { monotonicNow } from './clock.js';
+import { hasMonotonicClock, monotonicNow } from './clock.js';
 import { SocketTaskError, type SocketTaskErrorCode } from './errors.js';
 import { utf8ByteLength } from './validate.js';
 
@@ -46,6 +46,8 @@ interface Entry {
   expiresAt: number;
   resolve: () => void;
   reject: (error: SocketTaskError) => void;
+  /** Without a monotonic clock: this message's own ttl timer, the only measure of its wait. */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export function byteSize(data: string | ArrayBuffer): number {
@@ -102,9 +104,13 @@ export class SendQueue {
       }
     }
     const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : monotonicNow() + ttl;
-    this.entries.push({ data, bytes, expiresAt, resolve, reject });
+    const entry: Entry = { data, bytes, expiresAt, resolve, reject, timer: undefined };
+    this.entries.push(entry);
     this.total += bytes;
-    if (this.timer === undefined && ttl !== undefined) this.arm();
+    if (ttl === undefined) return;
+    // Where there is no monotonic clock, the wall clock may jump: each message is timed by a timer of its own.
+    if (!hasMonotonicClock()) entry.timer = setTimeout(() => this.expireOne(entry), ttl);
+    else if (this.timer === undefined) this.arm();
   }
 
   /** Hands the messages still valid to `write`, oldest first, while `canWrite()`; fails the expired ones. */
@@ -133,11 +139,16 @@ export class SendQueue {
     if (this.head === this.entries.length) return undefined;
     const entry = this.entries[this.head++] as Entry;
     this.total -= entry.bytes;
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
     if (this.head === this.entries.length) this.reset();
     return entry;
   }
 
   private reset(): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const { timer } = this.entries[i] as Entry;
+      if (timer !== undefined) clearTimeout(timer);
+    }
     this.entries = [];
     this.head = 0;
     this.total = 0;
@@ -145,15 +156,32 @@ export class SendQueue {
     this.timer = undefined;
   }
 
+  /** A message whose own ttl timer fired (no monotonic clock): it expires, wherever it is in the queue. */
+  private expireOne(entry: Entry): void {
+    entry.timer = undefined;
+    const index = this.entries.indexOf(entry, this.head);
+    if (index < 0) return;
+    if (index === this.head) this.shift();
+    else {
+      this.entries.splice(index, 1);
+      this.total -= entry.bytes;
+    }
+    entry.reject(this.expired());
+  }
+
+  private expired(): SocketTaskError {
+    return new SocketTaskError(
+      'ERR_MESSAGE_EXPIRED',
+      `send(): the message waited longer than queue.ttl (${String(this.policy.ttl)} ms) for the connection to open`,
+    );
+  }
+
   private expire(): void {
+    // Without a monotonic clock only the messages' own timers say when they expire.
+    if (!hasMonotonicClock()) return;
     const now = monotonicNow();
     while (this.head < this.entries.length && (this.entries[this.head] as Entry).expiresAt <= now) {
-      this.shift()?.reject(
-        new SocketTaskError(
-          'ERR_MESSAGE_EXPIRED',
-          `send(): the message waited longer than queue.ttl (${String(this.policy.ttl)} ms) for the connection to open`,
-        ),
-      );
+      this.shift()?.reject(this.expired());
     }
   }
 

@@ -130,6 +130,53 @@ describe('SendQueue', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it.each([
+    ['back', -3_600_000],
+    ['forward', 3_600_000],
+  ])(
+    'without performance.now (a mini-program base library), times each ttl by its own timer: a wall step %s an hour changes nothing',
+    (_, step) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      vi.stubGlobal('performance', undefined);
+      try {
+        const { queue, outcomes, push, drain } = recordingQueue({ ttl: 300 });
+        push('a');
+        vi.advanceTimersByTime(100);
+        vi.setSystemTime(Date.now() + step);
+        push('b');
+        expect(vi.getTimerCount()).toBe(2);
+        vi.advanceTimersByTime(199);
+        expect(outcomes).toEqual([]);
+        vi.advanceTimersByTime(1);
+        expect(outcomes).toEqual(['a ERR_MESSAGE_EXPIRED']);
+        expect(queue.stats).toEqual({ messages: 1, bytes: 1 });
+        vi.advanceTimersByTime(99);
+        expect(drain()).toEqual(['b']);
+        expect(outcomes).toEqual(['a ERR_MESSAGE_EXPIRED', 'b written']);
+        // The written message's timer went with it.
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    },
+  );
+
+  it("without performance.now, failing the queue clears every message's own timer", () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.stubGlobal('performance', undefined);
+    try {
+      const { queue, outcomes, push } = recordingQueue({ ttl: 100 });
+      push('a');
+      push('b');
+      expect(vi.getTimerCount()).toBe(2);
+      expect(queue.fail('ERR_CLOSED', 'closed')).toBe(2);
+      expect(outcomes).toEqual(['a ERR_CLOSED', 'b ERR_CLOSED']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('fails every message with the given code and stops its timer', () => {
     vi.useFakeTimers();
     const { queue, outcomes, push } = recordingQueue({ ttl: 100 });
