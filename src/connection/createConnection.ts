@@ -538,7 +538,9 @@ class ManagedConnection implements Connection {
         failed.then(undefined, ignore);
         return failed;
       }
-      if ((task.bufferedAmount as number) >= path.highWaterMark) path.notify('buffer.full');
+      // At most 3 UTF-8 bytes per UTF-16 unit, and 14 bytes of frame header.
+      path.unchecked += typeof data === 'string' ? data.length * 3 + 14 : data.byteLength + 14;
+      if (path.unchecked >= path.slack) path.checkPressure();
       return WRITTEN;
     }
     return this.sendSlowly(data, callbacks);

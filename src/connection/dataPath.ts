@@ -91,9 +91,20 @@ export class ConnectionDataPath {
     return typeof own === 'number' ? own : this.inFlightBytes;
   }
 
+  /**
+   * The hot path's upper bound on the bytes written since the buffer was last read, and how many may go before it
+   * is read again: reading a socket's count on every send costs more than the send, so it is read only once the
+   * sends since could have filled the room left below the mark. A send can never pass the mark by more than itself.
+   */
+  unchecked = 0;
+  slack = 0;
+
   /** After a write: tells the machine once the buffer reached the mark, so that the next sends wait. */
   checkPressure(): void {
-    if (this.bufferedAmount() >= this.highWaterMark) this.notify('buffer.full');
+    this.unchecked = 0;
+    const room = this.highWaterMark - this.bufferedAmount();
+    this.slack = room > 0 ? room : 0;
+    if (room <= 0) this.notify('buffer.full');
   }
 
   /** The buffer is at the mark: sends wait in the queue until it drains. */
@@ -153,6 +164,9 @@ export class ConnectionDataPath {
 
   open(generation: number): void {
     this.liveGeneration = generation;
+    // The first send on this socket reads its buffer.
+    this.unchecked = 0;
+    this.slack = 0;
     const task = this.attachedGeneration === generation ? this.attachedTask : null;
     this.sendTask = task;
     this.writeTask = task?.write !== undefined ? task : null;
