@@ -1,10 +1,9 @@
 // The browser side of the web adapter's browser tests: bundled by esbuild into the page the tests open.
 // It connects with the browser's own WebSocket and records, in order, everything each connection reports.
+// The recorder comes through the package's export map, as an app bundles it: it must bundle for a browser.
+import { recordSocketTask, type TraceStep } from 'socket-task-machine/conformance/trace';
 import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
-// Through the package's export map, as an app bundles it: the recorder must bundle for a browser (no Node module).
-import { recordSocketTask } from 'socket-task-machine/conformance/trace';
-import type { TraceStep } from 'socket-task-machine/conformance/trace';
 import {
   type Connection,
   type ConnectionOptions,
