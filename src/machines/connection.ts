@@ -97,18 +97,21 @@ function liveTask(self: {
   return task !== undefined && task.getSnapshot().status === 'active' ? task : undefined;
 }
 
+/** `enqueueActions` typed for this machine, for the actions built outside its `setup()`. */
+const connectionActions = enqueueActions<
+  ConnectionContext,
+  ConnectionEvent,
+  undefined,
+  ConnectionEvent,
+  never,
+  never,
+  never,
+  never,
+  never
+>;
+
 function commandTask(command: (context: ConnectionContext, event: ConnectionEvent) => TaskCommand) {
-  return enqueueActions<
-    ConnectionContext,
-    ConnectionEvent,
-    undefined,
-    ConnectionEvent,
-    never,
-    never,
-    never,
-    never,
-    never
-  >(({ context, event, self, enqueue }) => {
+  return connectionActions(({ context, event, self, enqueue }) => {
     const task = liveTask(self);
     if (task !== undefined) enqueue.sendTo(task as never, command(context, event) as never);
   });
@@ -116,17 +119,7 @@ function commandTask(command: (context: ConnectionContext, event: ConnectionEven
 
 /** connectTimeout: false sets no timer at all, so nothing is scheduled for a wait that may last forever. */
 function startConnectTimer() {
-  return enqueueActions<
-    ConnectionContext,
-    ConnectionEvent,
-    undefined,
-    ConnectionEvent,
-    never,
-    never,
-    never,
-    never,
-    never
-  >(({ context, enqueue }) => {
+  return connectionActions(({ context, enqueue }) => {
     if (context.connectTimeout === false) return;
     enqueue.raise({ type: 'connect.timeout' }, { id: 'connectTimeout', delay: context.connectTimeout });
   });
