@@ -1,9 +1,17 @@
 // Elapsed time for the queue's ttl and the heartbeat's throttling check, which must not jump with the wall clock:
 // a user or NTP stepping `Date.now()` back an hour would keep a queued message alive for an hour, forward an hour
-// would expire a fresh one. `performance.now()` is monotonic where it exists (browsers, Node, newer mini-program
-// base libraries); where it does not, the wall clock is read but never allowed to run backwards, so a step back
-// stands still instead, and a step forward counts as time passed (a forward step cannot be told from a long
-// freeze of the app without a monotonic clock).
+// would expire a fresh one. The monotonic clock comes from the platform, through its adapter (`SocketAdapter.now`:
+// `performance.now()` in Node and the browser); nothing here reads a global a mini-program engine may lack. Without
+// one, the wall clock is read but never allowed to run backwards, and the queue times each message by a timer of
+// its own (see queue.ts).
+
+/** A clock for elapsed times; only differences between two readings mean anything. */
+export interface Clock {
+  now(): number;
+  /** `now()` never jumps with the wall clock; when false, waits that must not are measured by timers instead. */
+  readonly monotonic: boolean;
+}
+
 let lastWall = Number.NEGATIVE_INFINITY;
 let skew = 0;
 
@@ -15,15 +23,10 @@ function clampedWall(): number {
   return wall + skew;
 }
 
-/** Whether the runtime has a monotonic clock; without one, waits are measured by timers alone (see queue.ts). */
-export function hasMonotonicClock(): boolean {
-  return typeof performance === 'object' && performance !== null && typeof performance.now === 'function';
-}
+/** The wall clock, never running backwards: what is left where the platform gives no monotonic clock. */
+export const WALL_CLOCK: Clock = { now: clampedWall, monotonic: false };
 
-/**
- * ms on a clock that never runs backwards; only differences between two readings mean anything. The global is read
- * on each call, not once: a test's fake clock (or a runtime that installs `performance` late) is then followed.
- */
-export function monotonicNow(): number {
-  return hasMonotonicClock() ? performance.now() : clampedWall();
+/** The platform's monotonic clock when its adapter has one, else {@link WALL_CLOCK}. */
+export function platformClock(now: (() => number) | undefined): Clock {
+  return now === undefined ? WALL_CLOCK : { now, monotonic: true };
 }

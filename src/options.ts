@@ -500,7 +500,7 @@ function validateAdapter(adapter: unknown): SocketAdapter {
       `adapter must be a SocketAdapter such as nodeAdapter() or webAdapter(), got ${describe(adapter)}`,
     );
   }
-  const { name, profile, lifecycle } = a;
+  const { name, profile, lifecycle, now } = a;
   // The name goes into error messages, where a symbol or an object without toString would throw instead.
   if (typeof name !== 'string') {
     throw badAdapter(`adapter.name must be a string, got ${describe(name)}`);
@@ -519,6 +519,11 @@ function validateAdapter(adapter: unknown): SocketAdapter {
   ) {
     throw badAdapter(
       `adapter ${name} has a lifecycle without subscribe(listener), got ${describe(lifecycle)}; leave it out, or use createLifecycle()`,
+    );
+  }
+  if (now !== undefined && typeof now !== 'function') {
+    throw badAdapter(
+      `adapter ${name} has a now that is not a function, got ${describe(now)}; leave it out, or pass () => performance.now()`,
     );
   }
   return a as SocketAdapter;

@@ -1,4 +1,4 @@
-import { hasMonotonicClock, monotonicNow } from './clock.js';
+import { type Clock, WALL_CLOCK } from './clock.js';
 import { SocketTaskError, type SocketTaskErrorCode } from './errors.js';
 import { utf8ByteLength } from './validate.js';
 
@@ -65,7 +65,10 @@ export class SendQueue {
   private total = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly policy: QueuePolicy) {}
+  constructor(
+    private readonly policy: QueuePolicy,
+    private readonly clock: Clock = WALL_CLOCK,
+  ) {}
 
   get stats(): QueueStats {
     return { messages: this.entries.length - this.head, bytes: this.total };
@@ -103,13 +106,13 @@ export class SendQueue {
         );
       }
     }
-    const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : monotonicNow() + ttl;
+    const expiresAt = ttl === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + ttl;
     const entry: Entry = { data, bytes, expiresAt, resolve, reject, timer: undefined };
     this.entries.push(entry);
     this.total += bytes;
     if (ttl === undefined) return;
     // Where there is no monotonic clock, the wall clock may jump: each message is timed by a timer of its own.
-    if (!hasMonotonicClock()) entry.timer = setTimeout(() => this.expireOne(entry), ttl);
+    if (!this.clock.monotonic) entry.timer = setTimeout(() => this.expireOne(entry), ttl);
     else if (this.timer === undefined) this.arm();
   }
 
@@ -178,8 +181,8 @@ export class SendQueue {
 
   private expire(): void {
     // Without a monotonic clock only the messages' own timers say when they expire.
-    if (!hasMonotonicClock()) return;
-    const now = monotonicNow();
+    if (!this.clock.monotonic) return;
+    const now = this.clock.now();
     while (this.head < this.entries.length && (this.entries[this.head] as Entry).expiresAt <= now) {
       this.shift()?.reject(this.expired());
     }
@@ -194,7 +197,7 @@ export class SendQueue {
         this.expire();
         this.arm();
       },
-      Math.max(0, oldest.expiresAt - monotonicNow()),
+      Math.max(0, oldest.expiresAt - this.clock.now()),
     );
   }
 }

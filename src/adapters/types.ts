@@ -114,6 +114,12 @@ export interface SocketAdapter {
   connect(options: ConnectOptions): SocketTaskLike | Promise<SocketTaskLike>;
   /** The platform's network and foreground/background signals, used unless `createConnection` is given its own. */
   lifecycle?: LifecycleSource;
+  /**
+   * The platform's monotonic clock in ms (`performance.now()`), for the queue's ttl and the heartbeat's check: it
+   * must not jump when the wall clock is stepped. Without it the wall clock is used, never allowed to run
+   * backwards, and each queued message is timed by a timer of its own.
+   */
+  now?: () => number;
 }
 
 /**

@@ -1,6 +1,6 @@
 // WHATWG WebSocket: https://websockets.spec.whatwg.org/ and https://developer.mozilla.org/docs/Web/API/WebSocket
 import { SocketTaskError } from '../errors.js';
-import { browserScope, webLifecycle } from '../lifecycle/platformSources.js';
+import { browserScope, monotonicClock, webLifecycle } from '../lifecycle/platformSources.js';
 import { describe, isArrayBuffer } from '../validate.js';
 import { checkedFactory } from './factory.js';
 import { noStatusRule, toCloseEvent } from './normalize.js';
@@ -150,9 +150,12 @@ export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
       );
     }
     const lifecycle = webLifecycle(browserScope());
+    // The same scope the default WebSocket comes from: Node 22, Deno and Bun have a performance there too.
+    const now = monotonicClock(scope);
     return defineSocketAdapter({
       name: 'web',
       profile: webProfile,
+      ...(now ? { now } : {}),
       connect: ({ url, protocols }) => wrap(checked(new WebSocket(url, protocols ?? []))),
       ...(lifecycle ? { lifecycle } : {}),
     });

@@ -8,6 +8,7 @@ import type {
   OpenEvent,
 } from '../adapters/types.js';
 import { assertCallbacks, type Callbacks, report } from '../callbacks.js';
+import { platformClock } from '../clock.js';
 import { defer, rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
@@ -247,10 +248,13 @@ class ManagedConnection implements Connection {
     }
     this.slots = slots;
     this.signal = signal;
+    // Elapsed times run on the platform's monotonic clock, where its adapter gives one.
+    const clock = platformClock(machine.adapter.now);
     this.path = new ConnectionDataPath(
-      queuePolicy ? new SendQueue(queuePolicy) : null,
+      queuePolicy ? new SendQueue(queuePolicy, clock) : null,
       heartbeat,
       highWaterMark,
+      clock,
     );
     this.lifecycle = lifecycle;
     // startClosed: no entry action runs, so the queue is ended here, as CLOSED.terminated's entry would.

@@ -1,5 +1,5 @@
 import type { ErrorEvent, MessageEvent, OpenEvent, SocketTaskLike } from '../adapters/types.js';
-import { monotonicNow } from '../clock.js';
+import { type Clock, WALL_CLOCK } from '../clock.js';
 import { rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
@@ -82,6 +82,7 @@ export class ConnectionDataPath {
     private readonly heartbeat: HeartbeatPolicy | false,
     /** Bytes the platform may hold unsent before sends wait in the queue. */
     readonly highWaterMark: number,
+    private readonly clock: Clock = WALL_CLOCK,
   ) {}
 
   /** Bytes handed to the platform and not yet sent: its socket's own count, else the writes not yet answered. */
@@ -264,7 +265,7 @@ export class ConnectionDataPath {
 
   ping(): void {
     this.receivedAtPing = this.received;
-    this.pingAt = monotonicNow();
+    this.pingAt = this.clock.now();
     const { heartbeat, sendTask } = this;
     if (heartbeat === false || sendTask === null) return;
     let ping: unknown;
@@ -287,6 +288,6 @@ export class ConnectionDataPath {
   }
 
   msSincePing(): number {
-    return monotonicNow() - this.pingAt;
+    return this.clock.now() - this.pingAt;
   }
 }

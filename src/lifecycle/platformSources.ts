@@ -158,6 +158,19 @@ export function browserScope(): WebLifecycleHost | undefined {
   return isWebLifecycleHost(scope) ? scope : undefined;
 }
 
+/**
+ * The browser scope's `performance.now()`, read from the scope on every call (a page or a test may replace it),
+ * or `undefined` where the scope has none.
+ */
+export function monotonicClock(scope: object | undefined): (() => number) | undefined {
+  const read = () => (scope as { performance?: { now?: unknown } } | undefined)?.performance;
+  const performance = read();
+  if (typeof performance !== 'object' || performance === null || typeof performance.now !== 'function') {
+    return undefined;
+  }
+  return () => (read() as { now(): number }).now();
+}
+
 /** Signals from the window's `online` / `offline` events and the document's `visibilitychange`. */
 export function webLifecycle(host: WebLifecycleHost | undefined): LifecycleSource | undefined {
   if (typeof host?.addEventListener !== 'function' || typeof host.removeEventListener !== 'function') {
