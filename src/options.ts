@@ -523,7 +523,7 @@ function validateAdapter(adapter: unknown): SocketAdapter {
   }
   if (now !== undefined && typeof now !== 'function') {
     throw badAdapter(
-      `adapter ${name} has a now that is not a function, got ${describe(now)}; leave it out, or pass () => performance.now()`,
+      `adapter ${name} has a now that is not a function, got ${describe(now)}; leave it out, or pass a function of the platform's monotonic ms`,
     );
   }
   return a as SocketAdapter;

@@ -1,5 +1,5 @@
 // Node `ws`: https://github.com/websockets/ws/blob/master/doc/ws.md
-import { performance } from 'node:perf_hooks';
+import { performance as perfHooks } from 'node:perf_hooks';
 import { WebSocket as WsWebSocket } from 'ws';
 import { SocketTaskError } from '../errors.js';
 import { describe, isArrayBuffer } from '../validate.js';
@@ -145,7 +145,8 @@ export function nodeAdapter(options: NodeAdapterOptions = {}): SocketAdapter {
     return defineSocketAdapter({
       name: 'node',
       profile: nodeProfile,
-      now: () => performance.now(),
+      // Node's own module, not a global: the monotonic clock the queue's ttl and the heartbeat read.
+      now: () => perfHooks.now(),
       connect({ url, protocols, header }) {
         const ws = new WebSocket(url, protocols ?? [], header ? { headers: header } : {});
         ws.binaryType = 'nodebuffer';

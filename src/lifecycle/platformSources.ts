@@ -164,10 +164,8 @@ export function browserScope(): WebLifecycleHost | undefined {
  */
 export function monotonicClock(scope: object | undefined): (() => number) | undefined {
   const read = () => (scope as { performance?: { now?: unknown } } | undefined)?.performance;
-  const performance = read();
-  if (typeof performance !== 'object' || performance === null || typeof performance.now !== 'function') {
-    return undefined;
-  }
+  const perf = read();
+  if (typeof perf !== 'object' || perf === null || typeof perf.now !== 'function') return undefined;
   return () => (read() as { now(): number }).now();
 }
 
