@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     const auto = { openAfter: 100, closeAfter: 20, echo: true };
     heading(
       "4a. Close before open on WeChat, closeBeforeOpen: 'defer' (the default)",
-      'A simulated WeChat SocketTask (opens after 100 ms). WeChat ignores a close while CONNECTING (seed 003),',
+      'A simulated WeChat SocketTask (opens after 100 ms). WeChat ignores a close while CONNECTING (docs/platforms.md#close-before-open),',
       'so the manager keeps the request, closes the moment the task opens, and never fires onOpen.',
     );
     {

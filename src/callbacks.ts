@@ -49,7 +49,7 @@ export function assertCallbacks(api: string, options: object): void {
 const ignore = () => {};
 
 /**
- * Runs `start` and reports its outcome the way the seeds document (seed 004): through the callbacks when any is
+ * Runs `start` and reports its outcome as the platforms do (docs/platforms.md#callbacks-or-a-promise): through the callbacks when any is
  * given, `complete` last and exactly once, never both `success` and `fail`; as a Promise when none is given.
  * The callbacks are read once, here, and checked again: a getter that answered a function to
  * {@link assertCallbacks} cannot hand over something else now.

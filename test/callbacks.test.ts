@@ -58,7 +58,7 @@ describe('report() without callbacks', () => {
   });
 });
 
-describe('report() with callbacks (seed 004)', () => {
+describe('report() with callbacks (docs/platforms.md#callbacks-or-a-promise)', () => {
   it('calls success then complete, once each, and returns undefined', () => {
     const { calls, success, fail, complete } = spies();
     const { result, settle } = run({ success, fail, complete });

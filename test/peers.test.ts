@@ -1,5 +1,5 @@
-// What users of the popular wrappers complain about (shared/PEERS.md, "What users of these libraries complain
-// about most"), one test per complaint; the numbers are the list's.
+// What users of the popular WebSocket wrappers complain about most, one test per complaint, numbered (other
+// files cite them by number).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const outcome = (sent: Promise<void>) =>
     (error: SocketTaskError) => error.code,
   );
 
-describe('the complaints of PEERS.md', () => {
+describe('what users of the popular wrappers complain about', () => {
   it('1. no message is silently lost across a drop: sends made while the socket is down reach the next one, in order', async () => {
     const server = await startWsServer({});
     try {

@@ -8,10 +8,10 @@ import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** Baidu smart-program devices (base library 1.9.4+): WeChat's SocketTask API under `swan`. */
 export const baiduProfile: PlatformProfile = {
-  // Seed 004's timing caveat (closeSocket before open cannot close) holds on Baidu devices too (PLATFORMS.md §2);
+  // The timing caveat (closeSocket before open cannot close) holds on Baidu devices (docs/platforms.md#close-before-open);
   // the manager defers such a close until open.
   closeWhileConnecting: 'ignored',
-  // Baidu promises only "multiple" sockets from base 1.9.4 (seed 004) and names no number. 2 is the least that
+  // Baidu promises only "multiple" sockets from base 1.9.4 (docs/platforms.md#connection-limits) and names no number. 2 is the least that
   // "multiple" guarantees, and the tightest limit seen on the WeChat runtime Baidu's API copies.
   maxConcurrent: 2,
   requiresSecureUrl: true,

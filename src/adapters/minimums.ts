@@ -16,7 +16,7 @@ export interface PlatformMinimum {
   readonly source: string;
 }
 
-/** WeChat: `wx.connectSocket` returns a SocketTask from base library 1.7.0 (seeds 000 and 003). */
+/** WeChat: `wx.connectSocket` returns a SocketTask from base library 1.7.0 (docs/platforms.md#oldest-versions). */
 export const wechatMinimum: PlatformMinimum = {
   platform: 'wx',
   methods: ['connectSocket'],
@@ -41,7 +41,7 @@ export const wechatLegacyMinimum: PlatformMinimum = {
   runtime: 'WeChat base library',
   version: '1.0.0',
   source:
-    'wx.connectSocket and wx.onSocket*: no minimum version on their pages (seed 003); close code and reason from 1.4.0',
+    'wx.connectSocket and wx.onSocket*: no minimum version on their pages (developers.weixin.qq.com/miniprogram/dev/api/network-socket.html); close code and reason from 1.4.0',
 };
 
 /** QQ: `qq.connectSocket` returns a SocketTask on every base library. */
@@ -54,13 +54,14 @@ export const qqMinimum: PlatformMinimum = {
     'qq.connectSocket returns a SocketTask with no minimum version on its page (q.qq.com/wiki/develop/miniprogram/API/network/network_websocket.html)',
 };
 
-/** Baidu: before 1.9.4 one global socket that each connect replaces, and no SocketTask (seed 004). */
+/** Baidu: before 1.9.4 one global socket that each connect replaces, and no SocketTask (docs/platforms.md#oldest-versions). */
 export const baiduMinimum: PlatformMinimum = {
   platform: 'swan',
   methods: ['connectSocket'],
   runtime: 'Baidu base library',
   version: '1.9.4',
-  source: '"百度小程序平台自基础库版本 1.9.4 及以后支持多个socket连接" (seed 004)',
+  source:
+    '"百度小程序平台自基础库版本 1.9.4 及以后支持多个socket连接" (uniapp.dcloud.net.cn/api/request/websocket.html)',
 };
 
 /** Alipay: a SocketTask only for `multiple: true`, an option whose first base library Alipay does not name. */
@@ -84,7 +85,7 @@ export const douyinMinimum: PlatformMinimum = {
 
 /**
  * uni-app: a SocketTask from `uni.connectSocket` when a callback is passed, on every runtime; App before 2.2.6
- * sends and receives no ArrayBuffer and holds one socket (seed 004). A mini-program build also needs that
+ * sends and receives no ArrayBuffer and holds one socket (docs/platforms.md#oldest-versions). A mini-program build also needs that
  * platform's own minimum (WeChat 1.7.0, Baidu 1.9.4).
  */
 export const uniMinimum: PlatformMinimum = {
@@ -92,7 +93,8 @@ export const uniMinimum: PlatformMinimum = {
   methods: ['connectSocket'],
   runtime: 'uni-app',
   version: '2.2.6',
-  source: '"App平台，2.2.6以下的版本，不支持 ArrayBuffer 类型的数据收发" and one socket only (seed 004)',
+  source:
+    '"App平台，2.2.6以下的版本，不支持 ArrayBuffer 类型的数据收发" and one socket only (uniapp.dcloud.net.cn/api/request/websocket.html)',
 };
 
 /**

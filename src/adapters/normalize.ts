@@ -142,7 +142,7 @@ export function once(options: CallOptions): {
   };
 }
 
-/** The native SocketTask every mini-program platform hands out (seed 000), as loosely as the platforms vary. */
+/** The native SocketTask every mini-program platform hands out (docs/platforms.md#the-sockettask), as loosely as the platforms vary. */
 export interface NativeSocketTask {
   send(options: Loose): unknown;
   close(options: Loose): unknown;

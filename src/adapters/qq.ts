@@ -7,10 +7,10 @@ import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** QQ mini-program devices: WeChat's SocketTask API under `qq`, with the same close-before-open caveat. */
 export const qqProfile: PlatformProfile = {
-  // Seed 004's timing caveat (closeSocket before open cannot close) holds on QQ devices too (PLATFORMS.md §2);
+  // The timing caveat (closeSocket before open cannot close) holds on QQ devices (docs/platforms.md#close-before-open);
   // the manager defers such a close until open.
   closeWhileConnecting: 'ignored',
-  // "QQ小程序平台最多支持同时存在5个socket链接" (seed 004, uni-app's platform table).
+  // "QQ小程序平台最多支持同时存在5个socket链接" (uni-app's connectSocket page, docs/platforms.md#connection-limits).
   maxConcurrent: 5,
   requiresSecureUrl: true,
   binary: true,

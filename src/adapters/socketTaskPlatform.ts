@@ -1,4 +1,4 @@
-// The SocketTask platforms: WeChat, QQ, Baidu and Douyin hand out the same SocketTask (seed 000) from a
+// The SocketTask platforms: WeChat, QQ, Baidu and Douyin hand out the same SocketTask (docs/platforms.md#the-sockettask) from a
 // `connectSocket` that takes the same options; this is what their four adapters share.
 import { SocketTaskError } from '../errors.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
@@ -28,7 +28,7 @@ export type SocketTaskConnectOptions = {
 } & Callbacks;
 
 /**
- * The SocketTask of WeChat, QQ, Baidu and Douyin (seed 000), as far as the adapters use it. Payloads are `unknown`:
+ * The SocketTask of WeChat, QQ, Baidu and Douyin (docs/platforms.md#the-sockettask), as far as the adapters use it. Payloads are `unknown`:
  * they differ per platform (Douyin's close code may be a string, WeChat's open adds `profile`) and normalize.ts
  * reads them defensively, so a listener that accepts anything is what every vendor's task must be able to call.
  */

@@ -1,4 +1,4 @@
-/** The callbacks every platform call takes (seed 000, 004): each fires at most once; `complete` always fires. */
+/** The callbacks every platform call takes (docs/platforms.md#callbacks-or-a-promise): each fires at most once; `complete` always fires. */
 export interface CallOptions<T = unknown> {
   success?: (result: T) => void;
   fail?: (error: { errMsg: string; code?: string | number }) => void;
@@ -66,7 +66,7 @@ export interface SocketTaskLike {
   onMessage(callback: (event: MessageEvent) => void): void;
 }
 
-/** How a platform's socket behaves where the platforms disagree (see PLATFORMS.md §2). */
+/** How a platform's socket behaves where the platforms disagree (docs/platforms.md#behaviour-by-situation). */
 export interface PlatformProfile {
   /** `'ignored'`: a close while CONNECTING has no effect (WeChat, QQ, Baidu devices). `'aborts'`: it aborts the handshake. */
   closeWhileConnecting: 'ignored' | 'aborts';

@@ -7,12 +7,12 @@ import type { PlatformProfile, SocketAdapter } from './types.js';
 
 /** WeChat mini-program devices: a close while CONNECTING is ignored; wss:// only. */
 export const wechatProfile: PlatformProfile = {
-  // Seed 003: closeSocket before onSocketOpen "cannot close the WebSocket"; the manager defers it until open.
+  // docs/platforms.md#close-before-open: closeSocket before onSocketOpen "cannot close the WebSocket"; the manager defers it until open.
   closeWhileConnecting: 'ignored',
-  // WeChat's own pages disagree: today's says 5 from base 1.7.0, seed 003's older one "2 connections from 1.7.0",
+  // WeChat's own pages disagree: today's says 5 from base 1.7.0, its older network-socket one "2 connections from 1.7.0",
   // an older edition "5 (mini-games) / 2 (mini-programs)", and devices report a third socket failing with
   // "exceed max cocurrent count" (developers.weixin.qq.com/community/develop/doc/000c6c4a190b90376cf2901346d800,
-  // netease-im/NIM_Web_Weapp_Demo#9). 2 is the value no device has been seen to refuse.
+  // netease-im/NIM_Web_Weapp_Demo#9). 2 is the value no device has been seen to refuse (docs/platforms.md#connection-limits).
   maxConcurrent: 2,
   requiresSecureUrl: true,
   binary: true,
@@ -61,7 +61,7 @@ export type {
   SocketTaskConnectOptions,
 } from './socketTaskPlatform.js';
 
-// The legacy global API lives on the same `wx`, so it shares this subpath (ARCHITECTURE.md).
+// The legacy global API lives on the same `wx`, so it shares this subpath (docs/platforms.md#wechat-legacy-global-api).
 export {
   type WechatLegacyAdapterOptions,
   type WechatLegacyPlatform,

@@ -18,7 +18,7 @@ import {
 
 /**
  * WeChat's global socket API before base library 1.7.0: one socket at a time, which a new connection replaces,
- * a close while CONNECTING has no effect (seed 003), wss:// only.
+ * a close while CONNECTING has no effect (docs/platforms.md#close-before-open), wss:// only.
  */
 export const wechatLegacyProfile: PlatformProfile = {
   closeWhileConnecting: 'ignored',
@@ -123,7 +123,7 @@ class LegacySocket {
       settle.success({ errMsg: 'closeSocket:ok' });
       return;
     }
-    // While CONNECTING a device ignores closeSocket (seed 003), so the socket stays live until it opens.
+    // While CONNECTING a device ignores closeSocket (docs/platforms.md#close-before-open), so the socket stays live until it opens.
     if (this.phase === 'open') this.phase = 'closing';
     this.slot.wx.closeSocket({
       ...(code === undefined ? {} : { code }),
@@ -171,7 +171,7 @@ class Slot {
     if (next !== undefined) next.retire();
     // A holder closing at its owner's request, or failed, has its own close on the way, and keeps it.
     else if (!holder.errored && holder.phase !== 'closing') {
-      // While CONNECTING closeSocket has no effect (seed 003): the socket is closed the moment it opens.
+      // While CONNECTING closeSocket has no effect (docs/platforms.md#close-before-open): the socket is closed the moment it opens.
       if (holder.phase === 'open') this.closeReplaced();
       holder.retire();
     }

@@ -37,7 +37,7 @@ export type SocketTaskEmitted =
  * A platform event the model does not accept in the current state is a violation: check with
  * `snapshot.can(event)`. User commands are always accepted and the model emits the outcome it predicts.
  * An `errored` sub-state records an error: it may be followed by a close, or by nothing at all
- * (PLATFORMS.md §3), and the model allows both; only close (or another error) may follow it.
+ * (docs/platforms.md#error-without-close), and the model allows both; only close (or another error) may follow it.
  * CLOSED is final: nothing leaves it, and every command after it fails.
  *
  * @example

@@ -79,7 +79,7 @@ export function closeArgs(request: TaskCommand | null): { code?: number; reason?
  * The life of ONE platform socket, from the url and header providers to the moment the socket is really gone. Its
  * states are the seeds' lifecycle (`connecting`, `open`, `ending`, `gone`), plus what the manager needs: the
  * providers still `resolving`, `handingOver` until an asynchronous `connect()` hands the task over,
- * `ending.closePending` for a close the platform would ignore before the open (seed 003's caveat), `errored` for
+ * `ending.closePending` for a close the platform would ignore before the open (docs/platforms.md#close-before-open), `errored` for
  * an error that a close may or may not follow, and one bound, `closeTimeout`, on every ending.
  *
  * It holds one of the platform's sockets (`takeSlot` … `releaseSlot`) for exactly as long as it lives. A connection
@@ -275,7 +275,7 @@ export const taskMachine = setup({
                 terminate: { actions: 'recordRequest' },
               },
             },
-            // Seed 003: a close before the open has no effect, so it is made the moment the socket opens.
+            // A close before the open has no effect (docs/platforms.md#close-before-open): it is made once the socket opens.
             closePending: {
               on: {
                 'socket.open': { target: 'closing', actions: ['closeSocket', 'reportOpen'] },

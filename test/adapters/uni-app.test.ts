@@ -17,7 +17,7 @@ import { type AdapterSuiteEnv, adapterSuite, stalledServer, useAdapterHarness } 
 
 const RUNTIMES: UniRuntime[] = ['h5', 'app', 'mp-weixin'];
 
-/** What each runtime calls for one send outside OPEN (PLATFORMS.md §2-3). */
+/** What each runtime calls for one send outside OPEN (docs/platforms.md#uni-app). */
 const RAW_SEND_OUTSIDE_OPEN: Record<UniRuntime, string[]> = {
   h5: ['fail', 'complete', 'fail', 'complete'],
   app: ['fail', 'success', 'complete'],

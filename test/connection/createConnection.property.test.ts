@@ -17,7 +17,7 @@ import { propertySeed, topState } from '../helpers.js';
 const numRuns = Number(process.env.FC_RUNS ?? 100);
 const seed = propertySeed('connection/createConnection.property', `numRuns=${numRuns} per configuration`);
 
-/** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */
+/** The readyState only moves forward (docs/platforms.md#the-readystate-only-moves-forward): the edges a connection may take. */
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -260,7 +260,7 @@ class Run {
   readonly closes: CloseCall[] = [];
   /** Messages the user must receive, in order: those the platform delivered while the user saw the socket open. */
   readonly expectedMessages: Array<string | number[]> = [];
-  /** The platform reported an error on this task: a platform then sends nothing but errors and a close (PLATFORMS.md §3). */
+  /** The platform reported an error on this task: a platform then sends nothing but errors and a close (docs/platforms.md#error-without-close). */
   readonly errored = new Set<FakeSocketTask>();
   private reported: ReadyStateName = 'CONNECTING';
 
@@ -566,7 +566,7 @@ function checkFinal(run: Run, closedWith: CloseEvent): void {
   for (const c of [...run.sends, ...run.closes]) {
     const where = `${c.label} in ${c.stateAtCall}`;
     expect(c.outcome.success + c.outcome.fail, `${where} settles once`).toBe(1);
-    // The platforms' convention (seed 004): complete once, after success or fail; nothing for a Promise.
+    // The platforms' convention (docs/platforms.md#callbacks-or-a-promise): complete once, after success or fail; nothing for a Promise.
     expect(c.outcome.complete, where).toBe(c.style === 'callbacks' ? 1 : 0);
     expect(c.outcome.completeTooEarly, where).toBe(false);
   }

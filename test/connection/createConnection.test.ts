@@ -106,7 +106,7 @@ function stubAdapter(send: SocketTaskLike['send']) {
   return { adapter, open };
 }
 
-describe('close() while CONNECTING (seeds 003/004)', () => {
+describe('close() while CONNECTING (docs/platforms.md#close-before-open)', () => {
   const timings = [
     { name: 'sync connect', asyncConnect: false, beforeTask: false },
     { name: 'async connect (Taro), task already there', asyncConnect: true, beforeTask: false },
@@ -597,7 +597,7 @@ describe('send()', () => {
     expect((error as SocketTaskError).cause).toBeDefined();
   });
 
-  describe('callbacks (seed 004)', () => {
+  describe('callbacks (docs/platforms.md#callbacks-or-a-promise)', () => {
     function spies() {
       const calls: string[] = [];
       return {

@@ -19,7 +19,7 @@ const ADAPTERS: Record<'node' | 'web', () => SocketAdapter> = {
   web: () => webAdapter({ WebSocket: WsWebSocket }),
 };
 
-/** The readyState only moves forward (ARCHITECTURE.md): the edges a connection may take. */
+/** The readyState only moves forward (docs/platforms.md#the-readystate-only-moves-forward): the edges a connection may take. */
 /** Bounds for the real network; generous, as they only matter when something is broken. */
 const SETTLE_MS = 4000;
 

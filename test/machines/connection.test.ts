@@ -581,7 +581,7 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
     return { actor, task, dataPath: { names: () => calls }, emitted };
   }
 
-  it("closes the platform task the moment it opens when the close was deferred ('defer', seed 003)", () => {
+  it("closes the platform task the moment it opens when the close was deferred ('defer', docs/platforms.md#close-before-open)", () => {
     const { actor, task, dataPath, emitted } = startWithFakePlatform(wechatProfile, 'defer');
     actor.send({ type: 'user.close', code: 4001, reason: 'early' });
     expect(task.log.filter((e) => e.kind === 'user')).toEqual([]);

@@ -113,7 +113,7 @@ class CloseCommand implements Command {
       expect(outcome).toEqual(['close.rejected']);
       expect(after.value).toEqual(before.value);
     } else if (from === 'CONNECTING' && model.profile.closeWhileConnecting === 'ignored') {
-      // Seed 003: the platform ignores it; not even the errored sub-state changes.
+      // The platform ignores it (docs/platforms.md#close-before-open); not even the errored sub-state changes.
       expect(outcome).toEqual(['close.ignored']);
       expect(after.value).toEqual(before.value);
     } else if (from === 'CLOSING') {

@@ -1,4 +1,4 @@
-// PEERS.md complaint 11: the library type-checks in Node without the DOM lib, every entry point included.
+// Complaint 11 of test/peers.test.ts: the library type-checks in Node without the DOM lib, every entry point included.
 
 import { alipayAdapter } from '../../../src/adapters/alipay.js';
 import { nodeAdapter } from '../../../src/adapters/node.js';
