@@ -44,7 +44,7 @@ const reach: Record<'CONNECTING' | 'OPEN' | 'CLOSING', (task: Task) => void> = {
 };
 
 describe("socketTaskMachine on the 'ignored' profile (WeChat, QQ, Baidu devices)", () => {
-  it('changes nothing and emits close.ignored when closed while CONNECTING (seeds 003, 004)', () => {
+  it('changes nothing and emits close.ignored when closed while CONNECTING (docs/platforms.md#close-before-open)', () => {
     const task = startTask(ignored);
     expect(task.send({ type: 'user.close', code: 1000, reason: 'bye' })).toEqual(['close.ignored']);
     expect(task.value()).toEqual({ CONNECTING: 'handshake' });
