@@ -2,23 +2,24 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, not, setup } from 'xstate';
+import { drawingsOf, generateFiles, MACHINES_DOC } from '../scripts/diagrams/files.js';
 import {
   type DiagramSpec,
   diagramSpecs,
-  generateDiagramFiles,
   hasMarkedRegion,
-  mmdPath,
   renderStateDiagram,
   replaceMarkedRegions,
-  svgPath,
 } from '../scripts/diagrams/render.js';
 import { RENDERER, renderSvg, sha256, stampOf, svgStamp, withBrowser } from '../scripts/diagrams/svg.js';
+import { diagramViews } from '../scripts/diagrams/views.js';
 
 const root = join(import.meta.dirname, '..');
 const readFile = (path: string): string | undefined =>
   existsSync(join(root, path)) ? readFileSync(join(root, path), 'utf8') : undefined;
 const rootReadme = readFile('README.md');
-const generated = generateDiagramFiles(diagramSpecs, rootReadme);
+const machinesDoc = readFile(MACHINES_DOC);
+const generated = generateFiles({ rootReadme, machinesDoc });
+const drawings = drawingsOf(diagramSpecs, diagramViews);
 
 function allStates(node: AnyStateNode): AnyStateNode[] {
   return Object.values(node.states as Record<string, AnyStateNode>).flatMap((child) => [
@@ -46,7 +47,7 @@ function arrows(diagram: string): Map<string, string[]> {
 }
 
 describe('generated diagram files', () => {
-  it('include every machine diagram, their definitions and the diagrams README', () => {
+  it('include every machine diagram, their definitions, the page-width views, the diagrams README and docs/machines.md', () => {
     expect(generated.map((file) => file.path)).toEqual(
       expect.arrayContaining([
         'diagrams/socket-task.mmd',
@@ -55,7 +56,13 @@ describe('generated diagram files', () => {
         'diagrams/connection.machine.json',
         'diagrams/task.mmd',
         'diagrams/task.machine.json',
+        'diagrams/connection-overview.mmd',
+        'diagrams/connection-connecting.mmd',
+        'diagrams/connection-open.mmd',
+        'diagrams/connection-closing.mmd',
+        'diagrams/connection-closed.mmd',
         'diagrams/README.md',
+        MACHINES_DOC,
       ]),
     );
   });
@@ -63,7 +70,7 @@ describe('generated diagram files', () => {
   it('are all that diagrams/ holds, with an SVG per diagram: nothing is left there that is no longer generated', () => {
     const expected = [
       ...generated.filter((file) => file.path.startsWith('diagrams/')).map((file) => file.path),
-      ...diagramSpecs.map((spec) => `diagrams/${spec.name}.svg`),
+      ...drawings.map((drawing) => drawing.svgPath),
     ].sort();
     const present = readdirSync(join(root, 'diagrams'))
       .map((name) => `diagrams/${name}`)
@@ -105,7 +112,7 @@ describe('generated diagram files', () => {
     },
   );
 
-  it('diagrams/README.md embeds each diagram and links each .mmd file', () => {
+  it('diagrams/README.md embeds each whole-machine diagram, links each .mmd file, and lists every view', () => {
     const readme = generated.find((file) => file.path === 'diagrams/README.md')?.content ?? '';
     for (const spec of diagramSpecs) {
       expect(readme).toContain(`\`\`\`mermaid\n${renderStateDiagram(spec.machine)}\`\`\``);
@@ -113,30 +120,34 @@ describe('generated diagram files', () => {
       expect(readme).toContain(`![${spec.name} machine](./${spec.name}.svg)`);
       expect(readme).toContain(`(./${spec.name}.machine.json)`);
     }
+    for (const view of diagramViews) {
+      expect(readme).toContain(
+        `[${view.title}](./${view.name}.svg) ([\`${view.name}.mmd\`](./${view.name}.mmd))`,
+      );
+    }
   });
 
   it('are byte-identical when generated twice', () => {
-    expect(generateDiagramFiles(diagramSpecs, rootReadme)).toEqual(generated);
+    expect(generateFiles({ rootReadme, machinesDoc })).toEqual(generated);
   });
 });
 
 // Drawing an SVG takes a browser, so the check reads the stamp on its first line instead: the SHA-256 of the
 // .mmd content it was drawn from, and the renderer.
-describe.each(diagramSpecs.map((spec) => [svgPath(spec), spec] as const))('%s', (path, spec) => {
-  const mmd = generated.find((file) => file.path === mmdPath(spec))?.content ?? '';
-
+describe.each(drawings.map((drawing) => [drawing.svgPath, drawing] as const))('%s', (path, drawing) => {
   it('exists and records the SHA-256 of the current .mmd and the current renderer', () => {
+    expect(generated.find((file) => file.path === drawing.mmdPath)?.content).toBe(drawing.mmd);
     const svg = readFile(path);
     expect(svg, `${path} is missing; run \`npm run diagrams\``).toBeDefined();
     expect(
       stampOf(svg ?? ''),
-      `${path} is stale: it was not drawn from the current ${mmdPath(spec)} by ${RENDERER}; run \`npm run diagrams\``,
-    ).toBe(svgStamp(mmdPath(spec), mmd));
+      `${path} is stale: it was not drawn from the current ${drawing.mmdPath} by ${RENDERER}; run \`npm run diagrams\``,
+    ).toBe(svgStamp(drawing.mmdPath, drawing.mmd));
   });
 
   it('is an SVG after its stamp line', () => {
     const svg = readFile(path) ?? '';
-    expect(svg.split('\n')[1]).toMatch(new RegExp(`^<svg id="${spec.name}" `));
+    expect(svg.split('\n')[1]).toMatch(new RegExp(`^<svg id="${drawing.name}" `));
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 });

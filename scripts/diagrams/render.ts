@@ -4,6 +4,7 @@ import { connectionMachine } from '../../src/machines/connection.js';
 import { socketTaskMachine } from '../../src/machines/socketTask.js';
 import { taskMachine } from '../../src/machines/task.js';
 import { machineJson } from './machineJson.js';
+import type { DiagramView } from './views.js';
 
 /** One machine to draw, and where its diagram goes. */
 export interface DiagramSpec {
@@ -114,13 +115,13 @@ export function transitionLabel(transition: AnyTransitionDefinition): string {
   return escapeLabel(label);
 }
 
-interface Edge {
+export interface Edge {
   source: AnyStateNode;
   target: AnyStateNode;
   transition: AnyTransitionDefinition;
 }
 
-function edgesOf(node: DirectedGraphNode): Edge[] {
+export function edgesOf(node: DirectedGraphNode): Edge[] {
   const edges: Edge[] = node.edges.map((edge) => ({
     source: edge.source,
     target: edge.target,
@@ -135,7 +136,7 @@ function edgesOf(node: DirectedGraphNode): Edge[] {
   return edges;
 }
 
-function walk(node: DirectedGraphNode, visit: (node: DirectedGraphNode) => void): void {
+export function walk(node: DirectedGraphNode, visit: (node: DirectedGraphNode) => void): void {
   visit(node);
   for (const child of node.children) walk(child, visit);
 }
@@ -149,7 +150,7 @@ export function statesOf(machine: AnyStateMachine): AnyStateNode[] {
   return states;
 }
 
-function checkIds(machine: AnyStateMachine): void {
+export function checkIds(machine: AnyStateMachine): void {
   const seen = new Map<string, string>();
   for (const state of statesOf(machine)) {
     const id = mermaidId(state);
@@ -163,7 +164,7 @@ function checkIds(machine: AnyStateMachine): void {
   }
 }
 
-function renderStates(node: DirectedGraphNode, indent: string, lines: string[]): void {
+export function renderStates(node: DirectedGraphNode, indent: string, lines: string[]): void {
   const state = node.stateNode;
   const children = node.children.filter((child) => child.stateNode.type !== 'history');
   const initial = state.type === 'compound' ? (state.initial?.target ?? []) : [];
@@ -217,7 +218,7 @@ export function renderStateDiagram(machine: AnyStateMachine): string {
   return `${lines.join('\n')}\n`;
 }
 
-function generatedBy(source: string): string {
+export function generatedBy(source: string): string {
   return `Generated from ${source} by \`${REGENERATE}\`; do not edit`;
 }
 
@@ -225,7 +226,7 @@ function mmdHeader(spec: DiagramSpec): string {
   return `%% ${generatedBy(spec.source)}.\n`;
 }
 
-function markdownHeader(source: string): string {
+export function markdownHeader(source: string): string {
   return `<!-- ${generatedBy(source)}. -->\n`;
 }
 
@@ -243,7 +244,10 @@ function mermaidBlock(diagram: string): string {
   return `\`\`\`mermaid\n${diagram}\`\`\`\n`;
 }
 
-export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
+export function renderDiagramsReadme(
+  specs: readonly DiagramSpec[],
+  views: readonly DiagramView[] = [],
+): string {
   const names = specs.map((spec) => spec.source);
   const sources =
     names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
@@ -278,6 +282,19 @@ export function renderDiagramsReadme(specs: readonly DiagramSpec[]): string {
     '  actions, e.g. `user.send / acceptSend`. Transitions between the same two states share one arrow, one',
     '  line each.\n',
   ];
+  if (views.length > 0) {
+    parts.push('## Page-width views\n');
+    parts.push(
+      'A whole machine in one picture is for Stately and the inspector: at page width its labels are too small to',
+      'read. These views cut it up, each legible 1,000 px wide (`test/diagrams/legibility.test.ts` measures them),',
+      'and [`docs/machines.md`](../docs/machines.md) shows them with what each state means. In a view, a grey',
+      'dashed box is a state outside the one drawn: the state an arrow leaves to, or the state an arrow comes from',
+      "(labelled with its event only: the guards are in that state's own view).\n",
+    );
+    for (const view of views)
+      parts.push(`- [${view.title}](./${view.name}.svg) ([\`${view.name}.mmd\`](./${view.name}.mmd))`);
+    parts.push('');
+  }
   for (const spec of specs) {
     parts.push(`## ${spec.title}\n`);
     parts.push(
@@ -318,7 +335,11 @@ export function hasMarkedRegion(markdown: string): boolean {
  * Every generated file, from the machines alone; `rootReadme` is the current README.md, or undefined when there
  * is none. README.md is listed only when it has marked regions.
  */
-export function generateDiagramFiles(specs: readonly DiagramSpec[], rootReadme?: string): GeneratedFile[] {
+export function generateDiagramFiles(
+  specs: readonly DiagramSpec[],
+  rootReadme?: string,
+  views: readonly DiagramView[] = [],
+): GeneratedFile[] {
   const files: GeneratedFile[] = specs.flatMap((spec) => [
     { path: mmdPath(spec), content: mmdHeader(spec) + renderStateDiagram(spec.machine) },
     {
@@ -329,7 +350,7 @@ export function generateDiagramFiles(specs: readonly DiagramSpec[], rootReadme?:
       ),
     },
   ]);
-  files.push({ path: 'diagrams/README.md', content: renderDiagramsReadme(specs) });
+  files.push({ path: 'diagrams/README.md', content: renderDiagramsReadme(specs, views) });
   if (rootReadme !== undefined && hasMarkedRegion(rootReadme)) {
     files.push({ path: 'README.md', content: replaceMarkedRegions(rootReadme, specs) });
   }
