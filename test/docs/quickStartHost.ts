@@ -11,11 +11,11 @@ import { createFakeWx } from '../fixtures/platforms/wechat.js';
 
 const [platform, snippet, server] = process.argv.slice(2) as [string, string, string];
 
-class ExampleComIsLocal extends WebSocket {
-  constructor(address: string | URL, ...rest: unknown[]) {
-    super(String(address).replace(/^wss:\/\/example\.com/, server), ...(rest as []));
-  }
-}
+// A Proxy keeps ws's overloaded constructor type and its statics (OPEN, CLOSED, ...), which a subclass would not.
+const ExampleComIsLocal = new Proxy(WebSocket, {
+  construct: (Target, [address, ...rest]: unknown[]) =>
+    new Target(String(address).replace(/^wss:\/\/example\.com/, server), ...(rest as [])),
+});
 
 const scope = globalThis as Record<string, unknown>;
 if (platform === 'wechat') scope.wx = createFakeWx({ WebSocket: ExampleComIsLocal });
