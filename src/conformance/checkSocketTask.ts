@@ -3,10 +3,10 @@ import type { SocketTaskLike } from '../adapters/types.js';
 import { SocketTaskError } from '../errors.js';
 import type { SocketTaskProfile } from '../machines/socketTask.js';
 import { checkTrace } from './checkTrace.js';
-import { judgeClose } from './closeRules.js';
+import { type CloseCodeRule, judgeClose } from './closeRules.js';
 import { type RecordedTask, recordSocketTask } from './recorder.js';
 import { type ControlledServer, type Handshake, type ServerSide, startControlledServer } from './server.js';
-import { assertProfile, type Trace, type Violation } from './trace.js';
+import { assertProfile, PROPERTY_SOURCES, type Trace, type Violation } from './trace.js';
 
 /**
  * What `checkSocketTask` drives: a fresh SocketTask for `url`, e.g. `({ url }) => wx.connectSocket({ url })`. A task
@@ -35,13 +35,18 @@ export interface CheckSocketTaskOptions {
 
 /** A violation, with what it takes to reproduce it. */
 export interface ViolationReport extends Violation {
-  /** The shrunk scenario, one readable step per line. */
+  /** The shrunk scenario, one step a person can replay by hand per entry, in order (step 1 first). */
   scenario: string[];
   /** The trace the implementation produced for it. */
   trace: Trace;
   seed: number;
   /** fast-check's path to the counterexample, to replay exactly this run: `fc.check(..., { seed, path })`. */
   path: string | undefined;
+  /**
+   * The call that replays this counterexample, values filled in but for your `connect`, e.g.
+   * `checkSocketTask({ connect, profile: { closeWhileConnecting: 'aborts' }, seed: 42, path: '14:0:1' })`.
+   */
+  replay: string;
 }
 
 export interface CheckSocketTaskResult {
@@ -130,14 +135,18 @@ function payloadText(p: Payload): string {
   return p.kind === 'text' ? `text ${JSON.stringify(p.text)}` : `binary [${p.bytes.join(', ')}]`;
 }
 
-/** The scenario as readable steps, e.g. `user: close(4000, "bye")`. */
-export function describeScenario(s: Scenario): string[] {
+/**
+ * The scenario as readable steps, e.g. `user: close(4000, "bye")`. `skipped` marks the server steps that did
+ * nothing in the run described (the server's socket was not open yet, or any more), by index in `s.steps`.
+ */
+export function describeScenario(s: Scenario, skipped: ReadonlySet<number> = new Set()): string[] {
   const h = s.handshake;
   const lines = [
     `server: ${h.kind === 'delay' ? `accepts the handshake after ${h.ms} ms` : h.kind === 'accept' ? 'accepts the handshake' : h.kind === 'refuse' ? 'refuses the handshake (HTTP 401)' : 'drops the TCP connection during the handshake'}`,
   ];
   if (s.protocols) lines.push(`user: connects offering protocols ${JSON.stringify(s.protocols)}`);
-  for (const step of s.steps) {
+  s.steps.forEach((step, index) => {
+    const before = lines.length;
     switch (step.do) {
       case 'send':
         lines.push(`user: send ${payloadText(step.payload)}`);
@@ -163,7 +172,10 @@ export function describeScenario(s: Scenario): string[] {
         lines.push('wait for the open (or the close)');
         break;
     }
-  }
+    if (skipped.has(index) && lines.length > before) {
+      lines[before] = `${lines[before]} (did nothing in this run: the server's socket was not open)`;
+    }
+  });
   lines.push('user: close() at the end, then wait for the close event');
   return lines;
 }
@@ -196,6 +208,35 @@ const same = (a: string | number[], b: string | number[]) => JSON.stringify(a) =
 interface RunResult {
   violations: Violation[];
   trace: Trace;
+  /** Indexes of the server steps that found no open socket to act on. */
+  skipped: Set<number>;
+}
+
+/**
+ * Whether the close the server started (`serverClosed`, before any close of the user's) reached the task as given.
+ * The trace says where the task's own close() really came: one the task took before its close event (valid,
+ * or reported as a success: a contested code, or any code on a handshake it aborted) may have crossed the server's
+ * on the wire, and the task may then report either code, or the abnormal 1005/1006.
+ */
+export function serverCloseViolation(
+  trace: Trace,
+  serverClosed: { code: number; reason: string },
+  rule: CloseCodeRule | undefined,
+): string | undefined {
+  const clientCloseAt = trace.findIndex((s) => s.type === 'event' && s.event === 'close');
+  const clientClose = trace[clientCloseAt];
+  if (clientClose?.type !== 'event' || clientClose.event !== 'close') return undefined;
+  if (clientClose.code === serverClosed.code && clientClose.reason === serverClosed.reason) return undefined;
+  for (const s of trace.slice(0, clientCloseAt)) {
+    if (s.type !== 'call' || s.call !== 'close') continue;
+    const verdict = judgeClose(s.code, s.reason, rule);
+    const accepted = trace.some((t) => t.type === 'callback' && t.id === s.id && t.callback === 'success');
+    if (verdict.verdict !== 'valid' && !accepted) continue;
+    const own = verdict.verdict === 'invalid' ? undefined : verdict.code;
+    if ([serverClosed.code, own ?? 1000, 1005, 1006].includes(clientClose.code)) return undefined;
+    break;
+  }
+  return `the server closed with ${serverClosed.code} ${JSON.stringify(serverClosed.reason)}; the task reported ${clientClose.code} ${JSON.stringify(clientClose.reason)}`;
 }
 
 /** Plays one scenario against a fresh task and checks what happened. Never throws; every wait is bounded. */
@@ -209,7 +250,13 @@ async function runScenario(
   const side: ServerSide = server.begin(runNumber, scenario.handshake);
   const violations: Violation[] = [];
   const whole = (property: Violation['property'], message: string) =>
-    violations.push({ property, step: -1, state: '(whole run)', message });
+    violations.push({
+      property,
+      step: -1,
+      state: '(whole run)',
+      message,
+      source: PROPERTY_SOURCES[property],
+    });
   let recorded: { task: SocketTaskLike; trace: Trace };
   try {
     const target: { url: string; protocols?: string[] } = { url: server.url(runNumber) };
@@ -224,7 +271,7 @@ async function runScenario(
         `connect() returned ${String(created)} (or nothing within ${waitBound} ms) instead of a SocketTask`,
       );
       server.end();
-      return { violations, trace: [] };
+      return { violations, trace: [], skipped: new Set() };
     }
     const remote = created as Partial<RecordedTask>;
     recorded =
@@ -234,7 +281,7 @@ async function runScenario(
   } catch (error) {
     whole('connects', `connect() threw: ${error instanceof Error ? error.message : String(error)}`);
     server.end();
-    return { violations, trace: [] };
+    return { violations, trace: [], skipped: new Set() };
   }
   const { task, trace } = recorded;
   const has = (event: 'open' | 'close' | 'error') =>
@@ -260,7 +307,8 @@ async function runScenario(
 
   // Sends made while the task was OPEN and nobody had started closing: these must succeed.
   const mustSucceed = new Map<number, number>();
-  for (const step of scenario.steps) {
+  const skipped = new Set<number>();
+  for (const [stepIndex, step] of scenario.steps.entries()) {
     switch (step.do) {
       case 'send': {
         const index = trace.length;
@@ -284,7 +332,7 @@ async function runScenario(
           side.socket.send(
             step.payload.kind === 'text' ? step.payload.text : new Uint8Array(step.payload.bytes),
           );
-        }
+        } else skipped.add(stepIndex);
         break;
       case 'serverClose':
         if (side.socket?.readyState === 1) {
@@ -294,7 +342,7 @@ async function runScenario(
           serverClosing = true;
           serverClosingAt = Math.min(serverClosingAt, trace.length);
           side.socket.close(step.code, step.reason);
-        }
+        } else skipped.add(stepIndex);
         break;
       case 'serverDrop':
         if (side.socket && side.socket.readyState <= 1) {
@@ -302,7 +350,7 @@ async function runScenario(
           serverClosing = true;
           serverClosingAt = Math.min(serverClosingAt, trace.length);
           side.socket.terminate();
-        }
+        } else skipped.add(stepIndex);
         break;
       case 'wait':
         await sleep(step.ms);
@@ -348,18 +396,42 @@ async function runScenario(
 
   // Once the server's close frame is in, the platform's socket is closing though its close event has not come:
   // a close() then may be the no-op a closing socket makes of any close (ws, WHATWG), whatever its arguments.
-  violations.push(
-    ...checkTrace(trace, profile).filter(
-      (v) =>
-        !(v.property === 'close-outcome' && v.step >= serverClosingAt && /reported success/.test(v.message)),
-    ),
-  );
+  // The seeds deliver a message as a string or an ArrayBuffer; anything else (a Blob, a Node Buffer) is the
+  // implementation's deviation, reported as such, and the rest of the trace is still checked.
+  const checkable: Trace = trace.map((s, index) => {
+    if (s.type !== 'event' || s.event !== 'message') return s;
+    if (typeof s.data === 'string' || Object.prototype.toString.call(s.data) === '[object ArrayBuffer]')
+      return s;
+    const kind = Object.prototype.toString.call(s.data).slice(8, -1);
+    violations.push({
+      property: 'message-order',
+      step: index,
+      state: '(message event)',
+      message: `a message event carried a ${kind}; a SocketTask delivers a string or an ArrayBuffer`,
+      source: 'seeds (SocketTask.onMessage: data is a string or an ArrayBuffer)',
+    });
+    const data = wire(s.data);
+    return { ...s, data: typeof data === 'string' ? data : new Uint8Array(data).buffer };
+  });
+  try {
+    violations.push(
+      ...checkTrace(checkable, profile).filter(
+        (v) =>
+          !(
+            v.property === 'close-outcome' &&
+            v.step >= serverClosingAt &&
+            /reported success/.test(v.message)
+          ),
+      ),
+    );
+  } catch (error) {
+    whole(
+      'allowed-transition',
+      `the recorded trace could not be checked: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 
   // The close the server asked for reaches the client as given; the one the user asked for reaches the server.
-  const clientCloseAt = trace.findIndex((s) => s.type === 'event' && s.event === 'close');
-  const clientClose = trace[clientCloseAt];
-  // The trace says where the task's own close() really came: if it came before the close event, both closes may
-  // have crossed on the wire, and the task may report either code (or the abnormal 1005/1006).
   // A close the task took: valid by every document, or contested and accepted (its success is in the trace).
   const took = (s: Trace[number]): number | undefined | false => {
     if (s.type !== 'call' || s.call !== 'close') return false;
@@ -369,20 +441,9 @@ async function runScenario(
     const accepted = trace.some((t) => t.type === 'callback' && t.id === s.id && t.callback === 'success');
     return accepted ? verdict.code : false;
   };
-  const userClose = trace.slice(0, Math.max(0, clientCloseAt)).find((s) => took(s) !== false);
-  if (serverClosedFirst && clientClose?.type === 'event' && clientClose.event === 'close') {
-    const exact =
-      clientClose.code === serverClosedFirst.code && clientClose.reason === serverClosedFirst.reason;
-    const crossed =
-      userClose?.type === 'call' &&
-      userClose.call === 'close' &&
-      [serverClosedFirst.code, took(userClose) ?? 1000, 1005, 1006].includes(clientClose.code);
-    if (!exact && !crossed) {
-      whole(
-        'close-code',
-        `the server closed with ${serverClosedFirst.code} ${JSON.stringify(serverClosedFirst.reason)}; the task reported ${clientClose.code} ${JSON.stringify(clientClose.reason)}`,
-      );
-    }
+  if (serverClosedFirst) {
+    const message = serverCloseViolation(trace, serverClosedFirst, profile.closeCodes);
+    if (message !== undefined) whole('close-code', message);
   }
   // The first valid close with a code, made while the task was OPEN (read from the trace, which places each call
   // where the task received it), in a run where the server itself never closed.
@@ -419,6 +480,7 @@ async function runScenario(
         step: index,
         state: 'OPEN',
         message: 'send() with valid data failed while OPEN, with neither side closing',
+        source: PROPERTY_SOURCES['send-outcome'],
       });
     }
   }
@@ -448,7 +510,7 @@ async function runScenario(
       `message ${serverSide} the server received was ${JSON.stringify(side.received[serverSide])}; the task reported sending ${JSON.stringify(accepted)}`,
     );
   }
-  return { violations, trace };
+  return { violations, trace, skipped };
 }
 
 /**
@@ -469,6 +531,27 @@ async function runScenario(
  * ```
  */
 export async function checkSocketTask(options: CheckSocketTaskOptions): Promise<CheckSocketTaskResult> {
+  return (await searchSocketTask(options)).result;
+}
+
+/** What `searchSocketTask` adds to a result: how far the search went. */
+export interface SearchOutcome {
+  result: CheckSocketTaskResult;
+  /** Scenarios run before the search stopped (at the counterexample, at `numRuns`, or at the time limit). */
+  runs: number;
+  /** The search stopped at `timeLimit` before `numRuns` scenarios had run, with no counterexample found. */
+  interrupted: boolean;
+}
+
+/**
+ * `checkSocketTask` for the compatibility table (scripts/conformance.ts): `ignore` lists properties whose
+ * violations do not fail a run, so that the search can go on to the first counterexample of every other property;
+ * `timeLimit` (ms) bounds the whole search. Not part of the package's entries.
+ */
+export async function searchSocketTask(
+  options: CheckSocketTaskOptions,
+  extra: { ignore?: readonly Violation['property'][]; timeLimit?: number } = {},
+): Promise<SearchOutcome> {
   const { connect, profile } = options;
   if (typeof connect !== 'function') {
     throw new SocketTaskError(
@@ -480,44 +563,87 @@ export async function checkSocketTask(options: CheckSocketTaskOptions): Promise<
   const numRuns = options.numRuns ?? 100;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const waitBound = options.waitBound ?? 1000;
+  const ignored = new Set(extra.ignore ?? []);
+  const counted = (result: RunResult) => result.violations.filter((v) => !ignored.has(v.property));
   const server = await startControlledServer();
   const failures = new WeakMap<Scenario, RunResult>();
   let runNumber = 0;
   try {
     const property = fc.asyncProperty(scenarioArb, async (scenario) => {
       const result = await runScenario(server, runNumber++, scenario, { connect, profile, waitBound });
-      if (result.violations.length > 0) failures.set(scenario, result);
-      return result.violations.length === 0;
+      const broken = counted(result);
+      if (broken.length > 0) failures.set(scenario, { ...result, violations: broken });
+      return broken.length === 0;
     });
     const details = await fc.check(property, {
       numRuns,
       seed,
       ...(options.path === undefined ? {} : { path: options.path }),
+      ...(extra.timeLimit === undefined ? {} : { interruptAfterTimeLimit: extra.timeLimit }),
     });
-    if (!details.failed || !details.counterexample) return { ok: true, violations: [], seed, numRuns };
+    if (!details.failed || !details.counterexample) {
+      return {
+        result: { ok: true, violations: [], seed, numRuns },
+        runs: details.numRuns,
+        interrupted: details.interrupted,
+      };
+    }
     const [scenario] = details.counterexample;
-    const result =
-      failures.get(scenario) ??
-      (await runScenario(server, runNumber++, scenario, { connect, profile, waitBound }));
-    const lines = describeScenario(scenario);
+    const found = failures.get(scenario);
+    const again =
+      found ?? (await runScenario(server, runNumber++, scenario, { connect, profile, waitBound }));
+    const lines = describeScenario(scenario, again.skipped);
+    const path = details.counterexamplePath ?? undefined;
+    const replay = replayCall(options, seed, path);
     return {
-      ok: false,
-      seed,
-      numRuns,
-      violations: result.violations.map((v) => ({
-        ...v,
-        scenario: lines,
-        trace: result.trace,
+      result: {
+        ok: false,
         seed,
-        path: details.counterexamplePath ?? undefined,
-      })),
+        numRuns,
+        violations: (found ? again.violations : counted(again)).map((v) => ({
+          ...v,
+          scenario: lines,
+          trace: again.trace,
+          seed,
+          path,
+          replay,
+        })),
+      },
+      runs: details.numRuns,
+      interrupted: false,
     };
   } finally {
     await server.stop();
   }
 }
 
-/** A report of a result, for a test failure message or a console. */
+/** The `checkSocketTask` call that replays a counterexample: every option but `connect` written out. */
+function replayCall(options: CheckSocketTaskOptions, seed: number, path: string | undefined): string {
+  const profile = [`closeWhileConnecting: '${options.profile.closeWhileConnecting}'`];
+  if (options.profile.closeCodes !== undefined) profile.push(`closeCodes: '${options.profile.closeCodes}'`);
+  const parts = ['connect', `profile: { ${profile.join(', ')} }`];
+  if (options.waitBound !== undefined) parts.push(`waitBound: ${options.waitBound}`);
+  if (path === undefined) parts.push(`numRuns: ${options.numRuns ?? 100}`);
+  parts.push(`seed: ${seed}`);
+  if (path !== undefined) parts.push(`path: '${path}'`);
+  return `checkSocketTask({ ${parts.join(', ')} })`;
+}
+
+/**
+ * A report of a result, for a test failure message or a console: each broken property with the document its rule
+ * comes from, the shrunk scenario as numbered steps to replay by hand, and the call that replays it.
+ *
+ * @example
+ * ```ts
+ * import { checkSocketTask, formatReport } from 'socket-task-machine/conformance';
+ *
+ * const result = await checkSocketTask({
+ *   connect: ({ url }) => new MyTask(url),
+ *   profile: { closeWhileConnecting: 'aborts' },
+ * });
+ * console.log(formatReport(result));
+ * ```
+ */
 export function formatReport(result: CheckSocketTaskResult): string {
   if (result.ok) return `conforms: ${result.numRuns} runs, seed ${result.seed}`;
   const [first] = result.violations;
@@ -525,11 +651,21 @@ export function formatReport(result: CheckSocketTaskResult): string {
   for (const v of result.violations) {
     lines.push(
       `  ✗ ${v.property}${v.step >= 0 ? ` at trace step ${v.step}` : ''} in ${v.state}: ${v.message}`,
+      `    rule: ${v.source}`,
     );
   }
-  lines.push('  scenario:');
-  for (const step of first?.scenario ?? []) lines.push(`    ${step}`);
-  const path = first?.path === undefined ? '' : `, path: '${first.path}'`;
-  lines.push(`  replay: checkSocketTask({ ..., seed: ${result.seed}${path} })`);
+  lines.push('  scenario, to replay by hand:');
+  (first?.scenario ?? []).forEach((step, index) => {
+    lines.push(`    ${index + 1}. ${step}`);
+  });
+  if (first) {
+    lines.push(`  replay: await ${first.replay}`);
+    // A shrunk run replayed alone can be timed differently by real sockets; the seed replays the whole search.
+    const search = first.replay.replace(
+      /seed: \d+, path: '[^']*'/,
+      `numRuns: ${result.numRuns}, seed: ${result.seed}`,
+    );
+    if (search !== first.replay) lines.push(`  or search again from the seed: await ${search}`);
+  }
   return lines.join('\n');
 }

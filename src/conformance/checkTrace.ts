@@ -2,7 +2,14 @@ import { createActor } from 'xstate';
 import { SocketTaskError } from '../errors.js';
 import { type SocketTaskEmitted, type SocketTaskProfile, socketTaskMachine } from '../machines/socketTask.js';
 import { type CloseVerdict, judgeClose } from './closeRules.js';
-import { assertProfile, assertTrace, type Trace, type TraceStep, type Violation } from './trace.js';
+import {
+  assertProfile,
+  assertTrace,
+  PROPERTY_SOURCES,
+  type Trace,
+  type TraceStep,
+  type Violation,
+} from './trace.js';
 
 type Prediction = 'success' | 'fail' | 'either';
 
@@ -89,8 +96,8 @@ export function checkTrace(
   trace.forEach((step, index) => {
     const snapshot = model.getSnapshot();
     const state = stateName(snapshot.value);
-    const violate = (property: Violation['property'], message: string) =>
-      violations.push({ property, step: index, state, message });
+    const violate = (property: Violation['property'], message: string, source = PROPERTY_SOURCES[property]) =>
+      violations.push({ property, step: index, state, message, source });
 
     if (step.type === 'call') {
       emitted.length = 0;
@@ -135,7 +142,7 @@ export function checkTrace(
         step: index,
         call: step.call,
         predicted,
-        source: verdict?.source ?? 'seeds',
+        source: verdict?.source ?? PROPERTY_SOURCES[step.call === 'send' ? 'send-outcome' : 'close-outcome'],
         contested: verdict?.verdict === 'contested',
         state,
         success: 0,
@@ -188,6 +195,7 @@ export function checkTrace(
         violate(
           property,
           `${call.call}() called in ${call.state} reported ${step.callback}; the model predicts ${call.predicted} (${call.source})`,
+          call.source,
         );
       }
       return;
@@ -230,7 +238,13 @@ export function checkTrace(
   if (options.final !== false) {
     for (const [id, call] of calls) {
       const where = (message: string) =>
-        violations.push({ property: 'callbacks', step: call.step, state: call.state, message });
+        violations.push({
+          property: 'callbacks',
+          step: call.step,
+          state: call.state,
+          message,
+          source: PROPERTY_SOURCES.callbacks,
+        });
       if (call.success + call.fail === 0) where(`${call.call}() (call ${id}) got neither success nor fail`);
       if (call.complete === 0) where(`${call.call}() (call ${id}) never got complete`);
       if (call.completeTooEarly) where(`${call.call}() (call ${id}) got complete before success or fail`);

@@ -83,9 +83,14 @@ export function recordSocketTask(
       options.complete?.();
     },
   });
-  const guard = (id: number, call: () => void) => {
+  const guard = (id: number, call: () => unknown) => {
     try {
-      call();
+      const returned = call();
+      // Some platforms' calls also return a Promise (Taro H5, uni-app without callbacks) that rejects on fail: the
+      // outcome is in the callbacks, and a rejection nobody handles must not end the process or the page.
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (returned as PromiseLike<unknown>).then(undefined, () => {});
+      }
     } catch (error) {
       trace.push({ type: 'threw', id, message: error instanceof Error ? error.message : String(error) });
       throw error;

@@ -54,7 +54,37 @@ export interface Violation {
   /** The model's state at that point, e.g. `CONNECTING.handshake`. */
   state: string;
   message: string;
+  /** The document the broken rule comes from: the seeds (the platforms' SocketTask pages), WHATWG or RFC 6455. */
+  source: string;
 }
+
+/**
+ * Where each property's rule comes from, for reports. A close's outcome is judged per call (see `judgeClose`),
+ * whose verdict names its own document; this is the general rule.
+ */
+export const PROPERTY_SOURCES: Readonly<Record<ConformanceProperty, string>> = {
+  connects: 'seeds (connectSocket creates and returns a SocketTask)',
+  'allowed-transition':
+    'seeds (SocketTask onOpen, onMessage, onError, onClose) and WHATWG (WebSocket readyState: CONNECTING, OPEN, CLOSING, CLOSED)',
+  'nothing-after-close': 'WHATWG (the close event is fired once, and nothing is fired after it)',
+  'no-open-after-close-or-error':
+    'WHATWG (the open event is fired only from CONNECTING; a failed or aborted connection never opens)',
+  'close-while-connecting':
+    "the profile: seeds (WeChat's closeSocket before onSocketOpen does not close) for 'ignored', WHATWG (close() while CONNECTING fails the connection) for 'aborts'",
+  'send-outcome':
+    'seeds (SocketTask.send sends over an open connection; success or fail says whether it did)',
+  'close-outcome':
+    'seeds (close code 1000 or 3000–4999, reason at most 123 UTF-8 bytes), WHATWG, RFC 6455 §7.4',
+  callbacks: 'seeds (every call reports success or fail, exactly one, then complete once)',
+  'close-code':
+    'RFC 6455 §7.1.5–7.1.6 (the close code and reason are the ones in the close frame) and WHATWG (the close event carries them)',
+  'message-order':
+    'RFC 6455 §5.4–§6 (messages arrive whole, unaltered and in order) and seeds (onMessage data is a string or an ArrayBuffer)',
+  closes: 'WHATWG (close() starts the closing handshake, which ends in the close event) and seeds (onClose)',
+};
+
+/** Every property the kit checks, in the order reports and the compatibility table list them. */
+export const CONFORMANCE_PROPERTIES = Object.keys(PROPERTY_SOURCES) as readonly ConformanceProperty[];
 
 const STEP_SHAPES =
   "{ type: 'call', call: 'send' | 'close', id }, { type: 'callback', id, callback: 'success' | 'fail' | 'complete' }, { type: 'threw', id, message }, or { type: 'event', event: 'open' | 'message' | 'error' | 'close', ... }";
