@@ -34,14 +34,14 @@ const exportsOf = (entry: Entry) => {
   const symbol = checker.getSymbolAtLocation(file);
   return symbol ? checker.getExportsOfModule(symbol).map((s) => s.name) : [];
 };
-/** The property names of an exported interface of the root entry. */
-const propertiesOf = (name: string) => {
-  const root = entries.find((entry) => entry.subpath === '.') as Entry;
-  const file = program.getSourceFile(root.types) as ts.SourceFile;
+/** The property names of an interface that an entry point exports (the root entry unless named). */
+const propertiesOf = (name: string, subpath = '.') => {
+  const entry = entries.find((candidate) => candidate.subpath === subpath) as Entry;
+  const file = program.getSourceFile(entry.types) as ts.SourceFile;
   const symbol = checker
     .getExportsOfModule(checker.getSymbolAtLocation(file) as ts.Symbol)
     .find((s) => s.name === name);
-  if (!symbol) throw new Error(`socket-task-machine exports no ${name}`);
+  if (!symbol) throw new Error(`${subpath} exports no ${name}`);
   const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   return checker
     .getDeclaredTypeOfSymbol(resolved)
@@ -105,6 +105,47 @@ describe('docs/api.md', () => {
       expect(name.startsWith(`${option}.`), name).toBe(true);
       expect(cells[2], name).toMatch(/\S/);
     }
+  });
+
+  it('documents every option of the adapter factories besides the platform object, with a default', () => {
+    const rows = tableRows(section(api, '## Adapters')).filter((cells) =>
+      /^`\w+Adapter\(\{/.test(cells[0] ?? ''),
+    );
+    const documented = rows.flatMap((cells) => {
+      const [, factory = '', options = ''] = /^`(\w+)\(\{ ([\w, ]+) \}\)`/.exec(cells[0] ?? '') ?? [];
+      expect(cells[2], factory).toMatch(/\S/);
+      return options.split(', ').map((option) => `${factory}.${option}`);
+    });
+    const platformObjects = new Set(['wx', 'qq', 'swan', 'my', 'tt', 'uni', 'Taro']);
+    const factories: [string, string, string][] = [
+      ['./adapters/node', 'NodeAdapterOptions', 'nodeAdapter'],
+      ['./adapters/web', 'WebAdapterOptions', 'webAdapter'],
+      ['./adapters/wechat', 'WechatAdapterOptions', 'wechatAdapter'],
+      ['./adapters/wechat', 'WechatLegacyAdapterOptions', 'wechatLegacyAdapter'],
+      ['./adapters/qq', 'QqAdapterOptions', 'qqAdapter'],
+      ['./adapters/baidu', 'BaiduAdapterOptions', 'baiduAdapter'],
+      ['./adapters/alipay', 'AlipayAdapterOptions', 'alipayAdapter'],
+      ['./adapters/douyin', 'DouyinAdapterOptions', 'douyinAdapter'],
+      ['./adapters/uni-app', 'UniAdapterOptions', 'uniAdapter'],
+      ['./adapters/taro', 'TaroAdapterOptions', 'taroAdapter'],
+    ];
+    const options = factories.flatMap(([subpath, type, factory]) =>
+      propertiesOf(type, subpath).map((option) => `${factory}.${option}`),
+    );
+    const expected = options.filter((option) => !platformObjects.has(option.split('.')[1] as string));
+    expect(
+      documented.filter((option) => !platformObjects.has(option.split('.')[1] as string)).sort(),
+    ).toEqual(expected.sort());
+  });
+
+  it('documents every option of checkSocketTask, with a default', () => {
+    const rows = tableRows(section(api, '## `socket-task-machine/conformance`')).filter(
+      (cells) => cells.length === 4 && /^`\w+`$/.test(cells[0] ?? ''),
+    );
+    expect(rows.map((cells) => (cells[0] as string).replace(/`/g, '')).sort()).toEqual(
+      propertiesOf('CheckSocketTaskOptions', './conformance').sort(),
+    );
+    for (const cells of rows) expect(cells[2], cells[0]).toMatch(/\S/);
   });
 
   it('documents every member of Connection', () => {
