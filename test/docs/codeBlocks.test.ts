@@ -48,7 +48,18 @@ describe('the TypeScript blocks of the documentation', () => {
     });
     expect(checkOf(block('x;', 'alipay'))).toEqual({ environment: 'alipay' });
     expect(checkOf(block('x;', 'skip (a fragment)'))).toEqual({ skip: 'a fragment' });
-    expect(() => checkOf(block('x;', 'wechta'))).toThrow(/unknown check "wechta"/);
+    expect(checkOf(block('x;', 'wechta'))).toEqual({
+      problem: expect.stringMatching(/^unknown check "wechta"/),
+    });
+    const both =
+      "import { qqAdapter } from 'socket-task-machine/adapters/qq';\n" +
+      "import { douyinAdapter } from 'socket-task-machine/adapters/douyin';\n";
+    expect(checkOf(block(`${both}douyinAdapter({ tt });`))).toEqual({ environment: 'douyin' });
+    expect(checkOf(block(`${both}console.log(qqAdapter, douyinAdapter);`))).toEqual({ environment: 'node' });
+    expect(checkOf(block(`${both}qqAdapter({ qq }), douyinAdapter({ tt });`))).toEqual({
+      problem: expect.stringMatching(/^it uses the globals of douyin, qq: put <!-- check: <platform> -->/),
+    });
+    expect(checkOf(block(both, 'douyin'))).toEqual({ environment: 'douyin' });
   });
 
   it('finds the blocks a page holds, with the line of their fence and the check comment above them', () => {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
-import { type CodeBlock, codeBlocks, documentationPages, ROOT } from './markdown.js';
+import { type CodeBlock, codeBlocks, documentationPages, headings, ROOT, readPage } from './markdown.js';
 
 export const ENVIRONMENTS = [
   'node',
@@ -63,11 +63,24 @@ const SETTINGS: Record<Environment, EnvironmentSettings> = {
 /** The languages checked; a block in another language (sh, vue, text, mermaid) is not TypeScript. */
 export const CHECKED_LANGUAGES = new Set(['ts', 'typescript', 'tsx']);
 
-export type Check = { skip: string } | { environment: Environment };
+export type Check = { skip: string } | { environment: Environment } | { problem: string };
+
+const BY_IMPORT: Record<string, Environment> = {
+  node: 'node',
+  web: 'browser',
+  wechat: 'wechat',
+  qq: 'qq',
+  baidu: 'baidu',
+  alipay: 'alipay',
+  douyin: 'douyin',
+  'uni-app': 'uni-app',
+  taro: 'taro',
+};
 
 /**
  * How a block is checked: `<!-- check: skip (why) -->` skips it, `<!-- check: <environment> -->` names its
- * platform; otherwise the platform comes from the adapter it imports, or the platform global it uses.
+ * platform; otherwise the platform comes from the adapter it imports, or the platform global it uses. A block that
+ * imports the adapters of several platforms must name the one it compiles for.
  */
 export function checkOf(block: CodeBlock): Check {
   if (block.check !== undefined) {
@@ -76,37 +89,49 @@ export function checkOf(block: CodeBlock): Check {
     if ((ENVIRONMENTS as readonly string[]).includes(block.check)) {
       return { environment: block.check as Environment };
     }
-    throw new Error(
-      `${block.file}:${block.line}: unknown check "${block.check}"; use skip (reason) or one of ${ENVIRONMENTS.join(', ')}`,
-    );
+    return {
+      problem: `unknown check "${block.check}": use skip (why), or one of ${ENVIRONMENTS.join(', ')}`,
+    };
   }
   const code = block.code;
-  const imported = /socket-task-machine\/adapters\/([\w-]+)/.exec(code)?.[1];
-  const byImport: Record<string, Environment> = {
-    node: 'node',
-    web: 'browser',
-    wechat: 'wechat',
-    qq: 'qq',
-    baidu: 'baidu',
-    alipay: 'alipay',
-    douyin: 'douyin',
-    'uni-app': 'uni-app',
-    taro: 'taro',
-  };
-  if (imported !== undefined && byImport[imported]) return { environment: byImport[imported] };
-  if (/@tarojs\/taro|\bTaro\./.test(code)) return { environment: 'taro' };
-  const globals: [RegExp, Environment][] = [
-    [/\bwx\.|\{ wx \}|\bPage\(/, 'wechat'],
-    [/\buni\./, 'uni-app'],
-    [/\bmy\./, 'alipay'],
-    [/\btt\./, 'douyin'],
-    [/\bswan\./, 'baidu'],
-    [/\bqq\./, 'qq'],
-    [/\b(?:document|window|localStorage)\.|from 'react'|from 'vue'/, 'browser'],
+  const imported = [
+    ...new Set(
+      [...code.matchAll(/socket-task-machine\/adapters\/([\w-]+)/g)].flatMap((match) => {
+        const environment = BY_IMPORT[match[1] as string];
+        return environment ? [environment] : [];
+      }),
+    ),
   ];
-  for (const [pattern, environment] of globals) if (pattern.test(code)) return { environment };
-  return { environment: 'node' };
+  // A global the block declares itself (a platform with no published typings) needs no platform's typings.
+  const used = PLATFORM_GLOBALS.filter(
+    ([pattern, , name]) =>
+      pattern.test(code) && !new RegExp(`\\bdeclare (?:const|let|var) ${name}\\b`).test(code),
+  ).map(([, environment]) => environment);
+  if (imported.length === 1) return { environment: imported[0] as Environment };
+  if (imported.length > 1) {
+    const platforms = [...new Set(used.filter((environment) => imported.includes(environment)))];
+    if (platforms.length === 1) return { environment: platforms[0] as Environment };
+    // Adapters imported for their exports alone (profiles, minimums) need no platform's typings.
+    if (used.length === 0) return { environment: 'node' };
+    return {
+      problem: `it uses the globals of ${[...new Set(used)].join(', ')}: put <!-- check: <platform> --> above it to name the typings it compiles with`,
+    };
+  }
+  if (/@tarojs\/taro/.test(code)) return { environment: 'taro' };
+  return { environment: used[0] ?? 'node' };
 }
+
+/** A platform's global in use: `wx.connectSocket(...)`, `{ wx }`; the first that matches decides. */
+const PLATFORM_GLOBALS: [RegExp, Environment, string][] = [
+  [/\bwx\.|\{ wx \}|\bPage\(/, 'wechat', 'wx'],
+  [/\buni\.|\{ uni \}/, 'uni-app', 'uni'],
+  [/\bTaro\.|\{ Taro \}/, 'taro', 'Taro'],
+  [/\bmy\.|\{ my \}/, 'alipay', 'my'],
+  [/\btt\.|\{ tt \}/, 'douyin', 'tt'],
+  [/\bswan\.|\{ swan \}/, 'baidu', 'swan'],
+  [/\bqq\.|\{ qq \}/, 'qq', 'qq'],
+  [/\b(?:document|window|localStorage)\.|from 'react'|from 'vue'/, 'browser', 'window'],
+];
 
 export interface BlockDiagnostic {
   /** `docs/api.md:123:5` */
@@ -158,15 +183,23 @@ export function checkCodeBlocks(pages = documentationPages()): CheckResult {
     const roots = new Map<Environment, string[]>();
     const parsed = new Map<string, ts.SourceFile | undefined>();
     for (const page of pages) {
-      for (const block of codeBlocks(page)) {
+      const text = readPage(page);
+      const sections = headings(text);
+      for (const block of codeBlocks(page, text)) {
         if (!CHECKED_LANGUAGES.has(block.lang)) continue;
         const check = checkOf(block);
         if ('skip' in check) {
           result.skipped.push({ block, reason: check.skip });
           continue;
         }
-        // One folder per page: a page's blocks may import each other by the file names they give themselves.
-        const file = join(dir, page.replace(/[^\w]/g, '_'), fileNameOf(block));
+        if ('problem' in check) {
+          result.diagnostics.push({ where: `${page}:${block.line}`, file: page, message: check.problem });
+          continue;
+        }
+        // One folder per section of a page: the blocks of one recipe may import each other by the file names they
+        // give themselves, and the next recipe's socket.ts is another file.
+        const heading = sections.filter((candidate) => candidate.line < block.line).at(-1)?.anchor ?? 'top';
+        const file = join(dir, page.replace(/[^\w]/g, '_'), heading, fileNameOf(block));
         if (byFile.has(file))
           throw new Error(`${page}:${block.line}: a second block names itself ${relative(dir, file)}`);
         mkdirSync(dirname(file), { recursive: true });

@@ -53,10 +53,10 @@ describe('the links of the documentation', () => {
     const text =
       '# A `b` (c)\n\n## Close before open\n\n## Close before open\n\n```md\n[not](a-link.md)\n```\n\n' +
       'See [x](docs/api.md#options "t") and `[not](code.md)`, ![img](diagrams/a.svg).\n\n[ref]: CONTRIBUTING.md\n';
-    expect(headings(text).map((heading) => heading.anchor)).toEqual([
-      'a-b-c',
-      'close-before-open',
-      'close-before-open-1',
+    expect(headings(text).map((heading) => [heading.line, heading.anchor])).toEqual([
+      [1, 'a-b-c'],
+      [3, 'close-before-open'],
+      [5, 'close-before-open-1'],
     ]);
     expect(links(text)).toEqual([
       { line: 11, target: 'docs/api.md#options' },

@@ -11,11 +11,13 @@ export interface CodeBlock {
   line: number;
   lang: string;
   code: string;
-  /** The `<!-- check: ... -->` comment right above the fence (blank lines between allowed), without the prefix. */
+  /** The `<!-- check: ... -->` comment above the fence (other comments and blank lines between allowed), without the prefix. */
   check: string | undefined;
 }
 
 export interface Heading {
+  /** 1-based line of the heading. */
+  line: number;
   level: number;
   text: string;
   anchor: string;
@@ -56,9 +58,14 @@ export function codeBlocks(file: string, text = readPage(file)): CodeBlock[] {
       if (current.trimStart().startsWith(fence) && current.trim().replace(/[`~]/g, '') === '') break;
       body.push(current.startsWith(indent) ? current.slice(indent.length) : current.trimStart());
     }
-    let k = i - 1;
-    while (k >= 0 && (lines[k] as string).trim() === '') k--;
-    const check = /^<!--\s*check:\s*(.*?)\s*-->$/.exec((lines[k] ?? '').trim())?.[1];
+    // The check comment may sit among other comments right above the fence (a page may mark its blocks too).
+    let check: string | undefined;
+    for (let k = i - 1; k >= 0; k--) {
+      const above = (lines[k] as string).trim();
+      if (above === '') continue;
+      if (!/^<!--.*-->$/.test(above)) break;
+      check ??= /^<!--\s*check:\s*(.*?)\s*-->$/.exec(above)?.[1];
+    }
     blocks.push({ file, line: i + 1, lang: lang.toLowerCase(), code: `${body.join('\n')}\n`, check });
     i = j;
   }
@@ -97,14 +104,19 @@ export function slug(text: string): string {
 export function headings(text: string): Heading[] {
   const seen = new Map<string, number>();
   const result: Heading[] = [];
-  for (const line of prose(text)) {
+  for (const [index, line] of prose(text).entries()) {
     const match = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
     if (!match) continue;
     const [, hashes = '', heading = ''] = match;
     const base = slug(heading);
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
-    result.push({ level: hashes.length, text: heading, anchor: count === 0 ? base : `${base}-${count}` });
+    result.push({
+      line: index + 1,
+      level: hashes.length,
+      text: heading,
+      anchor: count === 0 ? base : `${base}-${count}`,
+    });
   }
   return result;
 }
