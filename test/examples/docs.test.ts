@@ -18,6 +18,8 @@ function filesUnder(dir: string): string[] {
 }
 
 const SOURCE = /\.(ts|tsx)$/;
+/** What the page shows: every file of an example but its tsconfig.json, which only the check below reads. */
+const SHOWN = (file: string) => !file.endsWith('tsconfig.json');
 
 interface CodeBlock {
   /** The `<!-- path -->` line right above the fence, if any. */
@@ -64,12 +66,12 @@ describe('docs/recipes.md', () => {
     ).toEqual([]);
   });
 
-  it('shows every example source file, and no TypeScript that is not one', () => {
-    const sources = filesUnder(EXAMPLES).filter((file) => SOURCE.test(file));
+  it('shows every file of the examples, and no code that is not one', () => {
+    const sources = filesUnder(EXAMPLES).filter(SHOWN);
     const shown = blocks.flatMap((block) => (block.file === undefined ? [] : [block.file]));
     expect([...shown].sort()).toEqual(sources);
     const unnamed = blocks.filter(
-      (block) => block.file === undefined && /^(ts|tsx|js|jsx|vue)$/.test(block.lang),
+      (block) => block.file === undefined && /^(ts|tsx|js|jsx|vue|json)$/.test(block.lang),
     );
     expect(
       unnamed.map((block) => `docs/recipes.md:${block.line}`),

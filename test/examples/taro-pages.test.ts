@@ -37,14 +37,22 @@ vi.mock('@tarojs/components', async () => {
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'taro-pages', 'src');
 // Variables, not literals: the example compiles with its own tsconfig (Taro's typings, JSX), not the tests'.
 const SOCKET_MODULE = join(EXAMPLE, 'socket.ts');
-const ROUTES = {
-  'pages/index/index': () => import(join(EXAMPLE, 'pages/index/index.tsx')),
-  'pages/chat/index': () => import(join(EXAMPLE, 'pages/chat/index.tsx')),
-};
+const APP_CONFIG = join(EXAMPLE, 'app.config.ts');
+
+/** The pages app.config.ts lists (Taro's build defines defineAppConfig), the first one opened at launch. */
+async function appPages(): Promise<string[]> {
+  (globalThis as Record<string, unknown>).defineAppConfig = (config: unknown) => config;
+  try {
+    return ((await import(APP_CONFIG)) as { default: { pages: string[] } }).default.pages;
+  } finally {
+    delete (globalThis as Record<string, unknown>).defineAppConfig;
+  }
+}
 
 let server: TestWsServer;
 let taro: FakeTaro;
 let stack: RouteStack;
+let pages: string[];
 let root: Root | undefined;
 let element: HTMLElement;
 let socket: Connection;
@@ -52,7 +60,15 @@ let socket: Connection;
 beforeEach(async () => {
   server = await startWsServer();
   taro = createFakeTaro({ WebSocket: routedWebSocket(server.url), runtime: 'weapp' });
-  stack = createRouteStack(ROUTES);
+  pages = await appPages();
+  stack = createRouteStack(
+    Object.fromEntries(
+      pages.map((route) => [
+        route,
+        () => import(join(EXAMPLE, `${route}.tsx`)) as Promise<{ default: unknown }>,
+      ]),
+    ),
+  );
   platform.Taro = { ...taro, navigateTo: stack.navigateTo, navigateBack: stack.navigateBack };
   vi.resetModules();
   socket = ((await import(SOCKET_MODULE)) as { socket: Connection }).socket;
@@ -81,7 +97,7 @@ async function launch(): Promise<void> {
   document.body.append(element);
   root = createRoot(element);
   root.render(h(Shell));
-  stack.navigateTo({ url: '/pages/index/index' });
+  stack.navigateTo({ url: `/${pages[0]}` });
   await stack.settled();
   await until(() => shown().length === 1, 'the first page to render');
 }

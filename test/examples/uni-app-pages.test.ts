@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // Runs examples/uni-app-pages as a uni-app (Vue 3) app built for WeChat: the global `uni` is the uni-app fake over
 // real sockets to a local server, its pages are mounted by a Vue app that keeps the page stack.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type App, type Component, createApp, defineComponent, h, shallowRef } from 'vue';
@@ -19,10 +20,13 @@ import { until } from '../helpers.js';
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'uni-app-pages');
 // Variables, not literals: the example compiles with uni's typings (its own tsconfig), not the tests'.
 const SOCKET_MODULE = join(EXAMPLE, 'socket.ts');
-const ROUTES = {
-  'pages/index/index': () => import(join(EXAMPLE, 'pages/index/index.ts')),
-  'pages/chat/chat': () => import(join(EXAMPLE, 'pages/chat/chat.ts')),
+// The pages pages.json lists, the first one opened at launch, as uni-app does.
+const { pages: PAGES } = JSON.parse(readFileSync(join(EXAMPLE, 'pages.json'), 'utf8')) as {
+  pages: Array<{ path: string }>;
 };
+const ROUTES = Object.fromEntries(
+  PAGES.map(({ path }) => [path, () => import(join(EXAMPLE, `${path}.ts`)) as Promise<{ default: unknown }>]),
+);
 
 let server: TestWsServer;
 let uni: FakeUni;
@@ -66,7 +70,7 @@ async function launch(): Promise<void> {
   document.body.append(root);
   app = createApp(Shell);
   app.mount(root);
-  stack.navigateTo({ url: '/pages/index/index' });
+  stack.navigateTo({ url: `/${PAGES[0]?.path}` });
   await stack.settled();
 }
 

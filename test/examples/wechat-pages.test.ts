@@ -1,5 +1,6 @@
 // Runs examples/wechat-pages as WeChat would: the global `wx` is the WeChat fake over real sockets to a local
 // server, `Page()` and navigation are a page stack that calls the lifecycle hooks in the platform's order.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/index.js';
@@ -18,22 +19,27 @@ import { until } from '../helpers.js';
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'wechat-pages');
 // Variables, not literals: the example compiles with WeChat's typings (its own tsconfig), not the tests'.
 const SOCKET_MODULE = join(EXAMPLE, 'socket.ts');
-const ROUTES = {
-  'pages/index/index': () => import(join(EXAMPLE, 'pages/index/index.ts')),
-  'pages/room/room': () => import(join(EXAMPLE, 'pages/room/room.ts')),
-};
+const APP_MODULE = join(EXAMPLE, 'app.ts');
+// The pages app.json lists, the first one opened at launch, as the platform does.
+const { pages: PAGES } = JSON.parse(readFileSync(join(EXAMPLE, 'app.json'), 'utf8')) as { pages: string[] };
+const ROUTES = Object.fromEntries(PAGES.map((route) => [route, () => import(join(EXAMPLE, `${route}.ts`))]));
 
 let server: TestWsServer;
 let wx: FakeSocketTaskPlatform;
 let pages: FakePageStack;
 let conn: Connection | undefined;
+let apps: object[];
 const globals = globalThis as Record<string, unknown>;
 
 beforeEach(async () => {
   server = await startWsServer();
   wx = createFakeWx({ WebSocket: routedWebSocket(server.url) });
   pages = createFakePageStack(ROUTES);
+  apps = [];
   globals.wx = { ...wx, navigateTo: pages.navigateTo, navigateBack: pages.navigateBack };
+  globals.App = (definition: object) => {
+    apps.push(definition);
+  };
   globals.Page = pages.Page;
   globals.getCurrentPages = pages.getCurrentPages;
   // Each test is a fresh launch of the app: its modules, and so its one connection, made anew.
@@ -44,6 +50,7 @@ afterEach(async () => {
   await conn?.close().catch(() => {});
   conn = undefined;
   delete globals.wx;
+  delete globals.App;
   delete globals.Page;
   delete globals.getCurrentPages;
   await server.stop();
@@ -56,9 +63,12 @@ async function appConnection(): Promise<Connection> {
   return conn;
 }
 
-async function open(url: string): Promise<FakePage> {
+/** Launches the app: app.ts first, then the first page of app.json. */
+async function launch(): Promise<FakePage> {
+  await import(APP_MODULE);
+  expect(apps).toHaveLength(1);
   await appConnection(); // so that afterEach closes it
-  pages.navigateTo({ url });
+  pages.navigateTo({ url: `/${PAGES[0]}` });
   await pages.settled();
   return pages.top();
 }
@@ -92,7 +102,7 @@ function call(page: FakePage, method: string, ...args: unknown[]): void {
 
 describe('examples/wechat-pages: one socket, many pages', () => {
   it('shares one socket between the pages, and each loaded page shows the messages meant for it', async () => {
-    const index = await open('/pages/index/index');
+    const index = await launch();
     await until(() => index.data.status === 'open', 'the home page to show open');
     const first = await server.connection(0);
     push(first, { type: 'news', title: 'one' });
@@ -122,7 +132,7 @@ describe('examples/wechat-pages: one socket, many pages', () => {
 
   it('leaves an unloaded page no listener and no message, and keeps the socket open for the others', async () => {
     const listeners = countListeners(await appConnection());
-    const index = await open('/pages/index/index');
+    const index = await launch();
     const onHome = listeners.total();
     expect(onHome).toBeGreaterThan(0);
     await until(() => index.data.status === 'open', 'open');
@@ -152,7 +162,7 @@ describe('examples/wechat-pages: one socket, many pages', () => {
   });
 
   it('shows a server drop as waiting then open on every page, and joins the room again on the new socket', async () => {
-    const index = await open('/pages/index/index');
+    const index = await launch();
     await until(() => index.data.status === 'open', 'open');
     call(index, 'openRoom', tapRoom('tech'));
     await pages.settled();
