@@ -123,9 +123,9 @@ export function checkOf(block: CodeBlock): Check {
 
 /** A platform's global in use: `wx.connectSocket(...)`, `{ wx }`; the first that matches decides. */
 const PLATFORM_GLOBALS: [RegExp, Environment, string][] = [
-  [/\bwx\.|\{ wx \}|\bPage\(/, 'wechat', 'wx'],
+  [/\bwx\.|\{ wx \}|\b(?:App|Page|Component)\(\{/, 'wechat', 'wx'],
   [/\buni\.|\{ uni \}/, 'uni-app', 'uni'],
-  [/\bTaro\.|\{ Taro \}/, 'taro', 'Taro'],
+  [/\bTaro\.|\{ Taro \}|\bdefine(?:App|Page)Config\(/, 'taro', 'Taro'],
   [/\bmy\.|\{ my \}/, 'alipay', 'my'],
   [/\btt\.|\{ tt \}/, 'douyin', 'tt'],
   [/\bswan\.|\{ swan \}/, 'baidu', 'swan'],
@@ -234,7 +234,10 @@ export function checkCodeBlocks(pages = documentationPages()): CheckResult {
       const program = ts.createProgram({ rootNames, options, host: sharedHost(options, parsed) });
       for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
         const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-        const block = diagnostic.file ? byFile.get(diagnostic.file.fileName) : undefined;
+        // A block is checked in its own program: one that another block imports is reported there only.
+        const own = diagnostic.file !== undefined && files.includes(diagnostic.file.fileName);
+        if (diagnostic.file && byFile.has(diagnostic.file.fileName) && !own) continue;
+        const block = own ? byFile.get((diagnostic.file as ts.SourceFile).fileName) : undefined;
         if (diagnostic.file && block && diagnostic.start !== undefined) {
           const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
           result.diagnostics.push({
