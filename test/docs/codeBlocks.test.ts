@@ -46,6 +46,8 @@ describe('the TypeScript blocks of the documentation', () => {
     expect(checkOf(block("import { createConnection } from 'socket-task-machine';"))).toEqual({
       environment: 'node',
     });
+    expect(checkOf(block("import './socket';\n\nApp({});"))).toEqual({ environment: 'wechat' });
+    expect(checkOf(block('export default defineAppConfig({ pages: [] });'))).toEqual({ environment: 'taro' });
     expect(checkOf(block('x;', 'alipay'))).toEqual({ environment: 'alipay' });
     expect(checkOf(block('x;', 'skip (a fragment)'))).toEqual({ skip: 'a fragment' });
     expect(checkOf(block('x;', 'wechta'))).toEqual({
