@@ -77,10 +77,17 @@ describe('examples/login-resubscribe: login, then subscribe again on every recon
       '> subscribe {"topics":["news"]}',
     ]);
 
+    // Sent the moment the drop is known, however short the wait before the next attempt.
+    const queued = new Promise<number>((resolve) => {
+      const off = session.conn.onStatusChange((status) => {
+        if (status !== 'waiting') return;
+        off();
+        liked.push(session.like(2), session.like(3));
+        resolve(session.conn.queue.messages);
+      });
+    });
     first.socket.terminate();
-    await until(() => session.conn.status === 'waiting', 'waiting after the drop');
-    liked.push(session.like(2), session.like(3));
-    expect(session.conn.queue.messages).toBe(2);
+    expect(await within(queued, 'waiting after the drop')).toBe(2);
     await server.connection(1, 5000);
     await until(
       () => logs[1]?.includes('> subscribe {"topics":["news"]}'),
