@@ -23,7 +23,8 @@ import { createFakeWx } from '../fixtures/platforms/wechat.js';
 import { createFakeLegacyWx } from '../fixtures/platforms/wechatLegacy.js';
 import { propertySeed } from '../helpers.js';
 
-// npm run conformance raises this to 1000 per implementation.
+// FC_RUNS_KIT raises this; npm run conformance runs these adapters (and real WebSocket implementations) into the
+// compatibility table of docs/conformance.md.
 const numRuns = Number(process.env.FC_RUNS_KIT ?? 100);
 const seed = propertySeed('conformance', `numRuns=${numRuns} per implementation`);
 

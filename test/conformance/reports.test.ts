@@ -1,8 +1,9 @@
 // What a report gives a person: the property, the document its rule comes from, and what happened.
 import { describe, expect, it } from 'vitest';
 import type { SocketTaskLike } from '../../src/adapters/types.js';
-import { checkSocketTask, formatReport } from '../../src/conformance/checkSocketTask.js';
+import { checkSocketTask, formatReport, searchSocketTask } from '../../src/conformance/checkSocketTask.js';
 import { checkTrace } from '../../src/conformance/checkTrace.js';
+import { judgeClose } from '../../src/conformance/closeRules.js';
 import { recordSocketTask } from '../../src/conformance/recorder.js';
 import { CONFORMANCE_PROPERTIES, PROPERTY_SOURCES, type Trace } from '../../src/conformance/trace.js';
 import { propertySeed } from '../helpers.js';
@@ -95,5 +96,30 @@ describe('checkSocketTask', () => {
     const violation = result.violations.find((v) => /carried a Uint8Array/.test(v.message));
     expect(violation?.property, report).toBe('message-order');
     expect(violation?.source).toBe('seeds (SocketTask.onMessage: data is a string or an ArrayBuffer)');
+  }, 60_000);
+
+  it('reports a close accepted against every document once, as close-outcome, and not the sends it makes fail after it', async () => {
+    // Taro H5's and W3CWebSocket's bug: any close arguments are accepted, and the socket closes.
+    const connect = (target: { url: string; protocols?: string[] }): SocketTaskLike => {
+      const task = correctTask(target);
+      return {
+        ...task,
+        close: (options) =>
+          judgeClose(options.code, options.reason).verdict !== 'invalid'
+            ? task.close(options)
+            : task.close({
+                success: options.success,
+                fail: options.fail,
+                complete: options.complete,
+              } as never),
+      };
+    };
+    const found = await searchSocketTask({ connect, profile: aborts, numRuns: 300, seed });
+    expect(found.result.violations.map((v) => v.property)).toContain('close-outcome');
+    const rest = await searchSocketTask(
+      { connect, profile: aborts, numRuns: 300, seed },
+      { ignore: ['close-outcome'] },
+    );
+    expect(rest.result.ok, formatReport(rest.result)).toBe(true);
   }, 60_000);
 });
