@@ -155,6 +155,18 @@ describe('docs/api.md', () => {
     expect([...members].sort()).toEqual(propertiesOf('Connection').sort());
   });
 
+  it.each([
+    ['SocketAdapter', 'What an adapter is'],
+    ['PlatformProfile', 'What a platform does'],
+    ['SocketTaskLike', 'What `connect` returns'],
+  ])('documents every member of %s for the writers of adapters', (type, intro) => {
+    const text = section(api, '### Writing your own adapter');
+    const table = text.slice(text.indexOf(intro));
+    const rows = tableRows(table.slice(0, table.indexOf('\n\n', table.indexOf('|'))));
+    const documented = rows.flatMap((cells) => [...(cells[0] ?? '').matchAll(/`(\w+)/g)].map((m) => m[1]));
+    expect(documented.sort()).toEqual(propertiesOf(type).sort());
+  });
+
   it('gives each adapter the profile its module exports', async () => {
     const rows = tableRows(section(api, '## Adapters')).filter((cells) =>
       cells[1]?.startsWith('`/adapters/'),
