@@ -23,9 +23,14 @@ export interface Heading {
   anchor: string;
 }
 
-/** Every page the checks cover: README.md, README.zh-CN.md and docs/**\/*.md, as paths relative to the root. */
+/**
+ * Every page the checks cover: README.md, README.zh-CN.md, CONTRIBUTING.md and docs/**\/*.md, as paths relative to
+ * the root.
+ */
 export function documentationPages(): string[] {
-  const pages = ['README.md', 'README.zh-CN.md'].filter((file) => existsSync(join(ROOT, file)));
+  const pages = ['README.md', 'README.zh-CN.md', 'CONTRIBUTING.md'].filter((file) =>
+    existsSync(join(ROOT, file)),
+  );
   const walk = (dir: string): string[] =>
     readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
       entry.isDirectory()
