@@ -1,6 +1,6 @@
-// Every relative link of README.md, README.zh-CN.md, CONTRIBUTING.md and docs/ reaches a file of the repository, and every
-// #anchor a heading (or an explicit <a id>) of the page it names, as GitHub renders them. The README's links also
-// reach files the package ships, so they resolve on the registry's page too.
+// Every relative link of README.md, README.zh-CN.md, CONTRIBUTING.md and docs/ reaches a file of the repository,
+// and every #anchor a heading (or an explicit <a id>) of the page it names, as GitHub renders them. The README's
+// links also reach files the package ships, so they resolve on the registry's page too.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
