@@ -30,14 +30,15 @@ interface CodeBlock {
 }
 
 /** The fenced code blocks of a Markdown text, each with the file its marker names. */
-function codeBlocks(markdown: string): CodeBlock[] {
+function codeBlocks(page: string): CodeBlock[] {
+  const markdown = readFileSync(join(ROOT, page), 'utf8');
   const lines = markdown.split('\n');
   const blocks: CodeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^```(\S*)\s*$/.exec(lines[i] ?? '');
     if (!open) continue;
     const end = lines.indexOf('```', i + 1);
-    if (end === -1) throw new Error(`docs/recipes.md:${i + 1}: a code block is not closed`);
+    if (end === -1) throw new Error(`${page}:${i + 1}: a code block is not closed`);
     const marker = /^<!-- (examples\/\S+) -->$/.exec(lines[i - 1] ?? '');
     blocks.push({
       file: marker?.[1],
@@ -50,21 +51,28 @@ function codeBlocks(markdown: string): CodeBlock[] {
   return blocks;
 }
 
-describe('docs/recipes.md', () => {
-  const blocks = codeBlocks(readFileSync(RECIPES, 'utf8'));
+/** Pages that show example files (docs/recipes.md and its translations): each marked block is checked. */
+const PAGES = filesUnder(join(ROOT, 'docs')).filter(
+  (file) => file.endsWith('.md') && readFileSync(join(ROOT, file), 'utf8').includes('<!-- examples/'),
+);
 
-  it('shows each example file exactly as it is in examples/', () => {
-    const shown = blocks.filter((block) => block.file !== undefined);
+describe('docs pages that show examples', () => {
+  it.each(PAGES)('%s shows each example file exactly as it is in examples/', (page) => {
+    const shown = codeBlocks(page).filter((block) => block.file !== undefined);
     expect(shown.length).toBeGreaterThan(0);
     const differing = shown.filter((block) => {
       const path = join(ROOT, block.file as string);
       return !existsSync(path) || block.code !== readFileSync(path, 'utf8').replace(/\n$/, '');
     });
     expect(
-      differing.map((block) => `docs/recipes.md:${block.line} differs from ${block.file}`),
+      differing.map((block) => `${page}:${block.line} differs from ${block.file}`),
       'copy each file into its block again',
     ).toEqual([]);
   });
+});
+
+describe('docs/recipes.md', () => {
+  const blocks = codeBlocks(relative(ROOT, RECIPES));
 
   it('shows every file of the examples, and no code that is not one', () => {
     const sources = filesUnder(EXAMPLES).filter(SHOWN);
