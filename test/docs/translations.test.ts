@@ -1,7 +1,7 @@
 // The Chinese documentation stays in step with the English: every user-facing page has both languages, every
 // Chinese page has an English original, the two hold the same code blocks in the same order (byte for byte, same
-// info string and check comment) and the same heading levels, and each links to the other before its first
-// section. The checks (test/docs/translations.ts) take a root directory, so they run on a broken copy here too.
+// info string and check comment), the same heading levels and the same table rows (each about the same option,
+// member or code), and each links to the other before its first section. The checks (test/docs/translations.ts) take a root directory, so they run on a broken copy here too.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   crossLinkProblems,
   headingDifference,
   missingPages,
+  tableDifference,
   translationPairs,
   translationProblems,
   USER_FACING,
@@ -37,6 +38,10 @@ describe('the Chinese documentation', () => {
 
   it.each(pairs)('$chinese has the heading levels of $english, in order', ({ english, chinese }) => {
     expect(headingDifference(ROOT, english, chinese)).toBeUndefined();
+  });
+
+  it.each(pairs)('$chinese has the tables of $english, row by row', ({ english, chinese }) => {
+    expect(tableDifference(ROOT, english, chinese)).toBeUndefined();
   });
 
   it.each(pairs)('$chinese and $english link to each other at their top', ({ english, chinese }) => {
@@ -129,6 +134,30 @@ describe('the translation check, on a copy of the pages', () => {
     edit('docs/zh-CN/errors.md', (text) => text.replace('### `ERR_INVALID_URL`', '## `ERR_INVALID_URL`'));
     expect(headingDifference(copy, 'docs/errors.md', 'docs/zh-CN/errors.md')).toBe(
       'docs/zh-CN/errors.md: heading 4 is "## `ERR_INVALID_URL`" where docs/errors.md has "### `ERR_INVALID_URL`"',
+    );
+  });
+
+  it('fails when a table row is missing or is about something else, naming both lines', () => {
+    const lineOf = (file: string, prefix: string) =>
+      read(copy, file)
+        .split('\n')
+        .findIndex((line) => line.startsWith(prefix)) + 1;
+    fresh();
+    const [english, chinese] = ['docs/api.md', 'docs/zh-CN/api.md'].map((file) =>
+      lineOf(file, '| `startClosed` |'),
+    );
+    edit('docs/zh-CN/api.md', (text) => text.replace(/^\| `startClosed` \|.*\n/m, ''));
+    expect(tableDifference(copy, 'docs/api.md', 'docs/zh-CN/api.md')).toMatch(
+      new RegExp(
+        `^docs/zh-CN/api\\.md:${chinese} \\(table \\d+, row \\d+\\) is about \\["inspect"\\]; ` +
+          `docs/api\\.md:${english} about \\["startClosed"\\]$`,
+      ),
+    );
+    fresh();
+    const last = lineOf('docs/errors.md', '| [`ERR_PLATFORM`]');
+    edit('docs/zh-CN/errors.md', (text) => text.replace(/^\| \[`ERR_PLATFORM`\].*\n/m, ''));
+    expect(tableDifference(copy, 'docs/errors.md', 'docs/zh-CN/errors.md')).toBe(
+      `docs/zh-CN/errors.md: table 1, row 19 is missing; it is docs/errors.md:${last}`,
     );
   });
 

@@ -110,6 +110,75 @@ export function codeBlockDifference(root: string, english: string, chinese: stri
   return undefined;
 }
 
+/** The 1-based lines of a page that belong to a fenced block, fences included. */
+function blockLines(page: string, text: string): Set<number> {
+  const lines = new Set<number>();
+  for (const block of codeBlocks(page, text)) {
+    const length = block.code.split('\n').length;
+    for (let line = block.line; line <= block.line + length; line++) lines.add(line);
+  }
+  return lines;
+}
+
+interface TableRow {
+  line: number;
+  /** The code spans of the row's first cell: the option, member, code or type the row is about. */
+  key: string[];
+}
+
+/** The body rows of each markdown table of a page (header and separator left out), in order. */
+function tables(page: string, text: string): TableRow[][] {
+  const inBlock = blockLines(page, text);
+  const result: TableRow[][] = [];
+  let current: TableRow[] | undefined;
+  let row = 0;
+  text.split('\n').forEach((line, index) => {
+    if (!line.startsWith('|') || inBlock.has(index + 1)) {
+      current = undefined;
+      return;
+    }
+    if (!current) {
+      current = [];
+      result.push(current);
+      row = 0;
+    }
+    // The header and the separator.
+    if (row++ < 2) return;
+    const first = line.slice(1).split(/(?<!\\)\|/)[0] ?? '';
+    current.push({
+      line: index + 1,
+      key: [...first.matchAll(/`([^`]+)`/g)].map((match) => match[1] as string),
+    });
+  });
+  return result;
+}
+
+/**
+ * Where the two pages' tables part ways: another number of tables or of rows, or a row about something else (the
+ * code spans of its first cell, `url` or `ERR_CLOSED`, differ), so an option, member or error code added in
+ * English cannot be missing in Chinese.
+ */
+export function tableDifference(root: string, english: string, chinese: string): string | undefined {
+  const ours = tables(english, read(root, english));
+  const theirs = tables(chinese, read(root, chinese));
+  for (let t = 0; t < Math.max(ours.length, theirs.length); t++) {
+    const en = ours[t];
+    const zh = theirs[t];
+    if (!zh) return `${chinese}: table ${t + 1} is missing; it is ${english}:${(en?.[0]?.line ?? 2) - 2}`;
+    if (!en) return `${chinese}:${(zh[0]?.line ?? 2) - 2}: table ${t + 1} has no counterpart in ${english}`;
+    for (let r = 0; r < Math.max(en.length, zh.length); r++) {
+      const ourRow = en[r];
+      const theirRow = zh[r];
+      const n = `table ${t + 1}, row ${r + 1}`;
+      if (!theirRow) return `${chinese}: ${n} is missing; it is ${english}:${ourRow?.line}`;
+      if (!ourRow) return `${chinese}:${theirRow.line}: ${n} has no counterpart in ${english}`;
+      if (ourRow.key.join(' ') !== theirRow.key.join(' '))
+        return `${chinese}:${theirRow.line} (${n}) is about ${JSON.stringify(theirRow.key)}; ${english}:${ourRow.line} about ${JSON.stringify(ourRow.key)}`;
+    }
+  }
+  return undefined;
+}
+
 /** Where the two pages' headings stop having the same levels in the same order. */
 export function headingDifference(root: string, english: string, chinese: string): string | undefined {
   const ours = headings(read(root, english));
@@ -128,11 +197,7 @@ export function headingDifference(root: string, english: string, chinese: string
 export function topLinks(root: string, page: string): string[] {
   const text = read(root, page);
   const lines = text.split('\n');
-  const inBlock = new Set<number>();
-  for (const block of codeBlocks(page, text)) {
-    const length = block.code.split('\n').length;
-    for (let line = block.line; line <= block.line + length; line++) inBlock.add(line);
-  }
+  const inBlock = blockLines(page, text);
   const firstSection =
     lines.findIndex((line, index) => /^#{2,6}\s/.test(line) && !inBlock.has(index + 1)) + 1;
   return links(text)
@@ -160,9 +225,11 @@ export function translationProblems(root: string): string[] {
   return [
     ...missingPages(root),
     ...translationPairs(root).flatMap(({ english, chinese }) => [
-      ...[codeBlockDifference(root, english, chinese), headingDifference(root, english, chinese)].filter(
-        (problem): problem is string => problem !== undefined,
-      ),
+      ...[
+        codeBlockDifference(root, english, chinese),
+        headingDifference(root, english, chinese),
+        tableDifference(root, english, chinese),
+      ].filter((problem): problem is string => problem !== undefined),
       ...crossLinkProblems(root, english, chinese),
     ]),
   ];
