@@ -1,7 +1,8 @@
 // The Chinese documentation stays in step with the English: every user-facing page has both languages, every
 // Chinese page has an English original, the two hold the same code blocks in the same order (byte for byte, same
 // info string and check comment), the same heading levels and the same table rows (each about the same option,
-// member or code), and each links to the other before its first section. The checks (test/docs/translations.ts) take a root directory, so they run on a broken copy here too.
+// member or code), and each links to the other before its first section. The checks (test/docs/translations.ts)
+// take a root directory, so they run on a broken copy here too.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
