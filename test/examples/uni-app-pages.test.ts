@@ -12,6 +12,7 @@ import {
   type RouteStack,
   recordTexts,
   routedWebSocket,
+  whenShown,
 } from '../fixtures/exampleApps.js';
 import { createFakeUni, type FakeUni } from '../fixtures/platforms/uni.js';
 import { type ServerConnection, startWsServer, type TestWsServer } from '../fixtures/wsServer.js';
@@ -166,6 +167,22 @@ describe('examples/uni-app-pages: one socket, many pages (Vue 3)', () => {
       stop();
       expect(shown).toEqual(['open', 'waiting', 'connecting', 'open']);
     }
+    expect(server.connections).toHaveLength(2);
+  });
+  it('offers Retry now while a retry waits, and it starts the attempt at once, not counted as a retry', async () => {
+    await launch();
+    const index = page('pages/index/index');
+    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const pressed = whenShown(index, '.retry', (button) => {
+      const retries = socket.retries;
+      button.click();
+      return { status: socket.status, retriesBefore: retries, retriesAfter: socket.retries };
+    });
+    (await server.connection(0)).socket.terminate();
+    expect(await pressed).toEqual({ status: 'connecting', retriesBefore: 0, retriesAfter: 0 });
+    await server.connection(1);
+    await until(() => texts(index, '.status')[0] === 'open', 'open on the new socket');
+    expect(index.querySelector('.retry')).toBeNull();
     expect(server.connections).toHaveLength(2);
   });
 });

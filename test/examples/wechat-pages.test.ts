@@ -187,4 +187,26 @@ describe('examples/wechat-pages: one socket, many pages', () => {
     expect(wx.sockets).toHaveLength(2);
     expect(server.connections).toHaveLength(2);
   });
+  it('offers Retry now while a retry waits, and it starts the attempt at once, not counted as a retry', async () => {
+    const index = await launch();
+    await until(() => index.data.status === 'open', 'open');
+    const connection = await appConnection();
+    // A tap on the button the template shows while status is 'waiting': an event of its own, right after the page
+    // rendered it, before any timer can run.
+    const pressed = new Promise<unknown>((resolve) => {
+      const off = connection.onStatusChange(() => {
+        if (index.data.status !== 'waiting') return;
+        off();
+        queueMicrotask(() => {
+          call(index, 'retryNow');
+          resolve({ status: connection.status, retries: connection.retries });
+        });
+      });
+    });
+    (await server.connection(0)).socket.terminate();
+    expect(await pressed).toEqual({ status: 'connecting', retries: 0 });
+    await server.connection(1);
+    await until(() => index.data.status === 'open', 'open on the new socket');
+    expect(statuses(index).slice(-3)).toEqual(['waiting', 'connecting', 'open']);
+  });
 });
