@@ -9,8 +9,11 @@ import { rethrowLater } from './defer.js';
  * The list is replaced, never changed in place, on add and remove: a dispatch walks the list it started with, so
  * the hot path (a message) allocates nothing.
  */
+// Shared by every emitter without listeners: most of a connection's events have none.
+const NONE: ReadonlyArray<never> = [];
+
 export class Emitter<A extends unknown[]> {
-  private list: ReadonlyArray<(...args: A) => void> = [];
+  private list: ReadonlyArray<(...args: A) => void> = NONE;
 
   get size(): number {
     return this.list.length;
@@ -41,6 +44,6 @@ export class Emitter<A extends unknown[]> {
   }
 
   clear(): void {
-    this.list = [];
+    this.list = NONE;
   }
 }

@@ -4,7 +4,12 @@ import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
 import type { QueueOptions, QueuePolicy } from './queue.js';
-import { NO_RECONNECT_CODES, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
+import {
+  NO_RECONNECT_CODES,
+  type ReconnectContext,
+  type ReconnectOptions,
+  type ReconnectPolicy,
+} from './reconnect.js';
 
 import {
   copyHeader,
@@ -400,7 +405,6 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect.shouldReconnect must be a function, got ${describe(o.shouldReconnect)}`,
     );
   }
-  const noReconnect = new Set(codes as number[]);
   return {
     initialDelay,
     maxDelay,
@@ -411,9 +415,18 @@ function reconnectPolicy(option: unknown): ReconnectPolicy | false {
     // A hook that throws gives up (onGiveUp says not-retryable) rather than breaking the machine; its error is rethrown.
     shouldReconnect: o.shouldReconnect
       ? guarded(o.shouldReconnect, false)
-      : (close) => !noReconnect.has(close.code),
+      : o.noReconnectCodes === undefined
+        ? retriesByDefault
+        : codeFilter(new Set(codes as number[])),
   };
 }
+
+function codeFilter(noReconnect: Set<number>): (close: ReconnectContext) => boolean {
+  return (close) => !noReconnect.has(close.code);
+}
+
+// The default policy, shared: built once rather than once per connection.
+const retriesByDefault = codeFilter(new Set(NO_RECONNECT_CODES));
 
 function queuePolicy(option: unknown): QueuePolicy | false {
   if (option === false) return false;

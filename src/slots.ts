@@ -45,59 +45,71 @@ export interface Slots {
   whenReleased(done: () => void): void;
 }
 
+// A class, not an object of closures: one connection holds one, and its methods are shared by all.
+class ConnectionSlots implements Slots {
+  held = 0;
+  private waiter: (() => void) | undefined = undefined;
+  private onReleased: (() => void) | undefined = undefined;
+
+  constructor(private readonly pool: Pool) {}
+
+  get max(): number {
+    return this.pool.max;
+  }
+
+  get used(): number {
+    return this.pool.used;
+  }
+
+  free(): boolean {
+    return this.pool.used < this.pool.max;
+  }
+
+  take(): void {
+    this.pool.used++;
+    this.held++;
+  }
+
+  // Each task machine calls it once, on entering its final state: the machine, not this count, says when.
+  release(): void {
+    if (this.held === 0) return;
+    const { pool } = this;
+    pool.used--;
+    this.held--;
+    if (this.held === 0 && this.onReleased) {
+      const done = this.onReleased;
+      this.onReleased = undefined;
+      done();
+    }
+    // Deferred: a platform may count the socket until its own close handling has run. Waiters that a timer
+    // reaches first only find the slot free a little earlier.
+    if (pool.waiters.size > 0) {
+      defer(() => {
+        for (const notify of [...pool.waiters]) {
+          if (pool.used >= pool.max) break;
+          notify();
+        }
+      });
+    }
+  }
+
+  wait(notify: () => void): void {
+    if (this.waiter) this.pool.waiters.delete(this.waiter);
+    this.waiter = notify;
+    this.pool.waiters.add(notify);
+  }
+
+  stopWaiting(): void {
+    if (this.waiter) this.pool.waiters.delete(this.waiter);
+    this.waiter = undefined;
+  }
+
+  whenReleased(done: () => void): void {
+    if (this.held === 0) done();
+    else this.onReleased = done;
+  }
+}
+
 export function slotsFor(adapter: SocketAdapter): Slots {
-  const pool = poolOf(adapter);
-  let held = 0;
-  let waiter: (() => void) | undefined;
-  let onReleased: (() => void) | undefined;
-  return {
-    get max() {
-      return pool.max;
-    },
-    get used() {
-      return pool.used;
-    },
-    get held() {
-      return held;
-    },
-    free: () => pool.used < pool.max,
-    take() {
-      pool.used++;
-      held++;
-    },
-    // Each task machine calls it once, on entering its final state: the machine, not this count, says when.
-    release() {
-      if (held === 0) return;
-      pool.used--;
-      held--;
-      if (held === 0 && onReleased) {
-        const done = onReleased;
-        onReleased = undefined;
-        done();
-      }
-      // Deferred: a platform may count the socket until its own close handling has run. Waiters that a timer
-      // reaches first only find the slot free a little earlier.
-      if (pool.waiters.size > 0) {
-        defer(() => {
-          for (const notify of [...pool.waiters]) {
-            if (pool.used >= pool.max) break;
-            notify();
-          }
-        });
-      }
-    },
-    wait(notify) {
-      if (waiter) pool.waiters.delete(waiter);
-      waiter = notify;
-      pool.waiters.add(notify);
-    },
-    stopWaiting() {
-      if (waiter) pool.waiters.delete(waiter);
-      waiter = undefined;
-    },
-    whenReleased(done) {
-      if (held === 0) done();
-      else onReleased = done;
-    },
-  };
+  return new ConnectionSlots(poolOf(adapter));
 }

@@ -48,73 +48,99 @@ function toArrayBuffer(data: Uint8Array | ArrayBuffer | Uint8Array[]): ArrayBuff
   return joined.buffer;
 }
 
-function wrap(ws: WsWebSocket): SocketTaskLike {
-  // ws throws on an 'error' event without a listener; the task must never crash the process, even unobserved.
-  ws.on('error', () => {});
-  let header: Record<string, string> | undefined;
-  // Read once at the open rather than on every send: ws builds the extensions string on each read.
-  let deflating = true;
-  ws.once('open', () => {
-    deflating = ws.extensions !== '';
-  });
-  ws.once('upgrade', (response) => {
-    header = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) header[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  });
-  return {
-    send(options) {
-      if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
-      const { data, success, fail, complete } = options;
-      ws.send(data, (error) => {
-        if (error) fail?.({ errMsg: `send:fail ${error.message}` });
-        else success?.(undefined);
-        complete?.();
-      });
-    },
-    write(data) {
-      // ws.send() throws while CONNECTING but silently drops after close: refuse both, as send() does.
-      if (ws.readyState !== OPEN) throw new Error(`not open, readyState ${ws.readyState}`);
-      ws.send(data);
-    },
-    close(options) {
-      closeWebSocket(ws, options);
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    get protocol() {
-      return ws.protocol;
-    },
-    // Without permessage-deflate, ws masks a client's message into a new buffer inside send(); a compressed one
-    // is read later, while zlib works.
-    get copiesData() {
-      return !deflating;
-    },
-    abort() {
-      ws.terminate();
-    },
-    onOpen(callback) {
-      ws.on('open', () => callback(header ? { header } : {}));
-    },
-    onMessage(callback) {
-      ws.on('message', (data, isBinary) => {
-        callback({ data: isBinary ? toArrayBuffer(data) : data.toString() });
-      });
-    },
-    onError(callback) {
-      ws.on('error', (error: Error & { code?: string }) =>
-        callback(
-          error.code === undefined ? { errMsg: error.message } : { errMsg: error.message, code: error.code },
-        ),
-      );
-    },
-    onClose(callback) {
-      ws.on('close', (code, reason) => callback({ code, reason: reason.toString() }));
-    },
-  };
+function headersOf(response: {
+  headers: Record<string, string | string[] | undefined>;
+}): Record<string, string> {
+  const header: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) header[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return header;
 }
+
+// A class, not an object of closures: one per socket, its methods shared by every socket.
+class NodeTask implements SocketTaskLike {
+  private header: Record<string, string> | undefined = undefined;
+  // Read once at the open rather than on every send: ws builds the extensions string on each read.
+  private deflating = true;
+
+  constructor(private readonly ws: WsWebSocket) {
+    // ws throws on an 'error' event without a listener; the task must never crash the process, even unobserved.
+    ws.on('error', noop);
+    ws.once('upgrade', (response) => {
+      this.header = headersOf(response);
+    });
+  }
+
+  send(options: Parameters<SocketTaskLike['send']>[0]): void {
+    const { ws } = this;
+    if (ws.readyState !== OPEN) {
+      failNotOpen(ws.readyState, options);
+      return;
+    }
+    const { data, success, fail, complete } = options;
+    ws.send(data, (error) => {
+      if (error) fail?.({ errMsg: `send:fail ${error.message}` });
+      else success?.(undefined);
+      complete?.();
+    });
+  }
+
+  write(data: string | ArrayBuffer): void {
+    // ws.send() throws while CONNECTING but silently drops after close: refuse both, as send() does.
+    if (this.ws.readyState !== OPEN) throw new Error(`not open, readyState ${this.ws.readyState}`);
+    this.ws.send(data);
+  }
+
+  close(options: Parameters<SocketTaskLike['close']>[0]): void {
+    closeWebSocket(this.ws, options);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  // Without permessage-deflate, ws masks a client's message into a new buffer inside send(); a compressed one
+  // is read later, while zlib works.
+  get copiesData(): boolean {
+    return !this.deflating;
+  }
+
+  abort(): void {
+    this.ws.terminate();
+  }
+
+  onOpen(callback: Parameters<SocketTaskLike['onOpen']>[0]): void {
+    this.ws.on('open', () => {
+      this.deflating = this.ws.extensions !== '';
+      callback(this.header ? { header: this.header } : {});
+    });
+  }
+
+  onMessage(callback: Parameters<SocketTaskLike['onMessage']>[0]): void {
+    this.ws.on('message', (data, isBinary) => {
+      callback({ data: isBinary ? toArrayBuffer(data) : data.toString() });
+    });
+  }
+
+  onError(callback: Parameters<SocketTaskLike['onError']>[0]): void {
+    this.ws.on('error', (error: Error & { code?: string }) =>
+      callback(
+        error.code === undefined ? { errMsg: error.message } : { errMsg: error.message, code: error.code },
+      ),
+    );
+  }
+
+  onClose(callback: Parameters<SocketTaskLike['onClose']>[0]): void {
+    this.ws.on('close', (code, reason) => callback({ code, reason: reason.toString() }));
+  }
+}
+
+function noop(): void {}
 
 /**
  * Binds the machine to Node's `ws`, through its EventEmitter API (the fastest receive path).
@@ -150,7 +176,7 @@ export function nodeAdapter(options: NodeAdapterOptions = {}): SocketAdapter {
       connect({ url, protocols, header }) {
         const ws = new WebSocket(url, protocols ?? [], header ? { headers: header } : {});
         ws.binaryType = 'nodebuffer';
-        return wrap(ws);
+        return new NodeTask(ws);
       },
     });
   });

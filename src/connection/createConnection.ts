@@ -13,6 +13,7 @@ import { defer, rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
 import {
+  type ConnectionEmitted,
   type ConnectionMachineInput,
   type connectionMachine,
   initialContext,
@@ -300,42 +301,8 @@ class ManagedConnection implements Connection {
     );
     this.actor = actor;
     this.path.notify = (type) => actor.send({ type });
-    actor.on('drain', () => this.drainListeners.emit());
-    // An emitted event is delivered once its whole macrostep is done, and a zero-delay retry leaves CLOSED in
-    // the same macrostep it entered it: the state an event belongs to is reported first, then where it went.
-    actor.on('ready', () => this.readyListeners.emit());
-    actor.on('open', ({ event }) => {
-      this.agreedProtocol = this.path.protocolOf(event);
-      this.reach('OPEN');
-      this.openListeners.emit(event);
-      this.syncState();
-    });
-    actor.on('error', ({ event }) => {
-      this.syncState();
-      this.errorListeners.emit(event);
-    });
-    actor.on('closeRefused', ({ error }) => {
-      const refused = this.pendingCloses;
-      this.pendingCloses = [];
-      for (const settle of refused) {
-        settle(
-          new SocketTaskError(
-            'ERR_PLATFORM',
-            `close(): the platform refused a close while CONNECTING (${error.errMsg}); with closeBeforeOpen: 'ignore' it has no effect, and the connection goes on`,
-            { cause: error },
-          ),
-        );
-      }
-    });
-    actor.on('giveup', ({ event }) => {
-      this.syncState();
-      this.giveUpListeners.emit(event);
-    });
-    actor.on('close', ({ event }) => {
-      this.reach('CLOSED');
-      this.closeListeners.emit(event);
-      this.syncState();
-    });
+    // One listener for every emitted event: xstate keeps a Set and a bound copy per event type subscribed.
+    actor.on('*', (emitted) => this.dispatch(emitted));
     actor.subscribe({
       next: (snapshot) => {
         this.syncState();
@@ -350,6 +317,59 @@ class ManagedConnection implements Connection {
     });
     actor.start();
     this.listen();
+  }
+
+  /**
+   * What the machine emitted, to the listeners. An emitted event is delivered once its whole macrostep is done,
+   * and a zero-delay retry leaves CLOSED in the same macrostep it entered it: the state an event belongs to is
+   * reported first, then where it went.
+   */
+  private dispatch(emitted: ConnectionEmitted): void {
+    switch (emitted.type) {
+      case 'drain':
+        this.drainListeners.emit();
+        return;
+      case 'ready':
+        this.readyListeners.emit();
+        return;
+      case 'open':
+        this.agreedProtocol = this.path.protocolOf(emitted.event);
+        this.reach('OPEN');
+        this.openListeners.emit(emitted.event);
+        this.syncState();
+        return;
+      case 'error':
+        this.syncState();
+        this.errorListeners.emit(emitted.event);
+        return;
+      case 'closeRefused':
+        this.refuseCloses(emitted.error);
+        return;
+      case 'giveup':
+        this.syncState();
+        this.giveUpListeners.emit(emitted.event);
+        return;
+      case 'close':
+        this.reach('CLOSED');
+        this.closeListeners.emit(emitted.event);
+        this.syncState();
+        return;
+    }
+  }
+
+  /** The close() calls the platform refused while CONNECTING fail: under closeBeforeOpen: 'ignore' they did nothing. */
+  private refuseCloses(error: ErrorEvent): void {
+    const refused = this.pendingCloses;
+    this.pendingCloses = [];
+    for (const settle of refused) {
+      settle(
+        new SocketTaskError(
+          'ERR_PLATFORM',
+          `close(): the platform refused a close while CONNECTING (${error.errMsg}); with closeBeforeOpen: 'ignore' it has no effect, and the connection goes on`,
+          { cause: error },
+        ),
+      );
+    }
   }
 
   /** The promises of a new life: `closed`, and the one close() waits for. */

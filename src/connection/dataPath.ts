@@ -62,7 +62,8 @@ export class ConnectionDataPath {
   /** Tells the machine the socket's buffer reached the high-water mark, or fell below it again. */
   notify: (type: 'buffer.full' | 'buffer.drained') => void = () => {};
   // Writes the platform has not answered yet: a platform that never does must not leave a send pending forever.
-  private readonly inFlight = new Set<(error: SocketTaskError) => void>();
+  // Made at the first such write: a platform that writes synchronously never needs it.
+  private inFlight: Set<(error: SocketTaskError) => void> | null = null;
   /** Bytes of the writes in flight: the buffered amount of a platform that reports none of its own. */
   private inFlightBytes = 0;
   /** While the buffer is above the mark: the timer that polls it, or the wait for a write's answer. */
@@ -190,7 +191,11 @@ export class ConnectionDataPath {
       this.checkPressure();
       return;
     }
-    const inFlight = this.inFlight;
+    let inFlight = this.inFlight;
+    if (inFlight === null) {
+      inFlight = new Set();
+      this.inFlight = inFlight;
+    }
     const counted = typeof task.bufferedAmount === 'number' ? 0 : byteSize(data);
     const settle = (error?: SocketTaskError) => {
       if (inFlight.delete(settle)) this.inFlightBytes -= counted;
@@ -249,7 +254,7 @@ export class ConnectionDataPath {
     this.attachedTask = null;
     this.liveGeneration = 0;
     this.stopWatchingDrain();
-    if (this.inFlight.size === 0) return;
+    if (this.inFlight === null || this.inFlight.size === 0) return;
     const unanswered = [...this.inFlight];
     this.inFlight.clear();
     this.inFlightBytes = 0;
