@@ -20,7 +20,8 @@ export class Emitter<A extends unknown[]> {
   }
 
   add(listener: (...args: A) => void): () => void {
-    if (!this.list.includes(listener)) this.list = [...this.list, listener];
+    // concat, not a spread: its array is the exact size, where a spread reserves room to grow.
+    if (!this.list.includes(listener)) this.list = this.list.concat(listener);
     // Once: a stale unsubscribe must not remove the same function registered again later.
     let subscribed = true;
     return () => {

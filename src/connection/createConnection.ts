@@ -262,12 +262,17 @@ class ManagedConnection implements Connection {
     if (startClosed) this.path.ended = true;
     this.newLife();
 
-    const { adapter, resolveTarget, reconnect, ...timing } = machine;
+    const { adapter, resolveTarget, reconnect } = machine;
+    // Every field written out, in one order: a rest spread would give each connection's input a map of its own.
     const input: ConnectionMachineInput = {
-      ...timing,
       platform: adapter.name,
       closeWhileConnecting: adapter.profile.closeWhileConnecting,
       maxSockets: slots.max,
+      closeBeforeOpen: machine.closeBeforeOpen,
+      errorGrace: machine.errorGrace,
+      closeTimeout: machine.closeTimeout,
+      connectTimeout: machine.connectTimeout,
+      heartbeat: machine.heartbeat,
       reconnect: reconnect && {
         initialDelay: reconnect.initialDelay,
         maxDelay: reconnect.maxDelay,
@@ -276,6 +281,8 @@ class ManagedConnection implements Connection {
         jitter: reconnect.jitter,
         stableAfter: reconnect.stableAfter,
       },
+      holdUntilReady: machine.holdUntilReady,
+      connectionLimit: machine.connectionLimit,
     };
     const actor = createManagedActor(
       input,
