@@ -185,6 +185,36 @@ function statusOf(value: unknown): ConnectionStatus {
   return sub === 'waiting' ? 'waiting' : sub === 'suspended' ? 'suspended' : 'closed';
 }
 
+/**
+ * A promise made only when someone asks for it: most connections never read `closed`, and a promise with its
+ * resolver costs more than the connection's other bookkeeping.
+ */
+class Settlement<T> {
+  private made: Promise<T> | undefined = undefined;
+  private settle: ((value: T) => void) | undefined = undefined;
+  private settled: { value: T } | undefined = undefined;
+
+  promise(): Promise<T> {
+    if (this.made === undefined) {
+      const { settled } = this;
+      this.made =
+        settled === undefined
+          ? new Promise<T>((resolve) => {
+              this.settle = resolve;
+            })
+          : Promise.resolve(settled.value);
+    }
+    return this.made;
+  }
+
+  resolve(value: T): void {
+    if (this.settled !== undefined) return;
+    this.settled = { value };
+    this.settle?.(value);
+    this.settle = undefined;
+  }
+}
+
 // A class rather than an object of closures: its methods are shared by every connection, and a property read of
 // `send` on a class instance is the fast one (an object literal with getters is not).
 class ManagedConnection implements Connection {
@@ -193,8 +223,10 @@ class ManagedConnection implements Connection {
   private readonly slots: Slots;
   private readonly signal: AbortSignalLike | undefined;
   private readonly lifecycle: LifecycleSource | undefined;
-  private lifeClosed!: Promise<CloseEvent>;
-  private terminatedWith!: Promise<CloseEvent>;
+  /** This life's `closed`: settled once the platform's sockets are gone too. */
+  private lifeClosed!: Settlement<CloseEvent>;
+  /** What close() waits for: this life is terminated. */
+  private terminatedWith!: Settlement<CloseEvent>;
   /** A reconnect() asked for while this life ends: the next one, once it is torn down. */
   private nextLife: Promise<void> | undefined;
   /** Whether a reconnect() is still wanted when this life is torn down; a later close() calls it off. */
@@ -220,8 +252,6 @@ class ManagedConnection implements Connection {
   /** The last snapshot was CLOSED.terminated: a life ends on the way in, not on every event recorded there. */
   private atEnd = false;
   private stopLifecycle: (() => void) | undefined;
-  private resolveClosed!: (event: CloseEvent) => void;
-  private resolveTerminated!: (event: CloseEvent) => void;
   // The close() calls not settled yet: they settle when the connection is terminated, or fail when the platform
   // refused the close (closeBeforeOpen: 'ignore' while CONNECTING), which then had no effect.
   private pendingCloses: Array<(error?: SocketTaskError) => void> = [];
@@ -381,13 +411,9 @@ class ManagedConnection implements Connection {
 
   /** The promises of a new life: `closed`, and the one close() waits for. */
   private newLife(): void {
-    this.lifeClosed = new Promise<CloseEvent>((resolve) => {
-      this.resolveClosed = resolve;
-    });
+    this.lifeClosed = new Settlement();
     // close() settles when the connection is terminated; `closed` also waits for the platform's socket to go.
-    this.terminatedWith = new Promise<CloseEvent>((resolve) => {
-      this.resolveTerminated = resolve;
-    });
+    this.terminatedWith = new Settlement();
   }
 
   /** Listens to the signal and the lifecycle source for this life; the teardown of the life lets both go. */
@@ -417,7 +443,7 @@ class ManagedConnection implements Connection {
   }
 
   get closed(): Promise<CloseEvent> {
-    return this.lifeClosed;
+    return this.lifeClosed.promise();
   }
 
   get status(): ConnectionStatus {
@@ -446,7 +472,7 @@ class ManagedConnection implements Connection {
     if (this.finished || this.actor.getSnapshot().context.closeRequest !== null) {
       // This life is over, or a close() is still closing it: the next life starts once it is torn down.
       this.reviveWanted = true;
-      this.nextLife ??= this.lifeClosed.then(() => {
+      this.nextLife ??= this.lifeClosed.promise().then(() => {
         this.nextLife = undefined;
         if (!this.reviveWanted) return;
         this.reviveWanted = false;
@@ -613,12 +639,12 @@ class ManagedConnection implements Connection {
       // The last call wins: a reconnect() still waiting for this life to end is called off.
       this.reviveWanted = false;
       if (this.finished || this.terminated()) {
-        this.terminatedWith.then(resolve);
+        this.terminatedWith.promise().then(resolve);
         return;
       }
       this.pendingCloses.push((error) => {
         if (error) defer(() => reject(error));
-        else this.terminatedWith.then(resolve);
+        else this.terminatedWith.promise().then(resolve);
       });
       const event: { type: 'user.close'; code?: number; reason?: string } = { type: 'user.close' };
       if (code !== undefined) event.code = code as number;
@@ -762,7 +788,7 @@ class ManagedConnection implements Connection {
       }
       this.stopLifecycle = undefined;
       // The connection's own listeners stay: reconnect() revives it with them. Nothing outside holds them.
-      this.resolveTerminated(info);
+      this.terminatedWith.resolve(info);
       // Torn down means the platform's sockets too: each task machine runs to its final state by itself (its
       // socket's close, or closeTimeout at most). The actor then idles in CLOSED.terminated, with no timer and no
       // child, until reconnect(); once the signal aborted it is stopped for good.
@@ -770,7 +796,7 @@ class ManagedConnection implements Connection {
         defer(() => {
           if (this.signal?.aborted === true) this.actor.stop();
           this.lifeOver = true;
-          this.resolveClosed(info);
+          this.lifeClosed.resolve(info);
         }),
       );
     });
