@@ -279,7 +279,10 @@ export const managedConnectionMachine = connectionMachine.provide({
     checkPong: enqueueActions(({ context, system, enqueue }) => {
       const { dataPath } = portsOf(system);
       if (dataPath.heardSincePing()) enqueue.raise({ type: 'heartbeat.heard' });
-      else if (context.heartbeat !== false && dataPath.msSincePing() > 2 * context.heartbeat.timeout) {
+      else if (
+        context.settings.heartbeat !== false &&
+        dataPath.msSincePing() > 2 * context.settings.heartbeat.timeout
+      ) {
         enqueue.raise({ type: 'heartbeat.late' });
       } else enqueue.raise({ type: 'heartbeat.silent' });
     }),
@@ -290,8 +293,8 @@ export const managedConnectionMachine = connectionMachine.provide({
         if (
           shouldReconnect === undefined ||
           context.closeRequest !== null ||
-          context.reconnect === false ||
-          context.retries >= context.reconnect.maxRetries
+          context.settings.reconnect === false ||
+          context.retries >= context.settings.reconnect.maxRetries
         ) {
           return true;
         }
