@@ -239,6 +239,20 @@ export function serverCloseViolation(
   return `the server closed with ${serverClosed.code} ${JSON.stringify(serverClosed.reason)}; the task reported ${clientClose.code} ${JSON.stringify(clientClose.reason)}`;
 }
 
+const firstDifference = (got: Array<string | number[]>, sent: Array<string | number[]>) =>
+  got.findIndex((m, i) => i >= sent.length || !same(m, sent[i] as string | number[]));
+
+/**
+ * Whether the messages the task delivered (its trace's message events) are a prefix of what the server sent
+ * (`serverSent`: text as strings, binary as byte arrays), in order and unaltered; if not, what differs.
+ */
+export function receivedViolation(trace: Trace, serverSent: Array<string | number[]>): string | undefined {
+  const received = trace.flatMap((s) => (s.type === 'event' && s.event === 'message' ? [wire(s.data)] : []));
+  const at = firstDifference(received, serverSent);
+  if (at < 0) return undefined;
+  return `message ${at} received by the task was ${JSON.stringify(received[at])}; the server sent ${JSON.stringify(serverSent)}`;
+}
+
 /** Plays one scenario against a fresh task and checks what happened. Never throws; every wait is bounded. */
 async function runScenario(
   server: ControlledServer,
@@ -497,16 +511,8 @@ async function runScenario(
 
   // Messages arrive in order and unaltered: what the client received is a prefix of what the server sent, and the
   // other way round for the sends the task reported as successful.
-  const received = trace.flatMap((s) => (s.type === 'event' && s.event === 'message' ? [wire(s.data)] : []));
-  const firstDifference = (got: Array<string | number[]>, sent: Array<string | number[]>) =>
-    got.findIndex((m, i) => i >= sent.length || !same(m, sent[i] as string | number[]));
-  const clientSide = firstDifference(received, serverSent);
-  if (clientSide >= 0) {
-    whole(
-      'message-order',
-      `message ${clientSide} received by the task was ${JSON.stringify(received[clientSide])}; the server sent ${JSON.stringify(serverSent)}`,
-    );
-  }
+  const clientSide = receivedViolation(trace, serverSent);
+  if (clientSide !== undefined) whole('message-order', clientSide);
   const succeeded = new Set(
     trace.flatMap((s) => (s.type === 'callback' && s.callback === 'success' ? [s.id] : [])),
   );
