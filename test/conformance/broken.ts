@@ -8,7 +8,18 @@ import { closeArgsProblem } from '../../src/validate.js';
 type Connect = (target: { url: string; protocols?: string[] }) => SocketTaskLike;
 
 const adapter = nodeAdapter();
-const correct: Connect = (target) => adapter.connect(target) as SocketTaskLike;
+/** The adapter's task as a plain object of its six methods, so that each broken task below can spread it. */
+const correct: Connect = (target) => {
+  const task = adapter.connect(target) as SocketTaskLike;
+  return {
+    send: (options) => task.send(options),
+    close: (options) => task.close(options),
+    onOpen: (listener) => task.onOpen(listener),
+    onMessage: (listener) => task.onMessage(listener),
+    onError: (listener) => task.onError(listener),
+    onClose: (listener) => task.onClose(listener),
+  };
+};
 
 /** Listener lists of a wrapper, to fire events the inner task never fired. */
 function listeners() {
