@@ -78,4 +78,5 @@ export const MEASUREMENTS = {
 export type MeasurementName = keyof typeof MEASUREMENTS;
 
 export const DISPATCH_TITLE = 'send() dispatch cost on a no-op socket';
+export const HEAP_TITLE = 'Heap per open connection, by owner';
 export const SIZE_TITLE = 'Size (min+gzip)';

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DISPATCH_TITLE, MEASUREMENTS, SIZE_TITLE, VARIANT_NAMES } from '../bench/meta.js';
+import { DISPATCH_TITLE, HEAP_TITLE, MEASUREMENTS, SIZE_TITLE, VARIANT_NAMES } from '../bench/meta.js';
 
 const path = new URL('../BENCHMARKS.md', import.meta.url);
 const titles = [
   ...Object.values(MEASUREMENTS).flatMap(({ metrics }) => Object.values(metrics).map(({ title }) => title)),
   DISPATCH_TITLE,
+  HEAP_TITLE,
   SIZE_TITLE,
 ];
 
@@ -30,6 +31,7 @@ describe('BENCHMARKS.md', () => {
     'echo p50',
     '1,000 connections: time',
     '1,000 connections: heap per connection',
+    '10,000 connections opened and closed',
     'reconnect at zero delay',
     '`send()` dispatch on a no-op socket',
     'min+gzip without xstate',
