@@ -386,8 +386,10 @@ does nothing. All messages are 16 bytes, text except in the binary send. Every f
 ${REPETITIONS} processes, with the range; every ratio is to ${BASELINE} from the same run. Text is delivered to
 the handler as a string by every variant (for raw ws's EventEmitter API the handler calls \`data.toString()\`).
 
-- Send throughput: 200,000 sends (batches of 1,000, a turn of the event loop between batches) until the server
-  acknowledges the count. socket-task-machine uses \`conn.send(data)\`, the Promise form of the quick start.
+- Send throughput: rounds of 200,000 sends (batches of 1,000, a turn of the event loop between batches) on one
+  connection, each until the server acknowledges the count; one round of warm-up, then the median rate of 3 (the
+  steady state, not how long each variant takes to be optimized). socket-task-machine uses \`conn.send(data)\`,
+  the Promise form of the quick start.
 - Binary send throughput: the same, but each message is one 16-byte ArrayBuffer, built once and passed to every
   \`send()\`, as a producer reusing its buffer would. socket-task-machine copies binary data at each \`send()\`
   (so that the caller may reuse its buffer at once, issue 15) before handing it to ws; raw ws and the peers hand
