@@ -111,12 +111,13 @@ export const taroMinimum: PlatformMinimum = {
 };
 
 /**
- * Every mini-program adapter's minimum, by adapter: the one table of the versions this package needs.
+ * Every mini-program adapter's minimum, by adapter: the one table of the versions this package needs. Each adapter's
+ * entry exports its own.
  *
  * @example
  * ```ts
- * import { MINIMUM } from 'socket-task-machine/adapters/wechat';
- * console.log(MINIMUM.wechat.version); // '1.7.0'
+ * import { wechatMinimum } from 'socket-task-machine/adapters/wechat';
+ * console.log(wechatMinimum.version); // '1.7.0'
  * ```
  */
 export const MINIMUM = {
