@@ -36,6 +36,8 @@ export interface WebSocketLike {
   addEventListener(type: 'open' | 'message' | 'error' | 'close', listener: (event: unknown) => void): void;
   /** `ws`'s WebSocket only: ends the socket without a close handshake. Browsers have no equivalent. */
   terminate?(): void;
+  /** The extensions the server agreed to: `ws`'s and browsers' have it; `''` for none. */
+  readonly extensions?: string;
 }
 
 /** A `WebSocket` constructor: the browser's, or a compatible one such as the `ws` package's. */
@@ -58,64 +60,95 @@ function checked(ws: WebSocketLike): WebSocketLike {
   );
 }
 
-function wrap(ws: WebSocketLike): SocketTaskLike {
-  // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
-  ws.binaryType = 'arraybuffer';
-  // Registered before any listener of the connection, so a close always knows what came before it.
-  const noStatus = noStatusRule(false);
-  ws.addEventListener('open', noStatus.opened);
-  ws.addEventListener('error', noStatus.errored);
-  const task: SocketTaskLike = {
-    send(options) {
-      if (ws.readyState !== OPEN) return failNotOpen(ws.readyState, options);
-      settleCall(() => ws.send(options.data), 'send', options);
-    },
-    write(data) {
-      // A WebSocket throws while CONNECTING but silently drops after close: refuse both, as send() does.
-      if (ws.readyState !== OPEN) throw new Error(`not open, readyState ${ws.readyState}`);
-      ws.send(data);
-    },
-    close(options) {
-      closeWebSocket(ws, options);
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    get protocol() {
-      return ws.protocol;
-    },
-    onOpen(callback) {
-      ws.addEventListener('open', () => callback({}));
-    },
-    onMessage(callback) {
-      ws.addEventListener('message', (event) => {
-        const { data } = event as { data: unknown };
-        if (typeof data === 'string' || isArrayBuffer(data)) callback({ data });
-        else if (ArrayBuffer.isView(data)) {
-          callback({
-            data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
-          });
-        }
-      });
-    },
-    onError(callback) {
-      ws.addEventListener('error', (event) => {
-        const { message } = event as { message?: unknown };
-        callback({ errMsg: typeof message === 'string' && message ? message : 'WebSocket error' });
-      });
-    },
-    onClose(callback) {
-      ws.addEventListener('close', (event) => {
-        // A WHATWG CloseEvent always has a code. A WebSocket class that leaves it out gets the rule the
-        // mini-program tasks get, not its `wasClean`: W3CWebSocket of the `websocket` package sets that false
-        // for every code but 1000.
-        callback(toCloseEvent(event, noStatus.code()));
-      });
-    },
-  };
-  // ws's WebSocket can end a socket whose close handshake never completes; a browser's cannot.
-  if (typeof ws.terminate === 'function') task.abort = () => ws.terminate?.();
-  return task;
+type Callbacks<K extends 'send' | 'close' | 'onOpen' | 'onMessage' | 'onError' | 'onClose'> = Parameters<
+  SocketTaskLike[K]
+>[0];
+
+// A class, not an object of closures: one per socket, its methods shared by every socket.
+class WebTask implements SocketTaskLike {
+  private readonly noStatus = noStatusRule(false);
+  /** ws's WebSocket without permessage-deflate, known at the open: it masks each message into a new buffer. */
+  private copying = false;
+  /** Ends the socket without a handshake: only ws's WebSocket can, so only its task has it. */
+  declare abort?: () => void;
+
+  constructor(private readonly ws: WebSocketLike) {
+    // Blob delivery would make every binary message asynchronous and reorderable; ArrayBuffer keeps order.
+    ws.binaryType = 'arraybuffer';
+    // Registered before any listener of the connection, so a close always knows what came before it.
+    ws.addEventListener('open', this.noStatus.opened);
+    ws.addEventListener('error', this.noStatus.errored);
+    if (typeof ws.terminate === 'function') this.abort = () => ws.terminate?.();
+  }
+
+  send(options: Callbacks<'send'>): void {
+    const { ws } = this;
+    if (ws.readyState !== OPEN) {
+      failNotOpen(ws.readyState, options);
+      return;
+    }
+    settleCall(() => ws.send(options.data), 'send', options);
+  }
+
+  write(data: string | ArrayBuffer): void {
+    // A WebSocket throws while CONNECTING but silently drops after close: refuse both, as send() does.
+    if (this.ws.readyState !== OPEN) throw new Error(`not open, readyState ${this.ws.readyState}`);
+    this.ws.send(data);
+  }
+
+  close(options: Callbacks<'close'>): void {
+    closeWebSocket(this.ws, options);
+  }
+
+  get bufferedAmount(): number | undefined {
+    return this.ws.bufferedAmount;
+  }
+
+  get protocol(): string | undefined {
+    return this.ws.protocol;
+  }
+
+  // Only ws's WebSocket is known to be done with the bytes when send() returns (with no extension, it masks them
+  // into a new buffer at once); a browser's or another class's gets a copy.
+  get copiesData(): boolean {
+    return this.copying;
+  }
+
+  onOpen(callback: Callbacks<'onOpen'>): void {
+    this.ws.addEventListener('open', () => {
+      const { ws } = this;
+      this.copying = typeof ws.terminate === 'function' && ws.extensions === '';
+      callback({});
+    });
+  }
+
+  onMessage(callback: Callbacks<'onMessage'>): void {
+    this.ws.addEventListener('message', (event) => {
+      const { data } = event as { data: unknown };
+      if (typeof data === 'string' || isArrayBuffer(data)) callback({ data });
+      else if (ArrayBuffer.isView(data)) {
+        callback({
+          data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+        });
+      }
+    });
+  }
+
+  onError(callback: Callbacks<'onError'>): void {
+    this.ws.addEventListener('error', (event) => {
+      const { message } = event as { message?: unknown };
+      callback({ errMsg: typeof message === 'string' && message ? message : 'WebSocket error' });
+    });
+  }
+
+  onClose(callback: Callbacks<'onClose'>): void {
+    this.ws.addEventListener('close', (event) => {
+      // A WHATWG CloseEvent always has a code. A WebSocket class that leaves it out gets the rule the
+      // mini-program tasks get, not its `wasClean`: W3CWebSocket of the `websocket` package sets that false
+      // for every code but 1000.
+      callback(toCloseEvent(event, this.noStatus.code()));
+    });
+  }
 }
 
 /**
@@ -156,7 +189,7 @@ export function webAdapter(options: WebAdapterOptions = {}): SocketAdapter {
       name: 'web',
       profile: webProfile,
       ...(now ? { now } : {}),
-      connect: ({ url, protocols }) => wrap(checked(new WebSocket(url, protocols ?? []))),
+      connect: ({ url, protocols }) => new WebTask(checked(new WebSocket(url, protocols ?? []))),
       ...(lifecycle ? { lifecycle } : {}),
     });
   });
