@@ -1,9 +1,9 @@
-// What the compatibility table in docs/conformance.md was computed from, reduced to one hash: every source file the
-// generator runs (found by esbuild from its entries, so a new import is covered without a list to keep), and the
-// installed versions of the implementations it runs and of fast-check, whose generators make the scenarios.
+// What the compatibility table in docs/conformance.md was computed from, reduced to one hash: the code the generator
+// runs, bundled by esbuild from its entries (so every local module it reaches is covered without a list to keep, and
+// a change to comments or formatting alone leaves the table fresh), and the installed versions of the implementations
+// it runs, of fast-check, whose generators make the scenarios, and of esbuild, which makes the bundle.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,31 +11,51 @@ import { CHROMIUM } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRIES = ['scripts/conformance.ts', 'scripts/conformance/page.ts'];
-/** The packages whose behaviour the table reports, and the scenario generator. */
-export const VERSIONED_PACKAGES = ['ws', 'undici', 'websocket', '@tarojs/taro-h5', 'fast-check'] as const;
+/** The packages whose behaviour the table reports, the scenario generator, and the bundler of the code hashed. */
+export const VERSIONED_PACKAGES = [
+  'ws',
+  'undici',
+  'websocket',
+  '@tarojs/taro-h5',
+  'fast-check',
+  'esbuild',
+] as const;
 
 export interface FingerprintInputs {
-  /** Path (from the repository root) to content, for every local source file the generator runs. */
-  files: Record<string, string>;
+  /** Each entry's bundle (local modules only, whitespace and comments dropped), by output path. */
+  code: Record<string, string>;
   /** Package or program to version. */
   versions: Record<string, string>;
 }
 
-/** The local files reachable from the generator's entries, packages excluded. */
-export async function sourceFiles(): Promise<string[]> {
+/** `entries` (relative to `root`) and every local module they reach, as code without comments or formatting. */
+export async function bundledCode(
+  entries: readonly string[],
+  root = ROOT,
+): Promise<{ code: Record<string, string>; files: string[] }> {
   const result = await build({
-    entryPoints: ENTRIES,
-    absWorkingDir: ROOT,
+    entryPoints: [...entries],
+    absWorkingDir: root,
     bundle: true,
     write: false,
     metafile: true,
     platform: 'node',
     format: 'esm',
     packages: 'external',
+    minifyWhitespace: true,
+    legalComments: 'none',
     outdir: 'out',
     logLevel: 'silent',
   });
-  return Object.keys(result.metafile.inputs).sort();
+  const code: Record<string, string> = {};
+  for (const output of result.outputFiles)
+    code[output.path.slice(output.path.lastIndexOf('/out/'))] = output.text;
+  return { code, files: Object.keys(result.metafile.inputs).sort() };
+}
+
+/** The local files the generator runs. */
+export async function sourceFiles(): Promise<string[]> {
+  return (await bundledCode(ENTRIES)).files;
 }
 
 export function chromiumVersion(): string {
@@ -45,8 +65,7 @@ export function chromiumVersion(): string {
 }
 
 export async function collectInputs(): Promise<FingerprintInputs> {
-  const files: Record<string, string> = {};
-  for (const file of await sourceFiles()) files[file] = readFileSync(`${ROOT}${file}`, 'utf8');
+  const { code } = await bundledCode(ENTRIES);
   const require = createRequire(`${ROOT}package.json`);
   const versions: Record<string, string> = {};
   for (const name of VERSIONED_PACKAGES) {
@@ -54,14 +73,14 @@ export async function collectInputs(): Promise<FingerprintInputs> {
   }
   versions.chromium = chromiumVersion();
   versions.node = `${process.versions.node.split('.')[0]}.x`;
-  return { files, versions };
+  return { code, versions };
 }
 
 /** One hash of the inputs, independent of the order they were collected in. */
 export function fingerprintOf(inputs: FingerprintInputs): string {
   const hash = createHash('sha256');
   for (const [kind, record] of [
-    ['file', inputs.files],
+    ['code', inputs.code],
     ['version', inputs.versions],
   ] as const) {
     for (const key of Object.keys(record).sort()) {
