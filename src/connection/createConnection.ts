@@ -172,6 +172,9 @@ function subscribe<A extends unknown[]>(
   return listeners.add(listener);
 }
 
+/** The close a connection created with `startClosed` reports as its first life's. */
+const STARTED_CLOSED: CloseEvent = { code: 1000, reason: '' };
+
 const LIFECYCLE_SIGNALS = new Set<unknown>(['online', 'offline', 'foreground', 'background']);
 
 function topState(value: unknown): ReadyStateName {
@@ -227,12 +230,6 @@ class ManagedConnection implements Connection {
   private lifeClosed!: Settlement<CloseEvent>;
   /** What close() waits for: this life is terminated. */
   private terminatedWith!: Settlement<CloseEvent>;
-  /** A reconnect() asked for while this life ends: the next one, once it is torn down. */
-  private nextLife: Promise<void> | undefined;
-  /** Whether a reconnect() is still wanted when this life is torn down; a later close() calls it off. */
-  private reviveWanted = false;
-  /** This life's `closed` has settled: nothing is closing any more. */
-  private lifeOver = false;
   private agreedProtocol = '';
   private readonly statusListeners = new Emitter<[status: ConnectionStatus, previous: ConnectionStatus]>();
   private readonly readyListeners = new Emitter<[]>();
@@ -248,15 +245,12 @@ class ManagedConnection implements Connection {
   };
   private lastState: ReadyStateName = 'CONNECTING';
   private lastStatus: ConnectionStatus = 'connecting';
-  private finished = false;
-  /** The last snapshot was CLOSED.terminated: a life ends on the way in, not on every event recorded there. */
-  private atEnd = false;
   private stopLifecycle: (() => void) | undefined;
   // The close() calls not settled yet: they settle when the connection is terminated, or fail when the platform
   // refused the close (closeBeforeOpen: 'ignore' while CONNECTING), which then had no effect.
   private pendingCloses: Array<(error?: SocketTaskError) => void> = [];
   private readonly onAbort = () => {
-    if (!this.finished && !this.terminated()) this.actor.send({ type: 'user.close', dispose: true });
+    if (!this.terminated()) this.actor.send({ type: 'user.close', dispose: true });
   };
 
   constructor(options: ConnectionOptions) {
@@ -329,8 +323,8 @@ class ManagedConnection implements Connection {
         ...(startClosed
           ? {
               snapshot: managedConnectionMachine.resolveState({
-                value: { CLOSED: 'terminated' },
-                context: { ...initialContext(input), closeInfo: { code: 1000, reason: '' } },
+                value: { CLOSED: { terminated: 'over' } },
+                context: { ...initialContext(input), closeInfo: STARTED_CLOSED },
               }),
             }
           : {}),
@@ -341,19 +335,19 @@ class ManagedConnection implements Connection {
     // One listener for every emitted event: xstate keeps a Set and a bound copy per event type subscribed.
     actor.on('*', (emitted) => this.dispatch(emitted));
     actor.subscribe({
-      next: (snapshot) => {
-        this.syncState();
-        const atEnd = snapshot.matches({ CLOSED: 'terminated' });
-        if (atEnd && !this.atEnd) this.finish();
-        this.atEnd = atEnd;
-      },
+      next: () => this.syncState(),
       error: (error) => {
         rethrowLater(error);
-        this.finish();
+        this.endLife(ABNORMAL_CLOSE);
+        this.lifeClosed.resolve(ABNORMAL_CLOSE);
       },
     });
     actor.start();
-    this.listen();
+    if (startClosed) {
+      // Restored, not entered: no entry action ran, so the first life is settled here, as if it had ended.
+      this.terminatedWith.resolve(STARTED_CLOSED);
+      this.lifeClosed.resolve(STARTED_CLOSED);
+    } else this.listen();
   }
 
   /**
@@ -390,6 +384,18 @@ class ManagedConnection implements Connection {
         this.reach('CLOSED');
         this.closeListeners.emit(emitted.event);
         this.syncState();
+        return;
+      case 'terminated':
+        this.endLife(emitted.close);
+        return;
+      case 'lifeOver':
+        // Stopped for good once the signal aborted: from outside the actor's own step, which is still running.
+        if (this.signal?.aborted === true) defer(() => this.actor.stop());
+        this.lifeClosed.resolve(emitted.close);
+        return;
+      case 'revived':
+        this.newLife();
+        this.listen();
         return;
     }
   }
@@ -430,10 +436,10 @@ class ManagedConnection implements Connection {
         }
       }
     }
-    if (lifecycle && !this.finished) {
+    if (lifecycle) {
       try {
         this.stopLifecycle = lifecycle.subscribe((change: LifecycleSignal) => {
-          if (this.finished || !LIFECYCLE_SIGNALS.has(change)) return;
+          if (this.terminated() || !LIFECYCLE_SIGNALS.has(change)) return;
           actor.send({ type: `lifecycle.${change}` });
         });
       } catch (error) {
@@ -465,34 +471,7 @@ class ManagedConnection implements Connection {
         'reconnect(): the connection was disposed when its signal aborted; create a new one',
       );
     }
-    if (this.finished && this.lifeOver) {
-      this.revive();
-      return;
-    }
-    if (this.finished || this.actor.getSnapshot().context.closeRequest !== null) {
-      // This life is over, or a close() is still closing it: the next life starts once it is torn down.
-      this.reviveWanted = true;
-      this.nextLife ??= this.lifeClosed.promise().then(() => {
-        this.nextLife = undefined;
-        if (!this.reviveWanted) return;
-        this.reviveWanted = false;
-        this.revive();
-      });
-      return;
-    }
-    this.actor.send({ type: 'user.reconnect' });
-  }
-
-  private revive(): void {
-    if (this.signal?.aborted === true || !this.finished) return;
-    this.finished = false;
-    this.lifeOver = false;
-    this.newLife();
-    // The last life's conditions may be stale (nothing listened since it ended): assumed good, as for a new
-    // connection, until the source reports the current ones when it is subscribed to.
-    this.actor.send({ type: 'lifecycle.online' });
-    this.actor.send({ type: 'lifecycle.foreground' });
-    this.listen();
+    // The machine decides: at once, once the close under way is done, or once this life's sockets are gone.
     this.actor.send({ type: 'user.reconnect' });
   }
 
@@ -516,7 +495,7 @@ class ManagedConnection implements Connection {
         resolve();
         return;
       }
-      if (this.finished) {
+      if (this.terminated()) {
         reject(
           new SocketTaskError('ERR_CLOSED', 'whenReady(): the connection is closed; call reconnect() first'),
         );
@@ -636,9 +615,9 @@ class ManagedConnection implements Connection {
     return report<CloseEvent>(options, (resolve, reject) => {
       const problem = closeArgsProblem(code, reason);
       if (problem) return reject(problem);
-      // The last call wins: a reconnect() still waiting for this life to end is called off.
-      this.reviveWanted = false;
-      if (this.finished || this.terminated()) {
+      if (this.terminated()) {
+        // The last call wins: a reconnect() still waiting for this life's sockets to go is called off.
+        this.actor.send({ type: 'user.close' });
         this.terminatedWith.promise().then(resolve);
         return;
       }
@@ -654,7 +633,7 @@ class ManagedConnection implements Connection {
   }
 
   ready(): void {
-    if (!this.finished) this.actor.send({ type: 'user.ready' });
+    this.actor.send({ type: 'user.ready' });
   }
 
   clearQueue(): number {
@@ -745,8 +724,10 @@ class ManagedConnection implements Connection {
     });
   }
 
+  /** This life has ended: CLOSED.terminated, or an actor that can no longer run. */
   private terminated(): boolean {
-    return this.actor.getSnapshot().matches({ CLOSED: 'terminated' });
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.status !== 'active' || snapshot.matches({ CLOSED: 'terminated' });
   }
 
   // Runs on every emitted event and every snapshot, so onStateChange always precedes onOpen/onClose.
@@ -767,10 +748,8 @@ class ManagedConnection implements Connection {
     this.statusListeners.emit(status, was);
   }
 
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    const info = this.actor.getSnapshot().context.closeInfo ?? ABNORMAL_CLOSE;
+  /** The machine ended this life: close() calls settle, and the signal and the lifecycle source are let go. */
+  private endLife(info: CloseEvent): void {
     const settled = this.pendingCloses;
     this.pendingCloses = [];
     for (const settle of settled) settle();
@@ -789,16 +768,9 @@ class ManagedConnection implements Connection {
       this.stopLifecycle = undefined;
       // The connection's own listeners stay: reconnect() revives it with them. Nothing outside holds them.
       this.terminatedWith.resolve(info);
-      // Torn down means the platform's sockets too: each task machine runs to its final state by itself (its
-      // socket's close, or closeTimeout at most). The actor then idles in CLOSED.terminated, with no timer and no
-      // child, until reconnect(); once the signal aborted it is stopped for good.
-      this.slots.whenReleased(() =>
-        defer(() => {
-          if (this.signal?.aborted === true) this.actor.stop();
-          this.lifeOver = true;
-          this.lifeClosed.resolve(info);
-        }),
-      );
+      // The machine waits in CLOSED.terminated.releasing until each task machine has run to its final state (its
+      // socket's close, or closeTimeout at most); then it idles, with no timer and no child, until reconnect().
+      this.slots.whenReleased(() => defer(() => this.actor.send({ type: 'life.released' })));
     });
   }
 }

@@ -63,6 +63,8 @@ export type ConnectionEvent =
   | { type: 'user.ready' }
   /** `reconnect()`: a new attempt now, not counted as a retry. */
   | { type: 'user.reconnect' }
+  /** Every platform socket of the ended life is gone (its task machines reached their final states). */
+  | { type: 'life.released' }
   /** The attempt's connectTimeout elapsed, raised only where one is set. */
   | { type: 'connect.timeout' }
   | { type: 'slot.granted' }
@@ -90,7 +92,13 @@ export type ConnectionEmitted =
   /** Ready for the application's traffic: the queue was written after an open, or `ready()` released it. */
   | { type: 'ready' }
   /** A `close()` under `closeBeforeOpen: 'ignore'` that the platform refused: it had no effect. */
-  | { type: 'closeRefused'; error: ErrorEvent };
+  | { type: 'closeRefused'; error: ErrorEvent }
+  /** This life ended (CLOSED.terminated): its close() calls settle, its signal and lifecycle are let go. */
+  | { type: 'terminated'; close: CloseEvent }
+  /** The platform's sockets of this life are gone too: `closed` settles. */
+  | { type: 'lifeOver'; close: CloseEvent }
+  /** `reconnect()` started a new life after the last one ended, with the same listeners. */
+  | { type: 'revived' };
 
 type TaskRef = { send(command: TaskCommand): void; getSnapshot(): { status: string } };
 
@@ -248,7 +256,9 @@ export const connectionMachine = setup({
         closeTimeout: context.settings.closeTimeout,
       }),
     }),
+    // The last call wins: a close() after reconnect() calls the new attempt off.
     rememberClose: assign({
+      reconnectRequested: false,
       closeRequest: ({ event }) => {
         if (event.type !== 'user.close') return null;
         const request: { code?: number; reason?: string } = {};
@@ -295,6 +305,8 @@ export const connectionMachine = setup({
     requestReconnect: assign({ reconnectRequested: true }),
     forgetReconnect: assign({ reconnectRequested: false }),
     // A life after close() or a give-up: the retries, the close asked for and the last error start anew.
+    // The last life's lifecycle signals may be stale (nothing listened since it ended): assumed good, as for a new
+    // connection, until the source reports the current ones when it is subscribed to again.
     revive: assign({
       retries: 0,
       closeRequest: null,
@@ -302,8 +314,19 @@ export const connectionMachine = setup({
       closeInfo: null,
       retryable: true,
       reconnectRequested: false,
+      offline: false,
+      background: false,
     }),
     reopenQueue: () => undefined,
+    emitTerminated: emit(({ context }) => ({
+      type: 'terminated' as const,
+      close: context.closeInfo ?? ABNORMAL_CLOSE,
+    })),
+    emitLifeOver: emit(({ context }) => ({
+      type: 'lifeOver' as const,
+      close: context.closeInfo ?? ABNORMAL_CLOSE,
+    })),
+    emitRevived: emit({ type: 'revived' as const }),
     emitClose: emit(({ context }) => ({
       type: 'close' as const,
       event: context.closeInfo ?? ABNORMAL_CLOSE,
@@ -444,12 +467,16 @@ export const connectionMachine = setup({
       },
       on: {
         // Another attempt now: this one is abandoned (its socket closed as the platform allows), not a retry.
-        'user.reconnect': {
-          guard: 'noCloseRequested',
-          target: '#connection.CONNECTING',
-          reenter: true,
-          actions: 'abandonTask',
-        },
+        'user.reconnect': [
+          {
+            guard: 'noCloseRequested',
+            target: '#connection.CONNECTING',
+            reenter: true,
+            actions: 'abandonTask',
+          },
+          // A close() is under way: the next life starts once this one is over.
+          { actions: 'requestReconnect' },
+        ],
         'connect.timeout': {
           target: 'CLOSED',
           actions: ['recordConnectTimeout', 'emitError', 'synthesizeAbnormalClose', 'abandonTask'],
@@ -649,10 +676,39 @@ export const connectionMachine = setup({
             ],
           },
         },
-        // The end of a life. reconnect() starts the next one, with the same listeners and retries from 0.
+        // The end of a life: its close() calls settle at once, its `closed` once its platform sockets are gone
+        // too (each task machine runs to its final state by itself, bounded by closeTimeout). reconnect() starts
+        // the next life, with the same listeners and retries from 0; asked for before the sockets are gone, it
+        // waits for them.
         terminated: {
-          entry: 'endQueue',
-          on: { 'user.reconnect': { target: '#connection.CONNECTING', actions: ['revive', 'reopenQueue'] } },
+          entry: ['endQueue', 'emitTerminated'],
+          initial: 'releasing',
+          states: {
+            releasing: {
+              on: {
+                'user.reconnect': { actions: 'requestReconnect' },
+                // The last call wins: a close() after reconnect() calls the next life off.
+                'user.close': { guard: 'reconnectWasRequested', actions: 'forgetReconnect' },
+                'life.released': [
+                  {
+                    guard: 'reconnectWasRequested',
+                    target: '#connection.CONNECTING',
+                    actions: ['emitLifeOver', 'revive', 'reopenQueue', 'emitRevived'],
+                  },
+                  { target: 'over' },
+                ],
+              },
+            },
+            over: {
+              entry: 'emitLifeOver',
+              on: {
+                'user.reconnect': {
+                  target: '#connection.CONNECTING',
+                  actions: ['revive', 'reopenQueue', 'emitRevived'],
+                },
+              },
+            },
+          },
         },
       },
     },

@@ -201,9 +201,10 @@ describe('the offline inspector page in headless Chromium', () => {
 
   it('highlights CLOSED.terminated after close, and nothing of OPEN', async () => {
     await page.click('#close');
-    await untilActive('CLOSED.terminated');
+    // The life ends, then is over once its socket is gone.
+    await untilActive('CLOSED.terminated.over');
     expect(await page.locator('#status').getAttribute('data-state')).toBe('CLOSED');
-    expect((await activeIds()).sort()).toEqual(['CLOSED', 'CLOSED.terminated']);
+    expect((await activeIds()).sort()).toEqual(['CLOSED', 'CLOSED.terminated', 'CLOSED.terminated.over']);
     await screenshot('closed', 'CLOSED');
   });
 

@@ -17,6 +17,10 @@ import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures
 const ERROR_GRACE = 200;
 const CLOSE_TIMEOUT = 1000;
 const CONNECT_TIMEOUT = 10_000;
+// The end of a life as the pure machine reaches it: nothing tells it that the platform's sockets are gone.
+const ENDED = { CLOSED: { terminated: 'releasing' } };
+// What the machine tells createConnection about a life's end and a revival, apart from the application's events.
+const LIFE_EVENTS = new Set(['terminated', 'lifeOver', 'revived']);
 
 type DataPathCall = {
   call: 'open' | 'stopSending' | 'close' | 'ping' | 'pause' | 'resume' | 'watchDrain' | 'stopWatchingDrain';
@@ -99,8 +103,12 @@ function startWithFakeTask(options: Options) {
   });
   const actor = createActor(machine, { input: inputFor(options), clock });
   const emitted: ConnectionEmitted[] = [];
+  const life: string[] = [];
   const readyStates: string[] = [];
-  actor.on('*', (event) => emitted.push(event));
+  actor.on('*', (event) => {
+    if (!LIFE_EVENTS.has(event.type)) emitted.push(event);
+    else life.push(event.type);
+  });
   actor.subscribe((snapshot) => {
     const name = readyStateName(snapshot);
     if (readyStates.at(-1) !== name) readyStates.push(name);
@@ -122,6 +130,7 @@ function startWithFakeTask(options: Options) {
     spawned,
     dataPath,
     emitted,
+    life,
     readyStates,
     platform,
     value: () => actor.getSnapshot().value,
@@ -180,12 +189,69 @@ describe('connectionMachine with a recorded task', () => {
     expect(h.commands.length).toBe(commandsBefore);
   });
 
+  describe('the end of a life', () => {
+    it('tells createConnection the life ended after the close event, and that it is over only once its sockets are released', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.close(1, 1000, 'bye');
+      expect(h.life).toEqual(['terminated']);
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'releasing' } });
+      h.actor.send({ type: 'life.released' });
+      expect(h.life).toEqual(['terminated', 'lifeOver']);
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'over' } });
+      // Once over, nothing more is released or said.
+      h.actor.send({ type: 'life.released' });
+      expect(h.life).toEqual(['terminated', 'lifeOver']);
+    });
+
+    it('starts the next life only once the last one is released when reconnect() comes first, with retries from 0', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.actor.send({ type: 'user.close', code: 1000 });
+      h.actor.send({ type: 'user.reconnect' });
+      h.platform.close(1, 1000, '');
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'releasing' } });
+      expect(h.spawned).toEqual([1]);
+      h.actor.send({ type: 'life.released' });
+      expect(h.life).toEqual(['terminated', 'lifeOver', 'revived']);
+      expect(h.readyStates.at(-1)).toBe('CONNECTING');
+      expect(h.spawned).toEqual([1, 2]);
+      expect(h.actor.getSnapshot().context).toMatchObject({ retries: 0, closeRequest: null });
+    });
+
+    it('calls off a reconnect() asked for while the life is released when close() follows it: the last call wins', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.close(1, 1000, '');
+      h.actor.send({ type: 'user.reconnect' });
+      h.actor.send({ type: 'user.close' });
+      h.actor.send({ type: 'life.released' });
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'over' } });
+      expect(h.spawned).toEqual([1]);
+      h.actor.send({ type: 'user.reconnect' });
+      expect(h.life).toEqual(['terminated', 'lifeOver', 'revived']);
+      expect(h.spawned).toEqual([1, 2]);
+    });
+
+    it('forgets a reconnect() when close() follows it while the socket is still closing', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.error();
+      h.actor.send({ type: 'user.reconnect' });
+      h.actor.send({ type: 'user.close' });
+      h.platform.close(1, 1006, '');
+      h.actor.send({ type: 'life.released' });
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'over' } });
+      expect(h.spawned).toEqual([1]);
+    });
+  });
+
   it('accepts nothing more once CLOSED: neither the current generation nor another', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.platform.open();
     h.platform.close(1, 1000, 'bye');
     const snapshot = h.actor.getSnapshot();
-    expect(snapshot.value).toEqual({ CLOSED: 'terminated' });
+    expect(snapshot.value).toEqual(ENDED);
     const late: ConnectionEvent[] = [
       { type: 'platform.open', generation: 1, event: {} },
       { type: 'platform.error', generation: 1, event: { errMsg: 'late' } },
@@ -197,7 +263,7 @@ describe('connectionMachine with a recorded task', () => {
       expect(snapshot.can(event)).toBe(false);
       h.actor.send(event);
     }
-    expect(h.actor.getSnapshot().value).toEqual({ CLOSED: 'terminated' });
+    expect(h.actor.getSnapshot().value).toEqual(ENDED);
     expect(h.actor.getSnapshot().context.closeInfo).toEqual({ code: 1000, reason: 'bye' });
     expect(h.kinds()).toEqual(['open', 'ready', 'close']);
   });
@@ -282,7 +348,7 @@ describe('connectionMachine with a recorded task', () => {
   it('abandons the task of an attempt it gives up on, and leaves it running to its own end', () => {
     const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
     h.clock.increment(CONNECT_TIMEOUT);
-    expect(h.value()).toEqual({ CLOSED: 'terminated' });
+    expect(h.value()).toEqual(ENDED);
     expect(h.commands).toEqual([{ type: 'abandon' }]);
     expect(h.actor.getSnapshot().children.task?.getSnapshot().status).toBe('active');
   });
@@ -386,7 +452,7 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.value()).toEqual({ CLOSING: 'failed' });
       expect(h.closes()).toEqual([]);
       h.clock.increment(1);
-      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.value()).toEqual(ENDED);
       expect(h.closes()).toEqual([{ type: 'close', event: { code: 1006, reason: '' } }]);
       expect(h.emitted.filter((e) => e.type === 'error')).toEqual([
         { type: 'error', event: { errMsg: 'network error' } },
@@ -401,7 +467,7 @@ describe('connectionMachine with a recorded task', () => {
       h.platform.error();
       expect(h.kinds()).toEqual(['open', 'ready', 'error', 'error']);
       h.clock.increment(ERROR_GRACE / 2);
-      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.value()).toEqual(ENDED);
     });
 
     it('synthesises close 1006 closeTimeout ms after a close the platform never answers', () => {
@@ -424,7 +490,7 @@ describe('connectionMachine with a recorded task', () => {
       h.clock.increment(ERROR_GRACE - 1);
       expect(h.value()).toEqual({ CLOSING: 'failed' });
       h.clock.increment(1);
-      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.value()).toEqual(ENDED);
       expect(h.clock.now()).toBe(500 + ERROR_GRACE);
     });
 
@@ -529,7 +595,7 @@ describe('connectionMachine with a recorded task', () => {
       h.platform.close(1, 4000, 'late');
       h.platform.close(2, 4000, 'late');
       h.actor.send({ type: 'user.close' });
-      expect(h.value()).toEqual({ CLOSED: 'terminated' });
+      expect(h.value()).toEqual(ENDED);
       expect(h.closes()).toHaveLength(1);
       expect(h.emitted.at(-1)?.type).toBe('close');
       expect(h.dataPath.names().at(-1)).toBe('close');
@@ -574,7 +640,9 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
       { clock: new SimulatedClock() },
     );
     const emitted: string[] = [];
-    actor.on('*', (event) => emitted.push(event.type));
+    actor.on('*', (event) => {
+      if (!LIFE_EVENTS.has(event.type)) emitted.push(event.type);
+    });
     actor.start();
     const task = adapter.tasks[0];
     if (!task) throw new Error('the machine did not connect synchronously');
@@ -617,7 +685,7 @@ describe('connectionMachine with the real task machine and a fake WeChat-style p
     actor.send({ type: 'user.close' });
     expect(task.readyState).toBe(2);
     await Promise.resolve();
-    expect(actor.getSnapshot().value).toEqual({ CLOSED: 'terminated' });
+    expect(actor.getSnapshot().value).toEqual(ENDED);
     expect(emitted).toEqual(['error', 'close']);
     expect(actor.getSnapshot().context.closeInfo).toEqual({ code: 1006, reason: '' });
   });

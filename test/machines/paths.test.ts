@@ -304,6 +304,7 @@ describe('connectionMachine: every transition is exercised', () => {
     { type: 'user.ready' },
     { type: 'connect.timeout' },
     { type: 'user.reconnect' },
+    { type: 'life.released' },
     { type: 'buffer.full' },
     { type: 'buffer.drained' },
     { type: 'slot.granted' },
