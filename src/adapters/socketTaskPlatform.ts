@@ -13,6 +13,7 @@ import {
 import {
   type ConnectOptions,
   defineSocketAdapter,
+  type ErrorEvent,
   type PlatformProfile,
   type SocketAdapter,
   type SocketTaskLike,
@@ -65,31 +66,24 @@ export interface SocketTaskPlatformInfo {
  * The connect of every SocketTask platform: calls `connectSocket` with callbacks and hands the task to
  * `wrapNativeTask` in the same tick (WeChat fires `onOpen` only to listeners registered by then; Douyin's own
  * sample registers them right away too, though its docs say to use the task after `success`). A `fail` of the
- * connect call itself (over the connection limit, invalid options) may be the only report: the task stays
- * silent, so the adapter reports it as an error and an abnormal close. A socket that opens after its connect was
- * reported failed has no owner, so it is closed at once.
+ * connect call itself (over the connection limit, invalid options) may be the only report, the task staying
+ * silent: it is passed on as the task's `onConnectFail`, and the task machine decides what it means.
  */
 function connectSocketTask(
   platform: MiniProgramSocketPlatform,
   info: SocketTaskPlatformInfo,
   { url, protocols, header, timeout }: ConnectOptions,
 ): SocketTaskLike {
-  let task: MiniProgramSocketTask | undefined;
+  // A fail reported inside connectSocket(), before it returned: the call failed, and there is no task to report on.
   let failedEarly: { error: unknown } | undefined;
-  let phase: 'connecting' | 'open' | 'ended' = 'connecting';
-  let errored = false;
-  // The wrapper's own listeners, so that a failed connect call can be reported as events.
-  const relay: Partial<Record<'error' | 'close', (payload: unknown) => void>> = {};
+  let connectFailed: ((event: ErrorEvent) => void) | undefined;
+  let returned = false;
 
   const options: SocketTaskConnectOptions = {
     url,
     fail: (error) => {
-      if (!task) failedEarly = { error };
-      else if (phase === 'connecting') {
-        phase = 'ended';
-        if (!errored) relay.error?.(error);
-        relay.close?.({ code: 1006, reason: '' });
-      }
+      if (returned) connectFailed?.(toErrorEvent(error));
+      else failedEarly = { error };
     },
     // uni-app and some runtimes return a task only when a callback is passed; `complete` costs nothing.
     complete: () => {},
@@ -106,6 +100,8 @@ function connectSocketTask(
   } catch (error) {
     const message = `${global}.connectSocket() threw: ${toErrorEvent(error).errMsg}`;
     throw new SocketTaskError('ERR_PLATFORM', message, { cause: error });
+  } finally {
+    returned = true;
   }
   if (failedEarly) {
     throw new SocketTaskError(
@@ -120,7 +116,6 @@ function connectSocketTask(
     info.minimum,
     info.noTaskFix,
   );
-  task = t;
 
   // The wrapper's listeners take the platform's payloads as they come (`never` in NativeSocketTask's types).
   const native: NativeSocketTask = {
@@ -129,42 +124,16 @@ function connectSocketTask(
     },
     send: (o) => t.send(o as Parameters<MiniProgramSocketTask['send']>[0]),
     close: (o) => t.close(o),
-    onOpen(listener) {
-      t.onOpen((payload) => {
-        if (phase === 'connecting') {
-          phase = 'open';
-          listener(payload as never);
-        } else if (phase === 'ended') {
-          // The socket's connect was reported failed, so nobody owns it; a close that throws leaves nothing to do.
-          try {
-            t.close({});
-          } catch {}
-        }
-      });
-    },
-    onMessage(listener) {
-      t.onMessage((payload) => {
-        if (phase !== 'ended') listener(payload as never);
-      });
-    },
-    onError(listener) {
-      relay.error = (payload) => listener(payload as never);
-      t.onError((payload) => {
-        if (phase === 'ended') return;
-        errored = true;
-        listener(payload as never);
-      });
-    },
-    onClose(listener) {
-      relay.close = (payload) => listener(payload as never);
-      t.onClose((payload) => {
-        if (phase === 'ended') return;
-        phase = 'ended';
-        listener(payload as never);
-      });
-    },
+    onOpen: (listener) => t.onOpen(listener as (payload: unknown) => void),
+    onMessage: (listener) => t.onMessage(listener as (payload: unknown) => void),
+    onError: (listener) => t.onError(listener as (payload: unknown) => void),
+    onClose: (listener) => t.onClose(listener as (payload: unknown) => void),
   };
-  return wrapNativeTask(native);
+  const task = wrapNativeTask(native);
+  task.onConnectFail = (listener) => {
+    connectFailed = listener;
+  };
+  return task;
 }
 
 /** What distinguishes one SocketTask platform's adapter from another's. */

@@ -64,6 +64,13 @@ export interface SocketTaskLike {
   onClose(callback: (event: CloseEvent) => void): void;
   onError(callback: (event: ErrorEvent) => void): void;
   onMessage(callback: (event: MessageEvent) => void): void;
+  /**
+   * Optional: where the platform's connect call reports `fail` after it handed the task over (the SocketTask
+   * platforms' `connectSocket({ fail })`), the adapter reports it here, as it comes, and nothing else: the task
+   * machine decides what it means (an error, then close 1006, the error left out when one was reported already; a
+   * socket that opens after it is closed at once).
+   */
+  onConnectFail?(callback: (event: ErrorEvent) => void): void;
 }
 
 /** How a platform's socket behaves where the platforms disagree (docs/platforms.md#behaviour-by-situation). */

@@ -222,6 +222,12 @@ class SocketHandle {
         }),
       );
       t.onClose((event) => this.deliver({ type: 'socket.close', event }));
+      t.onConnectFail?.((event) =>
+        this.deliver({
+          type: 'socket.failed',
+          event: errorEvent(typeof event?.code === 'string' ? event.code : 'ERR_PLATFORM', errorText(event)),
+        }),
+      );
     } catch (e) {
       // A task whose listener registration throws cannot be driven: reported, and closed if it can be.
       this.failed('ERR_PLATFORM', `the task could not be used: ${errorText(e)}`);

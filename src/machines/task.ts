@@ -45,7 +45,7 @@ export type SocketReport =
   | { type: 'socket.open'; event: OpenEvent }
   | { type: 'socket.error'; event: ErrorEvent }
   | { type: 'socket.close'; event: CloseEvent }
-  /** No socket exists: `connect()` threw, rejected, or returned no task. */
+  /** No socket exists: `connect()` threw, rejected, returned no task, or the platform's connect call failed. */
   | { type: 'socket.failed'; event: ErrorEvent }
   /** A promise turn after `settleSocket`: after anything the platform reports in that turn. */
   | { type: 'socket.settled' }
@@ -256,6 +256,8 @@ export const taskMachine = setup({
         errored: {
           on: {
             'socket.error': { actions: 'reportError' },
+            // The connect call failed too: no close will come, and the error was reported already.
+            'socket.failed': { target: '#task.gone', actions: 'reportClose' },
             close: { target: 'ending.closingAfterError', actions: ['recordRequest', 'closeSocket'] },
             abandon: { target: 'ending.closingAfterError', actions: ['recordRequest', 'closeSocket'] },
             terminate: { target: 'ending.closing', actions: ['recordRequest', 'terminateSocket'] },
@@ -294,6 +296,7 @@ export const taskMachine = setup({
             closingAfterError: {
               on: {
                 'socket.closeFailed': { target: '#task.gone', actions: 'reportClose' },
+                'socket.failed': { target: '#task.gone', actions: 'reportClose' },
                 'socket.open': { target: 'closing', actions: 'closeSocket' },
                 terminate: { target: 'closing', actions: ['recordRequest', 'terminateSocket'] },
               },

@@ -54,23 +54,37 @@ describe('douyinAdapter', () => {
     expect(probe.closes).toEqual([{ code: 4002, reason: 'server bye' }]);
   });
 
-  it('reports error then close 1006 for options tt rejects, whose task has no readyState and stays silent', async () => {
+  it("passes the fail of a connect tt rejects on as the task's onConnectFail, and reports nothing else itself", async () => {
     const tt = createFakeTt(env);
     const task = douyinAdapter({ tt }).connect({ url: 'ftp://127.0.0.1/socket' });
+    if ('then' in task) throw new Error('douyinAdapter must hand the task over synchronously');
     const log: unknown[] = [];
-    const closed = new Promise((resolve) => {
-      if ('then' in task) throw new Error('douyinAdapter must hand the task over synchronously');
-      task.onError((event) => log.push(event));
-      task.onClose((event) => {
-        log.push(event);
-        resolve(event);
-      });
+    task.onError((event) => log.push(['error', event]));
+    task.onClose((event) => log.push(['close', event]));
+    const failed = new Promise((resolve) => task.onConnectFail?.(resolve));
+    expect(await within(failed, 'the connect fail')).toEqual({
+      errMsg: 'connectSocket:fail invalid url "ftp://127.0.0.1/socket"',
     });
-    await within(closed, 'close');
-    expect(log).toEqual([
-      { errMsg: 'connectSocket:fail invalid url "ftp://127.0.0.1/socket"' },
-      { code: 1006, reason: '' },
+    expect(log).toEqual([]);
+    expect(tt.tasks[0]?.readyState).toBeUndefined();
+  });
+
+  it('reports error then close 1006 for options tt rejects, whose task has no readyState and stays silent', async () => {
+    const tt = createFakeTt(env);
+    // A url the connection accepts, made one tt rejects on its way to the platform.
+    const rejecting: MiniProgramSocketPlatform = {
+      connectSocket: (options) => tt.connectSocket({ ...options, url: 'ftp://127.0.0.1/socket' }),
+    };
+    const probe = connect({
+      url: 'wss://127.0.0.1/socket',
+      adapter: douyinAdapter({ tt: rejecting as never }),
+    });
+    const info = await within(probe.conn.closed, 'closed');
+    expect(probe.log).toEqual(['error', 'close']);
+    expect(probe.errors).toEqual([
+      { errMsg: 'connectSocket:fail invalid url "ftp://127.0.0.1/socket"', code: 'ERR_PLATFORM' },
     ]);
+    expect(info).toEqual({ code: 1006, reason: '' });
     expect(tt.tasks[0]?.readyState).toBeUndefined();
     expect(tt.sockets).toEqual([]);
   });
