@@ -5,8 +5,8 @@ import { defer } from '../defer.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
 import { checkedFactory, requirePlatform, requireSocketTask } from './factory.js';
 import { uniMinimum } from './minimums.js';
-import { type NativeSocketTask, wrapNativeTask } from './normalize.js';
-import { defineSocketAdapter, type PlatformProfile, type SocketAdapter } from './types.js';
+import { type NativeSocketTask, toErrorEvent, wrapNativeTask } from './normalize.js';
+import { defineSocketAdapter, type ErrorEvent, type PlatformProfile, type SocketAdapter } from './types.js';
 
 /**
  * One profile for every runtime uni-app builds to, so each value is the one that is safe on all of them:
@@ -67,49 +67,38 @@ export interface UniAdapterOptions {
 }
 
 /**
- * Reports the failure of the `connectSocket` call itself as an error of its task: on a WeChat build over the
- * connection limit that `fail` can be the only report, and the manager would wait for an open that never comes.
- * The first report of a failed connect wins, so the same failure never arrives twice.
+ * Passes the failure of the `connectSocket` call itself on as its task's `onConnectFail`: on a WeChat build over
+ * the connection limit that `fail` can be the only report. What it means is the task machine's to decide.
  */
 function connectFailureRelay() {
-  let deliver: ((payload: unknown) => void) | undefined;
-  let failure: { error: unknown } | undefined;
-  let taskErrored = false;
-  let opened = false;
+  let deliver: ((event: ErrorEvent) => void) | undefined;
+  // A `fail` inside connectSocket(), before anyone could listen: passed on a turn later, like a platform event.
+  let early: ErrorEvent | undefined;
   return {
     fail(error: unknown): void {
-      if (taskErrored || failure) return;
-      failure = { error };
-      deliver?.(error);
+      const event = toErrorEvent(error);
+      if (deliver) deliver(event);
+      else early ??= event;
     },
-    attach(task: UniSocketTask): NativeSocketTask {
-      return {
-        send: (options) => task.send(options as Parameters<UniSocketTask['send']>[0]),
-        close: (options) => task.close(options),
-        onOpen(listener) {
-          task.onOpen((payload) => {
-            opened = true;
-            listener(payload as never);
-          });
-        },
-        onMessage: (listener) => task.onMessage((payload) => listener(payload as never)),
-        onClose: (listener) => task.onClose((payload) => listener(payload as never)),
-        onError(listener) {
-          deliver = (payload) => listener(payload as never);
-          task.onError((payload) => {
-            if (failure && !opened) return;
-            taskErrored = true;
-            listener(payload as never);
-          });
-          // A `fail` that came before anyone listened is reported a microtask later, like a platform event.
-          const early = failure;
-          if (early) defer(() => listener(early.error as never));
-        },
-        // wrapNativeTask reads it to replay an open that came before the wrap.
-        get readyState() {
-          return task.readyState;
-        },
-      };
+    onConnectFail(listener: (event: ErrorEvent) => void): void {
+      deliver = listener;
+      const failed = early;
+      if (failed) defer(() => listener(failed));
+    },
+  };
+}
+
+function nativeTask(task: UniSocketTask): NativeSocketTask {
+  return {
+    send: (options) => task.send(options as Parameters<UniSocketTask['send']>[0]),
+    close: (options) => task.close(options),
+    onOpen: (listener) => task.onOpen((payload) => listener(payload as never)),
+    onMessage: (listener) => task.onMessage((payload) => listener(payload as never)),
+    onClose: (listener) => task.onClose((payload) => listener(payload as never)),
+    onError: (listener) => task.onError((payload) => listener(payload as never)),
+    // wrapNativeTask reads it to replay an open that came before the wrap.
+    get readyState() {
+      return task.readyState;
     },
   };
 }
@@ -161,7 +150,9 @@ export function uniAdapter(options: UniAdapterOptions): SocketAdapter {
           uniMinimum,
           'complete was passed, so uni-app must return one',
         );
-        return wrapNativeTask(relay.attach(checked));
+        const wrapped = wrapNativeTask(nativeTask(checked));
+        wrapped.onConnectFail = relay.onConnectFail;
+        return wrapped;
       },
     });
   });
