@@ -16,6 +16,7 @@ import {
 import {
   type ConnectOptions,
   defineSocketAdapter,
+  type ErrorEvent,
   type PlatformProfile,
   type SocketAdapter,
   type SocketTaskLike,
@@ -82,40 +83,18 @@ const deliver = (listener: NativeListener, payload: unknown) =>
   (listener as (payload: unknown) => void)(payload);
 
 function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions): SocketTaskLike {
-  let task: AlipaySocketTask | undefined;
-  let failure: { error: unknown } | undefined;
-  // The wrapper's own error and close listeners: a failed connect call is reported through them.
-  let relay: { error?: NativeListener; close?: NativeListener } = {};
-
-  // After a failed connect call the task has no owner: no socket may outlive the close reported for it.
-  const discard = () => {
-    try {
-      task?.close({});
-    } catch {}
-  };
-
-  // No socket exists after a failed connect call, so no close can follow: report the error and close 1006.
-  // Exactly one report: the connect call's own `fail`, or the task's events, never both.
-  let taskReported = false;
-  let failureReported = false;
-  const reportFailure = () => {
-    const { error, close } = relay;
-    if (!failure || !error || !close || taskReported) return;
-    failureReported = true;
-    relay = {};
-    deliver(error, failure.error);
-    deliver(close, { code: 1006, reason: '' });
-    discard();
-  };
+  // The connect call's own `fail`, passed on as the task's onConnectFail: the task machine decides what it means.
+  let deliverFailure: ((event: ErrorEvent) => void) | undefined;
+  // One reported inside connectSocket(), before anyone could listen: passed on a turn later, like a platform event.
+  let early: ErrorEvent | undefined;
 
   const options: Parameters<AlipayPlatform['connectSocket']>[0] = {
     url,
     multiple: true,
     fail: (error) => {
-      if (failure || taskReported) return;
-      failure = { error };
-      // Reported through the wrapper's listeners; one reported inside connectSocket waits until they exist.
-      defer(reportFailure);
+      const event = toErrorEvent(error);
+      if (deliverFailure) deliverFailure(event);
+      else early ??= event;
     },
   };
   if (header) options.header = header;
@@ -131,45 +110,25 @@ function connect(my: AlipayPlatform, { url, protocols, header }: ConnectOptions)
   }
   // Without `multiple` support only the global my.onSocket* API exists, which this adapter does not drive.
   const t = requireSocketTask<AlipaySocketTask>(created, 'my.connectSocket() returned', alipayMinimum);
-  task = t;
 
   const native = {
     send: (o: Record<string, unknown>) => t.send(o as Parameters<AlipaySocketTask['send']>[0]),
     close: (o: Record<string, unknown>) => t.close(o),
-    onOpen(listener: NativeListener) {
-      t.onOpen((payload) => {
-        if (failure) discard();
-        else deliver(listener, payload);
-      });
-    },
-    onMessage(listener: NativeListener) {
-      t.onMessage((payload) => {
-        if (!failureReported) deliver(listener, payload);
-      });
-    },
-    onError(listener: NativeListener) {
-      relay.error = listener;
-      t.onError((payload) => {
-        if (failureReported) return;
-        taskReported = true;
-        deliver(listener, payload);
-      });
-      defer(reportFailure);
-    },
-    onClose(listener: NativeListener) {
-      relay.close = listener;
-      t.onClose((payload) => {
-        if (failureReported) return;
-        taskReported = true;
-        deliver(listener, payload);
-      });
-      defer(reportFailure);
-    },
+    onOpen: (listener: NativeListener) => t.onOpen((payload) => deliver(listener, payload)),
+    onMessage: (listener: NativeListener) => t.onMessage((payload) => deliver(listener, payload)),
+    onError: (listener: NativeListener) => t.onError((payload) => deliver(listener, payload)),
+    onClose: (listener: NativeListener) => t.onClose((payload) => deliver(listener, payload)),
   };
-  return wrapNativeTask(native, {
+  const task = wrapNativeTask(native, {
     message: toData,
     send: (data) => (typeof data === 'string' ? { data } : { data: encodeBase64(data), isBuffer: true }),
   });
+  task.onConnectFail = (listener) => {
+    deliverFailure = listener;
+    const failed = early;
+    if (failed) defer(() => listener(failed));
+  };
+  return task;
 }
 
 /**

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AlipayPlatform, alipayAdapter } from '../../src/adapters/alipay.js';
 import { decodeBase64, encodeBase64 } from '../../src/adapters/base64.js';
+import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
 import {
   ALIPAY_LIMIT_ERROR,
@@ -11,7 +12,7 @@ import {
 } from '../fixtures/platforms/alipay.js';
 import { withoutLifecycle } from '../fixtures/platforms/appLifecycle.js';
 import { closedPort, echo } from '../fixtures/wsServer.js';
-import { propertySeed, within } from '../helpers.js';
+import { propertySeed, until, within } from '../helpers.js';
 import { adapterLifecycleSuite } from './lifecycleSuite.js';
 import { type AdapterSuiteEnv, adapterSuite, useAdapterHarness } from './suite.js';
 
@@ -192,8 +193,9 @@ describe('alipayAdapter', () => {
 });
 
 describe('alipayAdapter reporting a failed connect call', () => {
-  it('reports once when the connect call fails and the task also reports its own error and close', async () => {
-    type Listener = (payload: unknown) => void;
+  type Listener = (payload: unknown) => void;
+
+  function silentPlatform() {
     const native: Record<'open' | 'message' | 'error' | 'close', Listener[]> = {
       open: [],
       message: [],
@@ -215,16 +217,36 @@ describe('alipayAdapter reporting a failed connect call', () => {
         return task;
       },
     } as unknown as AlipayPlatform;
-    const wrapped = await alipayAdapter({ my }).connect({ url: 'wss://example.test/socket' });
+    return { my, native, fail: (payload: unknown) => fail?.(payload) };
+  }
+
+  it("passes the connect call's fail on as the task's onConnectFail, and nothing else", async () => {
+    const platform = silentPlatform();
+    const wrapped = await alipayAdapter({ my: platform.my }).connect({ url: 'wss://example.test/socket' });
     const seen: string[] = [];
     wrapped.onError((e) => seen.push(`error ${e.errMsg}`));
     wrapped.onClose((e) => seen.push(`close ${e.code}`));
-    await Promise.resolve();
-    fail?.({ error: 2, errorMessage: 'connect failed' });
-    for (const listener of native.error) listener({ error: 2, errorMessage: 'task error' });
-    for (const listener of native.close) listener({ code: 1006, reason: '' });
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(seen).toEqual(['error task error', 'close 1006']);
+    wrapped.onConnectFail?.((e) => seen.push(`connect fail ${e.errMsg}`));
+    platform.fail({ error: 2, errorMessage: 'connect failed' });
+    expect(seen).toEqual(['connect fail connect failed']);
+  });
+
+  it('reports once when the connect call fails and the task also reports its own error and close', async () => {
+    const platform = silentPlatform();
+    const conn = createConnection({
+      url: 'wss://example.test/socket',
+      adapter: alipayAdapter({ my: platform.my }),
+      reconnect: false,
+    });
+    const seen: string[] = [];
+    conn.onError((e) => seen.push(`error ${e.errMsg}`));
+    conn.onClose((e) => seen.push(`close ${e.code}`));
+    await until(() => platform.native.close.length > 0, 'the task listened to');
+    platform.fail({ error: 2, errorMessage: 'connect failed' });
+    for (const listener of platform.native.error) listener({ error: 2, errorMessage: 'task error' });
+    for (const listener of platform.native.close) listener({ code: 1006, reason: '' });
+    expect(await within(conn.closed, 'closed')).toEqual({ code: 1006, reason: '' });
+    expect(seen).toEqual(['error connect failed', 'close 1006']);
   });
 });
 
