@@ -191,10 +191,9 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
   let openedBeforeWrap = readyState === 1;
   let closed = readyState === 3;
   const noStatus = noStatusRule(openedBeforeWrap);
+  // The four native listeners are registered once, at the first subscription. Where the platform refuses one, the
+  // error reaches the code that subscribed (the connection's task handle), which reports the task as failed.
   let nativeRegistered = false;
-  // The platform refused one of the listeners: the task can never report its open or close, so it is reported as
-  // failed, and nothing it does afterwards counts.
-  let unobservable = false;
 
   const registerNative = () => {
     if (nativeRegistered) return;
@@ -209,57 +208,34 @@ export function wrapNativeTask(task: NativeSocketTask, options: WrapOptions = {}
       }
       if (now === 3) closed = true;
     }
-    try {
-      task.onOpen(((payload: unknown) => {
-        if (unobservable) return;
-        openedBeforeWrap = false;
-        noStatus.opened();
-        const event = safely(() => toOpenEvent(payload), {});
-        for (const listener of fans.open) listener(event);
-      }) as (payload: never) => void);
-      task.onMessage(((payload: unknown) => {
-        if (unobservable) return;
-        const data = safely(
-          () => (options.message ? options.message(payload) : toMessageData(unwrap(payload).data)),
-          undefined,
-        );
-        if (data === undefined) return;
-        const event = { data };
-        for (const listener of fans.message) listener(event);
-      }) as (payload: never) => void);
-      task.onError(((payload: unknown) => {
-        if (unobservable) return;
-        noStatus.errored();
-        const event = safely(() => toErrorEvent(payload), { errMsg: 'unknown socket error' });
-        for (const listener of fans.error) listener(event);
-      }) as (payload: never) => void);
-      task.onClose(((payload: unknown) => {
-        if (unobservable) return;
-        closed = true;
-        const event = safely(
-          () => toCloseEvent(payload, noStatus.code()),
-          toCloseEvent(undefined, noStatus.code()),
-        );
-        for (const listener of fans.close) listener(event);
-      }) as (payload: never) => void);
-    } catch (error) {
-      unobservable = true;
-      const errMsg = safely(() => toErrorEvent(error).errMsg, 'unknown error');
-      try {
-        task.close({});
-      } catch {}
-      // A microtask later, like a platform event: every listener of the first subscriber is registered by then.
-      defer(() => {
-        if (closed) return;
-        closed = true;
-        const event = {
-          errMsg: `the platform refused a SocketTask listener: ${errMsg}`,
-          code: 'ERR_PLATFORM',
-        };
-        for (const listener of fans.error) listener(event);
-        for (const listener of fans.close) listener({ code: 1006, reason: '' });
-      });
-    }
+    task.onOpen(((payload: unknown) => {
+      openedBeforeWrap = false;
+      noStatus.opened();
+      const event = safely(() => toOpenEvent(payload), {});
+      for (const listener of fans.open) listener(event);
+    }) as (payload: never) => void);
+    task.onMessage(((payload: unknown) => {
+      const data = safely(
+        () => (options.message ? options.message(payload) : toMessageData(unwrap(payload).data)),
+        undefined,
+      );
+      if (data === undefined) return;
+      const event = { data };
+      for (const listener of fans.message) listener(event);
+    }) as (payload: never) => void);
+    task.onError(((payload: unknown) => {
+      noStatus.errored();
+      const event = safely(() => toErrorEvent(payload), { errMsg: 'unknown socket error' });
+      for (const listener of fans.error) listener(event);
+    }) as (payload: never) => void);
+    task.onClose(((payload: unknown) => {
+      closed = true;
+      const event = safely(
+        () => toCloseEvent(payload, noStatus.code()),
+        toCloseEvent(undefined, noStatus.code()),
+      );
+      for (const listener of fans.close) listener(event);
+    }) as (payload: never) => void);
   };
 
   const subscribe = <T>(fan: Fan<T>, listener: (event: T) => void) => {

@@ -396,6 +396,8 @@ class ManagedConnection implements Connection {
       case 'revived':
         this.newLife();
         this.listen();
+        // After anything the signal or the lifecycle source reported on being listened to.
+        this.actor.send({ type: 'life.resumed' });
         return;
     }
   }
@@ -439,7 +441,8 @@ class ManagedConnection implements Connection {
     if (lifecycle) {
       try {
         this.stopLifecycle = lifecycle.subscribe((change: LifecycleSignal) => {
-          if (this.terminated() || !LIFECYCLE_SIGNALS.has(change)) return;
+          // Listened to only while a life lasts (its end lets go): every signal counts, a new life's first included.
+          if (!LIFECYCLE_SIGNALS.has(change)) return;
           actor.send({ type: `lifecycle.${change}` });
         });
       } catch (error) {

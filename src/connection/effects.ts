@@ -230,7 +230,7 @@ class SocketHandle {
       );
     } catch (e) {
       // A task whose listener registration throws cannot be driven: reported, and closed if it can be.
-      this.failed('ERR_PLATFORM', `the task could not be used: ${errorText(e)}`);
+      this.failed('ERR_PLATFORM', `the platform refused a SocketTask listener: ${errorText(e)}`);
       try {
         t.close({});
       } catch {}

@@ -65,6 +65,8 @@ export type ConnectionEvent =
   | { type: 'user.reconnect' }
   /** Every platform socket of the ended life is gone (its task machines reached their final states). */
   | { type: 'life.released' }
+  /** createConnection listens again for the new life: its first attempt may start. */
+  | { type: 'life.resumed' }
   /** The attempt's connectTimeout elapsed, raised only where one is set. */
   | { type: 'connect.timeout' }
   | { type: 'slot.granted' }
@@ -690,23 +692,20 @@ export const connectionMachine = setup({
                 // The last call wins: a close() after reconnect() calls the next life off.
                 'user.close': { guard: 'reconnectWasRequested', actions: 'forgetReconnect' },
                 'life.released': [
-                  {
-                    guard: 'reconnectWasRequested',
-                    target: '#connection.CONNECTING',
-                    actions: ['emitLifeOver', 'revive', 'reopenQueue', 'emitRevived'],
-                  },
+                  { guard: 'reconnectWasRequested', target: 'reviving', actions: 'emitLifeOver' },
                   { target: 'over' },
                 ],
               },
             },
             over: {
               entry: 'emitLifeOver',
-              on: {
-                'user.reconnect': {
-                  target: '#connection.CONNECTING',
-                  actions: ['revive', 'reopenQueue', 'emitRevived'],
-                },
-              },
+              on: { 'user.reconnect': { target: 'reviving' } },
+            },
+            // A new life, once createConnection listens to the signal and the lifecycle source again: what they
+            // report on subscribing (offline, say) is recorded before the first attempt decides anything.
+            reviving: {
+              entry: ['revive', 'reopenQueue', 'emitRevived'],
+              on: { 'life.resumed': { target: '#connection.CONNECTING' } },
             },
           },
         },

@@ -214,6 +214,10 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.spawned).toEqual([1]);
       h.actor.send({ type: 'life.released' });
       expect(h.life).toEqual(['terminated', 'lifeOver', 'revived']);
+      // No attempt until createConnection listens again, and says so.
+      expect(h.value()).toEqual({ CLOSED: { terminated: 'reviving' } });
+      expect(h.spawned).toEqual([1]);
+      h.actor.send({ type: 'life.resumed' });
       expect(h.readyStates.at(-1)).toBe('CONNECTING');
       expect(h.spawned).toEqual([1, 2]);
       expect(h.actor.getSnapshot().context).toMatchObject({ retries: 0, closeRequest: null });
@@ -230,7 +234,20 @@ describe('connectionMachine with a recorded task', () => {
       expect(h.spawned).toEqual([1]);
       h.actor.send({ type: 'user.reconnect' });
       expect(h.life).toEqual(['terminated', 'lifeOver', 'revived']);
+      h.actor.send({ type: 'life.resumed' });
       expect(h.spawned).toEqual([1, 2]);
+    });
+
+    it('records what the lifecycle reports while a new life starts, before its first attempt decides anything', () => {
+      const h = startWithFakeTask({ profile: wechatProfile, closeBeforeOpen: 'defer' });
+      h.platform.open();
+      h.platform.close(1, 1000, '');
+      h.actor.send({ type: 'life.released' });
+      h.actor.send({ type: 'user.reconnect' });
+      h.actor.send({ type: 'lifecycle.offline' });
+      h.actor.send({ type: 'life.resumed' });
+      expect(h.actor.getSnapshot().context.offline).toBe(true);
+      expect(h.readyStates.at(-1)).toBe('CONNECTING');
     });
 
     it('forgets a reconnect() when close() follows it while the socket is still closing', () => {

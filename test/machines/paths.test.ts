@@ -305,6 +305,7 @@ describe('connectionMachine: every transition is exercised', () => {
     { type: 'connect.timeout' },
     { type: 'user.reconnect' },
     { type: 'life.released' },
+    { type: 'life.resumed' },
     { type: 'buffer.full' },
     { type: 'buffer.drained' },
     { type: 'slot.granted' },
