@@ -9,10 +9,11 @@ import type { Connection } from '../../src/index.js';
 import {
   countListeners,
   createRouteStack,
+  expectDropShownOnEveryPage,
+  expectRetryNowWhileWaiting,
   type RouteStack,
-  recordTexts,
   routedWebSocket,
-  whenShown,
+  texts,
 } from '../fixtures/exampleApps.js';
 import { createFakeUni, type FakeUni } from '../fixtures/platforms/uni.js';
 import { type ServerConnection, startWsServer, type TestWsServer } from '../fixtures/wsServer.js';
@@ -83,9 +84,6 @@ function page(route: string): HTMLElement {
   return section;
 }
 
-const texts = (element: Element, selector: string) =>
-  Array.from(element.querySelectorAll(selector), (node) => node.textContent);
-
 function click(element: Element, selector: string): void {
   const target = element.querySelector<HTMLElement>(selector);
   if (!target) throw new Error(`nothing matches ${selector}`);
@@ -155,34 +153,12 @@ describe('examples/uni-app-pages: one socket, many pages (Vue 3)', () => {
     click(index, '.open-chat');
     await stack.settled();
     const chat = page('pages/chat/chat');
-    const seen = [recordTexts(index, '.status'), recordTexts(chat, '.status')];
-
-    (await server.connection(0)).socket.terminate();
-    await server.connection(1, 5000);
-    await until(
-      () => texts(index, '.status')[0] === 'open' && texts(chat, '.status')[0] === 'open',
-      'open again',
-    );
-    for (const { seen: shown, stop } of seen) {
-      stop();
-      expect(shown).toEqual(['open', 'waiting', 'connecting', 'open']);
-    }
-    expect(server.connections).toHaveLength(2);
+    await expectDropShownOnEveryPage([index, chat], server);
   });
   it('offers Retry now while a retry waits, and it starts the attempt at once, not counted as a retry', async () => {
     await launch();
     const index = page('pages/index/index');
     await until(() => texts(index, '.status')[0] === 'open', 'open');
-    const pressed = whenShown(index, '.retry', (button) => {
-      const retries = socket.retries;
-      button.click();
-      return { status: socket.status, retriesBefore: retries, retriesAfter: socket.retries };
-    });
-    (await server.connection(0)).socket.terminate();
-    expect(await pressed).toEqual({ status: 'connecting', retriesBefore: 0, retriesAfter: 0 });
-    await server.connection(1);
-    await until(() => texts(index, '.status')[0] === 'open', 'open on the new socket');
-    expect(index.querySelector('.retry')).toBeNull();
-    expect(server.connections).toHaveLength(2);
+    await expectRetryNowWhileWaiting(index, socket, server);
   });
 });
