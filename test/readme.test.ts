@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MINIMUM } from '../src/adapters/minimums.js';
 import { codeBlocks, readPage, section, tableRows } from './docs/markdown.js';
+import { ADAPTER_FACTORIES } from './fixtures/adapterFactories.js';
 
 const readme = readPage('README.md');
 
@@ -40,18 +41,8 @@ describe('the README', () => {
 
   it('gives every mini-program adapter the oldest version its factory names, and the engines it was tested in', () => {
     const rows = tableRows(section(readme, '## Where it runs'));
-    const factories: Record<keyof typeof MINIMUM, string> = {
-      wechat: 'wechatAdapter',
-      wechatLegacy: 'wechatLegacyAdapter',
-      qq: 'qqAdapter',
-      baidu: 'baiduAdapter',
-      alipay: 'alipayAdapter',
-      douyin: 'douyinAdapter',
-      uniApp: 'uniAdapter',
-      taro: 'taroAdapter',
-    };
     for (const [key, minimum] of Object.entries(MINIMUM)) {
-      const factory = factories[key as keyof typeof MINIMUM];
+      const factory = ADAPTER_FACTORIES[key as keyof typeof MINIMUM];
       const row = rows.find((cells) => cells[1]?.includes(`\`${factory}(`));
       expect(row, `README's "Where it runs" has no row for ${factory}`).toBeDefined();
       const [, , oldest, engines] = row as string[];

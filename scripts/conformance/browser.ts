@@ -5,12 +5,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { SocketTaskLike } from '../../src/adapters/types.js';
 import type { Trace } from '../../src/conformance/trace.js';
 import { bundleBrowserScript } from '../bundle.js';
 import { CHROMIUM_ARGS } from '../chromium.js';
 import type { OpenedImplementation } from './implementations.js';
-import type { TaskKind, WireStep } from './page.js';
+import type { TaskKind } from './page.js';
+import { fromWire, taskInPage, type WireStep } from './wire.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,16 +20,6 @@ export interface ChromiumPage {
   /** The browser's version, e.g. `HeadlessChrome/156.0.8078.114`. */
   version(): string;
   close(): Promise<void>;
-}
-
-function fromWire(step: WireStep): Trace[number] {
-  if (step.type === 'binary-message') {
-    return { type: 'event', event: 'message', data: new Uint8Array(step.bytes).buffer };
-  }
-  if (step.type === 'binary-send') {
-    return { type: 'call', call: 'send', id: step.id, data: new Uint8Array(step.bytes).buffer };
-  }
-  return step;
 }
 
 const HTML = '<!doctype html><meta charset="utf-8"><title>conformance</title><script src="/kit.js"></script>';
@@ -79,22 +69,16 @@ export async function openChromiumPage(): Promise<ChromiumPage> {
               url,
               protocols,
             ] as const);
-            const task: SocketTaskLike = {
-              send: ({ data }) => {
-                const wire = typeof data === 'string' ? { text: data } : { bytes: [...new Uint8Array(data)] };
-                page.evaluate(([i, d]) => window.stmKit.send(i, d), [id, wire] as const).catch(() => {});
+            const task = taskInPage(
+              (data) => {
+                page.evaluate(([i, d]) => window.stmKit.send(i, d), [id, data] as const).catch(() => {});
               },
-              close: ({ code, reason }) => {
+              (code, reason) => {
                 page
                   .evaluate(([i, c, r]) => window.stmKit.close(i, c, r), [id, code, reason] as const)
                   .catch(() => {});
               },
-              // The kit reads the trace recorded in the page; events reach it there.
-              onOpen: () => {},
-              onMessage: () => {},
-              onError: () => {},
-              onClose: () => {},
-            };
+            );
             return { task, trace };
           },
           close: async () => {

@@ -4,20 +4,14 @@
 import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import { recordSocketTask } from '../../src/conformance/recorder.js';
-import type { TraceStep } from '../../src/conformance/trace.js';
 import { taskOverWebSocket, type WhatwgSocket } from './whatwgTask.js';
+import { closeWire, sendWire, toWire, type WireData, type WireStep } from './wire.js';
 
 export type TaskKind = 'raw' | 'web-adapter';
 
-/** A trace step as it crosses to Node (page.exposeFunction serializes JSON): binary data as bytes. */
-export type WireStep =
-  | TraceStep
-  | { type: 'binary-message'; bytes: number[] }
-  | { type: 'binary-send'; id: number; bytes: number[] };
-
 export interface KitPage {
   create(id: number, kind: TaskKind, url: string, protocols: string[] | undefined): void;
-  send(id: number, data: { text: string } | { bytes: number[] }): void;
+  send(id: number, data: WireData): void;
   close(id: number, code: unknown, reason: unknown): void;
   /** Closes every task still open and forgets them all. */
   dispose(): void;
@@ -29,20 +23,6 @@ declare global {
     /** Exposed by the Node side: receives each trace step of task `id`. */
     stmKitTrace?: (id: number, step: WireStep) => void;
   }
-}
-
-function toWire(step: TraceStep): WireStep {
-  if (step.type === 'event' && step.event === 'message' && step.data instanceof ArrayBuffer) {
-    return { type: 'binary-message', bytes: [...new Uint8Array(step.data)] };
-  }
-  if (step.type === 'call' && step.call === 'send' && step.data instanceof ArrayBuffer) {
-    return { type: 'binary-send', id: step.id, bytes: [...new Uint8Array(step.data)] };
-  }
-  if (step.type === 'event' && step.event === 'message' && typeof step.data !== 'string') {
-    // Neither text nor ArrayBuffer (a Blob): named, so that Node reports what arrived.
-    return { ...step, data: `(${Object.prototype.toString.call(step.data)})` };
-  }
-  return step;
 }
 
 const tasks = new Map<number, SocketTaskLike>();
@@ -64,19 +44,8 @@ window.stmKit = {
     });
     tasks.set(id, task);
   },
-  send(id, data) {
-    try {
-      tasks.get(id)?.send({ data: 'text' in data ? data.text : new Uint8Array(data.bytes).buffer });
-    } catch {}
-  },
-  close(id, code, reason) {
-    const options: { code?: number; reason?: string } = {};
-    if (code !== undefined) options.code = code as number;
-    if (reason !== undefined) options.reason = reason as string;
-    try {
-      tasks.get(id)?.close(options);
-    } catch {}
-  },
+  send: (id, data) => sendWire(tasks.get(id), data),
+  close: (id, code, reason) => closeWire(tasks.get(id), code, reason),
   dispose() {
     for (const task of tasks.values()) {
       try {

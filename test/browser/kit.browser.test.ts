@@ -3,12 +3,11 @@
 // every call really happens, and streamed back.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SocketTaskLike } from '../../src/adapters/types.js';
+import { fromWire, taskInPage, type WireStep } from '../../scripts/conformance/wire.js';
 import { webProfile } from '../../src/adapters/web.js';
 import { checkSocketTask, formatReport, type Trace } from '../../src/conformance/index.js';
 import { propertySeed } from '../helpers.js';
 import { launchChromium } from './chromium.js';
-import type { WireStep } from './page.js';
 import { type BrowserTestServer, bundlePage, startBrowserTestServer } from './server.js';
 
 const numRuns = Number(process.env.FC_RUNS_KIT ?? 100);
@@ -18,15 +17,6 @@ let server: BrowserTestServer;
 let browser: Browser;
 let page: Page;
 const traces = new Map<number, Trace>();
-
-function fromWire(step: WireStep): Trace[number] {
-  if (step.type === 'binary-message') {
-    return { type: 'event', event: 'message', data: new Uint8Array(step.bytes).buffer };
-  }
-  if (step.type === 'binary-send')
-    return { type: 'call', call: 'send', id: step.id, data: new Uint8Array(step.bytes).buffer };
-  return step;
-}
 
 beforeAll(async () => {
   const launching = launchChromium();
@@ -51,22 +41,16 @@ describe('checkSocketTask against the web adapter in headless Chromium', () => {
       const trace: Trace = [];
       traces.set(id, trace);
       await page.evaluate(([i, u, p]) => window.stm.remote.create(i, u, p), [id, url, protocols] as const);
-      const task: SocketTaskLike = {
-        send: ({ data }) => {
-          const wire = typeof data === 'string' ? { text: data } : { bytes: [...new Uint8Array(data)] };
-          page.evaluate(([i, d]) => window.stm.remote.send(i, d), [id, wire] as const).catch(() => {});
+      const task = taskInPage(
+        (data) => {
+          page.evaluate(([i, d]) => window.stm.remote.send(i, d), [id, data] as const).catch(() => {});
         },
-        close: ({ code, reason }) => {
+        (code, reason) => {
           page
             .evaluate(([i, c, r]) => window.stm.remote.close(i, c, r), [id, code, reason] as const)
             .catch(() => {});
         },
-        // The kit reads the trace; events reach it there.
-        onOpen: () => {},
-        onMessage: () => {},
-        onError: () => {},
-        onClose: () => {},
-      };
+      );
       return { task, trace };
     };
     const started = performance.now();

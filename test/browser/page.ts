@@ -1,7 +1,8 @@
 // The browser side of the web adapter's browser tests: bundled by esbuild into the page the tests open.
 // It connects with the browser's own WebSocket and records, in order, everything each connection reports.
 // The recorder comes through the package's export map, as an app bundles it: it must bundle for a browser.
-import { recordSocketTask, type TraceStep } from 'socket-task-machine/conformance/trace';
+import { recordSocketTask } from 'socket-task-machine/conformance/trace';
+import { closeWire, sendWire, toWire, type WireData, type WireStep } from '../../scripts/conformance/wire.js';
 import type { SocketTaskLike } from '../../src/adapters/types.js';
 import { webAdapter } from '../../src/adapters/web.js';
 import {
@@ -28,16 +29,10 @@ export interface PageProbe {
   until(type: PageEvent['type'], count?: number, timeoutMs?: number): Promise<PageEvent[]>;
 }
 
-/** A trace step as it crosses from the page to Node: binary data as bytes. */
-export type WireStep =
-  | TraceStep
-  | { type: 'binary-message'; bytes: number[] }
-  | { type: 'binary-send'; id: number; bytes: number[] };
-
 /** The web adapter's bare task, driven from Node by the conformance kit; its trace streams out as it grows. */
 export interface RemoteTasks {
   create(id: number, url: string, protocols: string[] | undefined): void;
-  send(id: number, data: { text: string } | { bytes: number[] }): void;
+  send(id: number, data: WireData): void;
   close(id: number, code: unknown, reason: unknown): void;
 }
 
@@ -107,16 +102,6 @@ function probe(conn: Connection): PageProbe {
 const probes: PageProbe[] = [];
 const remoteTasks = new Map<number, SocketTaskLike>();
 
-function toWire(step: TraceStep): WireStep {
-  if (step.type === 'event' && step.event === 'message' && step.data instanceof ArrayBuffer) {
-    return { type: 'binary-message', bytes: [...new Uint8Array(step.data)] };
-  }
-  if (step.type === 'call' && step.call === 'send' && step.data instanceof ArrayBuffer) {
-    return { type: 'binary-send', id: step.id, bytes: [...new Uint8Array(step.data)] };
-  }
-  return step;
-}
-
 const remote: RemoteTasks = {
   create(id, url, protocols) {
     const target: { url: string; protocols?: string[] } = { url };
@@ -125,19 +110,8 @@ const remote: RemoteTasks = {
     const { task } = recordSocketTask(created, { onStep: (step) => window.stmTrace?.(id, toWire(step)) });
     remoteTasks.set(id, task);
   },
-  send(id, data) {
-    try {
-      remoteTasks.get(id)?.send({ data: 'text' in data ? data.text : new Uint8Array(data.bytes).buffer });
-    } catch {}
-  },
-  close(id, code, reason) {
-    const options: { code?: number; reason?: string } = {};
-    if (code !== undefined) options.code = code as number;
-    if (reason !== undefined) options.reason = reason as string;
-    try {
-      remoteTasks.get(id)?.close(options);
-    } catch {}
-  },
+  send: (id, data) => sendWire(remoteTasks.get(id), data),
+  close: (id, code, reason) => closeWire(remoteTasks.get(id), code, reason),
 };
 
 window.stm = {

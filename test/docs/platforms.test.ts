@@ -5,22 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MINIMUM } from '../../src/adapters/minimums.js';
 import type { PlatformProfile } from '../../src/adapters/types.js';
+import { ADAPTER_FACTORIES } from '../fixtures/adapterFactories.js';
 import { RUNTIME_PROFILES } from '../fixtures/runtime/miniProgramRuntime.js';
 import { ROOT, readPage, section, tableRows } from './markdown.js';
 
 const page = readPage('docs/platforms.md');
-
-/** The factory each MINIMUM entry belongs to, as the page's Adapter column names it. */
-const FACTORIES: Record<keyof typeof MINIMUM, string> = {
-  wechat: 'wechatAdapter',
-  wechatLegacy: 'wechatLegacyAdapter',
-  qq: 'qqAdapter',
-  baidu: 'baiduAdapter',
-  alipay: 'alipayAdapter',
-  douyin: 'douyinAdapter',
-  uniApp: 'uniAdapter',
-  taro: 'taroAdapter',
-};
 
 const factoryOf = (cell: string) => /^`(\w+)\(/.exec(cell)?.[1];
 
@@ -29,14 +18,14 @@ describe('docs/platforms.md, Oldest versions', () => {
 
   it('has one row per adapter of MINIMUM and no other', () => {
     expect(rows.map(([, adapter = '']) => factoryOf(adapter)).sort()).toEqual(
-      Object.values(FACTORIES).sort(),
+      Object.values(ADAPTER_FACTORIES).sort(),
     );
   });
 
   it.each(Object.entries(MINIMUM))(
     'states the version MINIMUM.%s names, as its runtime and version',
     (key, minimum) => {
-      const factory = FACTORIES[key as keyof typeof MINIMUM];
+      const factory = ADAPTER_FACTORIES[key as keyof typeof MINIMUM];
       const row = rows.find(([, adapter = '']) => factoryOf(adapter) === factory);
       expect(row, `no row for ${factory}`).toBeDefined();
       const oldest = row?.[2] ?? '';
