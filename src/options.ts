@@ -3,13 +3,13 @@ import type { ConnectOptions, LifecycleSource, PlatformProfile, SocketAdapter } 
 import { rethrowLater } from './defer.js';
 import { SocketTaskError } from './errors.js';
 import type { ConnectionMachineInput } from './machines/connection.js';
-import type { QueueOptions, QueuePolicy } from './queue.js';
+import type { QueueOptions, QueuePolicy } from './queue/sendQueue.js';
 import {
   NO_RECONNECT_CODES,
   type ReconnectContext,
   type ReconnectOptions,
   type ReconnectPolicy,
-} from './reconnect.js';
+} from './reconnect/backoff.js';
 
 import {
   copyHeader,

@@ -54,7 +54,7 @@ describe('src/ layout', () => {
   it('keeps the machines at the bottom: they import no adapter, connection, policy runtime or conformance code', () => {
     const allowed = new Set([
       'adapters/types.ts',
-      'reconnect.ts',
+      'reconnect/backoff.ts',
       'validate.ts',
       'errors.ts',
       'readyState.ts',

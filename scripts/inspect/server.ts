@@ -9,7 +9,7 @@ import type { InspectionEvent, StateValue } from 'xstate';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
-import type { QueueStats } from '../../src/queue.js';
+import type { QueueStats } from '../../src/queue/sendQueue.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { bundleBrowserScript } from '../bundle.js';
 

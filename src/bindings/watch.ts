@@ -3,7 +3,7 @@
 import type { MessageEvent } from '../adapters/types.js';
 import type { Connection } from '../connection/createConnection.js';
 import { SocketTaskError } from '../errors.js';
-import type { QueueStats } from '../queue.js';
+import type { QueueStats } from '../queue/sendQueue.js';
 import { describe } from '../validate.js';
 
 /** A connection, or what `useConnection` returned for one (it carries the connection as `connection`). */

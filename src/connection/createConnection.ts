@@ -12,6 +12,7 @@ import { platformClock } from '../clock.js';
 import { defer, rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
+import { type Slots, slotsFor } from '../limits/slots.js';
 import {
   type ConnectionEmitted,
   type ConnectionMachineInput,
@@ -20,9 +21,8 @@ import {
 } from '../machines/connection.js';
 import { ABNORMAL_CLOSE } from '../machines/task.js';
 import { type AbortSignalLike, type ConnectionOptions, MAX_DELAY, resolveOptions } from '../options.js';
-import { type QueueStats, SendQueue } from '../queue.js';
+import { type QueueStats, SendQueue } from '../queue/sendQueue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from '../readyState.js';
-import { type Slots, slotsFor } from '../slots.js';
 import {
   closeArgsProblem,
   dataProblem,

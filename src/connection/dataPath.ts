@@ -4,7 +4,7 @@ import { rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
 import type { HeartbeatPolicy } from '../options.js';
-import { byteSize, type SendQueue } from '../queue.js';
+import { byteSize, type SendQueue } from '../queue/sendQueue.js';
 import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from '../validate.js';
 
 export function platformFailure(error: unknown): SocketTaskError {

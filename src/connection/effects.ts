@@ -6,11 +6,11 @@ import { missingMethod, SOCKET_TASK_METHODS } from '../adapters/factory.js';
 import type { ConnectOptions, ErrorEvent, SocketAdapter, SocketTaskLike } from '../adapters/types.js';
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
+import type { Slots } from '../limits/slots.js';
 import { type ConnectionMachineInput, connectionMachine } from '../machines/connection.js';
 import { closeArgs, type SocketReport, type TargetReport, taskMachine } from '../machines/task.js';
 import type { ResolveTarget } from '../options.js';
-import type { ReconnectContext } from '../reconnect.js';
-import type { Slots } from '../slots.js';
+import type { ReconnectContext } from '../reconnect/backoff.js';
 import type { ConnectionDataPath } from './dataPath.js';
 
 /**

@@ -1,7 +1,7 @@
 import { assign, cancel, emit, enqueueActions, raise, setup, spawnChild, stateIn } from 'xstate';
 import type { CloseEvent, ErrorEvent, OpenEvent, PlatformProfile } from '../adapters/types.js';
-import type { ReconnectSchedule } from '../reconnect.js';
-import { backoffCeiling, backoffDelay } from '../reconnect.js';
+import type { ReconnectSchedule } from '../reconnect/backoff.js';
+import { backoffCeiling, backoffDelay } from '../reconnect/backoff.js';
 import { ABNORMAL_CLOSE, type TaskCommand, type TaskEvent, taskMachine } from './task.js';
 
 /** What `connectionMachine` is started with: data only. `createConnection` builds it from validated options. */

@@ -17,7 +17,7 @@ import {
 import { rethrowLater } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import type { ConnectionOptions } from '../options.js';
-import type { QueueStats } from '../queue.js';
+import type { QueueStats } from '../queue/sendQueue.js';
 import type { ReadyStateName } from '../readyState.js';
 import { describe, type SocketData } from '../validate.js';
 

@@ -15,7 +15,7 @@ import {
   type WithCallbacks,
 } from '../connection/createConnection.js';
 import type { ConnectionOptions } from '../options.js';
-import type { QueueStats } from '../queue.js';
+import type { QueueStats } from '../queue/sendQueue.js';
 import type { ReadyStateName } from '../readyState.js';
 import type { SocketData } from '../validate.js';
 

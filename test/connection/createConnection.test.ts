@@ -21,7 +21,7 @@ const URL = 'wss://example.test/socket';
 
 /**
  * These tests follow one socket's life, so by default they run without the reconnect policy, which
- * test/reconnect.test.ts covers; an explicit `reconnect` option still wins.
+ * test/reconnect/reconnect.test.ts covers; an explicit `reconnect` option still wins.
  */
 function createConnection(options: ConnectionOptions): Connection {
   return createManaged(

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallOptions, ErrorEvent, SocketAdapter } from '../../src/adapters/types.js';
 import { createConnection } from '../../src/connection/createConnection.js';
 import { SocketTaskError } from '../../src/errors.js';
-import { backoffCeiling } from '../../src/reconnect.js';
+import { backoffCeiling } from '../../src/reconnect/backoff.js';
 import { fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { ListeningTask } from '../fixtures/listeningTask.js';
 
@@ -204,7 +204,7 @@ describe('src/connection/dataPath.ts', () => {
   });
 });
 
-describe('src/reconnect.ts', () => {
+describe('src/reconnect/backoff.ts', () => {
   it('regression: with initialDelay 0 the backoff stays 0 after any number of retries, never NaN', () => {
     const policy = {
       initialDelay: 0,

@@ -3,6 +3,7 @@ import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import type { PlatformProfile } from '../../src/adapters/types.js';
 import { ConnectionDataPath } from '../../src/connection/dataPath.js';
 import { createManagedActor } from '../../src/connection/effects.js';
+import { slotsFor } from '../../src/limits/slots.js';
 import {
   type ConnectionEmitted,
   type ConnectionEvent,
@@ -10,7 +11,6 @@ import {
   connectionMachine,
 } from '../../src/machines/connection.js';
 import type { TaskCommand, TaskMachineInput, taskMachine } from '../../src/machines/task.js';
-import { slotsFor } from '../../src/slots.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { isReadyStateEdge, READY_STATE_EDGES, readyStateName } from '../fixtures/readyStateGraph.js';
 
@@ -45,7 +45,7 @@ function recordingEffects() {
       resumeWrites: () => calls.push({ call: 'resume' }),
       watchDrain: () => calls.push({ call: 'watchDrain' }),
       stopWatchingDrain: () => calls.push({ call: 'stopWatchingDrain' }),
-      // The queue's calls are recorded apart: the tests below follow the socket, test/queue.test.ts the queue.
+      // The queue's calls are recorded apart: the tests below follow the socket, test/queue/queue.test.ts the queue.
       flushQueue: () => queueCalls.push('flush'),
       endQueue: () => queueCalls.push('endQueue'),
     },

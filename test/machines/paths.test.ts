@@ -15,7 +15,7 @@ import type { PlatformProfile } from '../../src/adapters/types.js';
 import { type ConnectionMachineInput, connectionMachine } from '../../src/machines/connection.js';
 import { type SocketTaskProfile, socketTaskMachine } from '../../src/machines/socketTask.js';
 import { type TaskMachineInput, taskMachine } from '../../src/machines/task.js';
-import type { ReconnectSchedule } from '../../src/reconnect.js';
+import type { ReconnectSchedule } from '../../src/reconnect/backoff.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 
 /** One transition of the definition, named by its source, event, index among that event's candidates, target. */

@@ -1,19 +1,23 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CloseEvent } from '../src/adapters/types.js';
-import { type Connection, createConnection, type GiveUpEvent } from '../src/connection/createConnection.js';
-import type { ConnectionOptions } from '../src/options.js';
-import type { ReadyStateName } from '../src/readyState.js';
-import { backoffDelay, type ReconnectPolicy } from '../src/reconnect.js';
+import type { CloseEvent } from '../../src/adapters/types.js';
+import {
+  type Connection,
+  createConnection,
+  type GiveUpEvent,
+} from '../../src/connection/createConnection.js';
+import type { ConnectionOptions } from '../../src/options.js';
+import type { ReadyStateName } from '../../src/readyState.js';
+import { backoffDelay, type ReconnectPolicy } from '../../src/reconnect/backoff.js';
 import {
   abortingProfile,
   type FakeSocketTask,
   fakeAdapter,
   wechatProfile,
-} from './fixtures/fakeSocketTask.js';
-import { CONNECTION_STATE_CHANGES } from './fixtures/readyStateGraph.js';
-import { captureRethrown } from './fixtures/rethrown.js';
-import { propertySeed } from './helpers.js';
+} from '../fixtures/fakeSocketTask.js';
+import { CONNECTION_STATE_CHANGES } from '../fixtures/readyStateGraph.js';
+import { captureRethrown } from '../fixtures/rethrown.js';
+import { propertySeed } from '../helpers.js';
 
 const URL = 'wss://example.test/socket';
 const numRuns = Number(process.env.FC_RUNS ?? 200);

@@ -1,4 +1,4 @@
-import type { CloseEvent } from './adapters/types.js';
+import type { CloseEvent } from '../adapters/types.js';
 
 /** What `shouldReconnect` is asked about: the close that just happened and the retries spent so far. */
 export interface ReconnectContext extends CloseEvent {

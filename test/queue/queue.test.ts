@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Clock, WALL_CLOCK } from '../src/clock.js';
-import { createConnection } from '../src/connection/createConnection.js';
-import type { SocketTaskError } from '../src/errors.js';
-import type { ConnectionOptions } from '../src/options.js';
-import { type QueuePolicy, SendQueue } from '../src/queue.js';
-import { type FakeSocketTask, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
+import { type Clock, WALL_CLOCK } from '../../src/clock.js';
+import { createConnection } from '../../src/connection/createConnection.js';
+import type { SocketTaskError } from '../../src/errors.js';
+import type { ConnectionOptions } from '../../src/options.js';
+import { type QueuePolicy, SendQueue } from '../../src/queue/sendQueue.js';
+import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 
 const URL = 'wss://example.test/socket';
 

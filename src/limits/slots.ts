@@ -1,5 +1,5 @@
-import type { SocketAdapter } from './adapters/types.js';
-import { defer } from './defer.js';
+import type { SocketAdapter } from '../adapters/types.js';
+import { defer } from '../defer.js';
 
 /**
  * The platform sockets one adapter instance has open, against its profile's `maxConcurrent`. A slot is taken just

@@ -1,6 +1,6 @@
-import { type Clock, WALL_CLOCK } from './clock.js';
-import { SocketTaskError, type SocketTaskErrorCode } from './errors.js';
-import { utf8ByteLength } from './validate.js';
+import { type Clock, WALL_CLOCK } from '../clock.js';
+import { SocketTaskError, type SocketTaskErrorCode } from '../errors.js';
+import { utf8ByteLength } from '../validate.js';
 
 /** The `queue` option of `createConnection`: what happens to a `send()` while the connection is not OPEN. */
 export interface QueueOptions {

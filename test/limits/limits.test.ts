@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CloseEvent, ErrorEvent } from '../src/adapters/types.js';
-import { type Connection, createConnection } from '../src/connection/createConnection.js';
-import { createLifecycle } from '../src/lifecycle/createLifecycle.js';
-import type { ConnectionOptions } from '../src/options.js';
-import { slotsFor } from '../src/slots.js';
-import { abortingProfile, fakeAdapter, wechatProfile } from './fixtures/fakeSocketTask.js';
-import { propertySeed } from './helpers.js';
+import type { CloseEvent, ErrorEvent } from '../../src/adapters/types.js';
+import { type Connection, createConnection } from '../../src/connection/createConnection.js';
+import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
+import { slotsFor } from '../../src/limits/slots.js';
+import type { ConnectionOptions } from '../../src/options.js';
+import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
+import { propertySeed } from '../helpers.js';
 
 const URL = 'wss://example.test/socket';
 
