@@ -187,16 +187,26 @@ describe.each(diagramSpecs.map((spec) => [spec.name, spec] as const))('the %s di
   const diagram = renderStateDiagram(machine);
   const lines = diagram.trimEnd().split('\n');
 
-  it('has the top-level states of its machine: the four readyStates, or the stages of a task', () => {
-    const topLevel = lines.flatMap((line) => /^ {2}(?:state (\w+) \{|(\w+))$/.exec(line)?.slice(1, 3) ?? []);
+  // Mermaid separates parallel regions only inside a composite state: a parallel root is drawn as one, named
+  // after the machine, and everything in it is one level deeper.
+  const offset = machine.root.type === 'parallel' ? 1 : 0;
+
+  it("has the top-level states of its machine: the four readyStates, the stages of a task, the global socket's regions", () => {
+    const top = new RegExp(`^ {${2 + 2 * offset}}(?:state (\\w+) \\{|(\\w+))$`);
+    const topLevel = lines.flatMap((line) => top.exec(line)?.slice(1, 3) ?? []);
     expect(topLevel.filter(Boolean)).toEqual(
-      spec.name === 'task' ? ['resolving', 'live', 'gone'] : ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'],
+      spec.name === 'task'
+        ? ['resolving', 'live', 'gone']
+        : spec.name === 'global-socket'
+          ? ['socket', 'ghost']
+          : ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'],
     );
+    if (offset === 1) expect(lines[1]).toBe(`  state ${machine.id} {`);
   });
 
   it('declares every state of the machine, nested inside its parent', () => {
     for (const state of allStates(machine.root)) {
-      const indent = '  '.repeat(state.path.length);
+      const indent = '  '.repeat(state.path.length + offset);
       const declarations =
         state.path.length === 1
           ? [`${indent}state ${state.key} {`, `${indent}${state.key}`]

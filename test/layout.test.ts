@@ -67,11 +67,16 @@ describe('src/ layout', () => {
     }
   });
 
-  it('keeps the adapters beside the machines: they import neither the machines nor the connection', () => {
+  it('keeps the adapters beside the machines: they import no connection code, and of the machines only the one of a platform socket they share', () => {
+    // wechatLegacy's single global socket, which connections take in turn, is a machine of its own: the adapter
+    // carries out what globalSocketMachine decides. Nothing else of the machines is an adapter's business.
     for (const module of modules.filter((m) => m.startsWith('adapters/'))) {
-      const above = importsOf(module).filter((t) => t.startsWith('machines/') || t.startsWith('connection/'));
+      const above = importsOf(module).filter(
+        (t) => (t.startsWith('machines/') && t !== 'machines/globalSocket.ts') || t.startsWith('connection/'),
+      );
       expect(above, module).toEqual([]);
     }
+    expect(importsOf('adapters/wechatLegacy.ts')).toContain('machines/globalSocket.ts');
   });
 
   it('has no import cycle', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { connectionMachine } from '../src/machines/connection.js';
+import { globalSocketMachine } from '../src/machines/globalSocket.js';
 import { socketTaskMachine } from '../src/machines/socketTask.js';
 import { taskMachine } from '../src/machines/task.js';
 
@@ -13,8 +14,18 @@ import { taskMachine } from '../src/machines/task.js';
 
 const root = join(import.meta.dirname, '..');
 const tool = join(root, 'tools/stately-check');
-const files = ['src/machines/socketTask.ts', 'src/machines/connection.ts', 'src/machines/task.ts'];
-const runtimeMachines: AnyStateMachine[] = [socketTaskMachine, connectionMachine, taskMachine];
+const files = [
+  'src/machines/socketTask.ts',
+  'src/machines/connection.ts',
+  'src/machines/task.ts',
+  'src/machines/globalSocket.ts',
+];
+const runtimeMachines: AnyStateMachine[] = [
+  socketTaskMachine,
+  connectionMachine,
+  taskMachine,
+  globalSocketMachine,
+];
 
 interface ExtractedTransition {
   source: string;

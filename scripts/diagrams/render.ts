@@ -1,6 +1,7 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { type DirectedGraphNode, toDirectedGraph } from 'xstate/graph';
 import { connectionMachine } from '../../src/machines/connection.js';
+import { globalSocketMachine } from '../../src/machines/globalSocket.js';
 import { socketTaskMachine } from '../../src/machines/socketTask.js';
 import { taskMachine } from '../../src/machines/task.js';
 import { machineJson } from './machineJson.js';
@@ -43,6 +44,12 @@ export const diagramSpecs: readonly DiagramSpec[] = [
     title: 'taskMachine: the life of one platform socket under the manager',
     source: 'src/machines/task.ts',
     machine: taskMachine,
+  },
+  {
+    name: 'global-socket',
+    title: "globalSocketMachine: WeChat's one global socket, passed from connection to connection",
+    source: 'src/machines/globalSocket.ts',
+    machine: globalSocketMachine,
   },
 ];
 
@@ -192,7 +199,15 @@ export function renderStateDiagram(machine: AnyStateMachine): string {
   checkIds(machine);
   const graph = toDirectedGraph(machine);
   const lines = ['stateDiagram-v2'];
-  renderStates(graph, '  ', lines);
+  if (machine.root.type === 'parallel') {
+    // Mermaid accepts `--` between regions only inside a composite state: a parallel root becomes one, named
+    // after the machine.
+    lines.push(`  state ${machine.id} {`);
+    renderStates(graph, '    ', lines);
+    lines.push('  }');
+  } else {
+    renderStates(graph, '  ', lines);
+  }
   // Transitions come after every state is declared, so Mermaid never creates a state in the wrong composite
   // from its first mention in a transition.
   // Mermaid draws one arrow per pair of states, so transitions between the same pair share one arrow with one

@@ -264,9 +264,39 @@ export function viewsOf(spec: DiagramSpec): DiagramView[] {
 }
 
 /**
- * The machines cut into views. The connection machine is too big for one page-width picture; the others are
- * drawn whole (their full diagrams stay legible at page width: test/diagrams/legibility.test.ts measures them).
+ * The views of the global socket machine: the socket passed from holder to holder (its holder's regions as plain
+ * boxes), then the holder's phase, its successor, and the ghost of a holder given up.
  */
-export const diagramViews: readonly DiagramView[] = diagramSpecs
-  .filter((spec) => spec.name === 'connection')
-  .flatMap(viewsOf);
+function globalSocketViews(spec: DiagramSpec): DiagramView[] {
+  const { machine } = spec;
+  const at = (path: string[]): AnyStateNode => {
+    let node: AnyStateNode = machine.root;
+    for (const key of path) node = (node.states as Record<string, AnyStateNode>)[key] as AnyStateNode;
+    return node;
+  };
+  const view = (path: string[], options?: FocusOptions): DiagramView => ({
+    name: `${spec.name}-${path.map(kebab).join('-')}`,
+    title: `${machine.id}Machine: ${path.join('.')}`,
+    spec,
+    diagram: renderFocus(machine, at(path), options),
+  });
+  return [
+    view(['socket'], { depth: 2 }),
+    view(['socket', 'held', 'phase'], { ancestors: false }),
+    view(['socket', 'held', 'successor'], { ancestors: false }),
+    view(['ghost']),
+  ];
+}
+
+/**
+ * The machines cut into views. The connection and global socket machines are too big for one page-width picture;
+ * the others are drawn whole (their full diagrams stay legible at page width: test/diagrams/legibility.test.ts
+ * measures them).
+ */
+export function viewsFor(spec: DiagramSpec): DiagramView[] {
+  if (spec.name === 'connection') return viewsOf(spec);
+  if (spec.name === 'global-socket') return globalSocketViews(spec);
+  return [];
+}
+
+export const diagramViews: readonly DiagramView[] = diagramSpecs.flatMap(viewsFor);

@@ -1,13 +1,15 @@
 // WeChat's global socket API: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html
 // and the close-before-open caveat: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.closeSocket.html
 
+import { type Actor, createActor } from 'xstate';
 import { defer } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
 import { type MiniProgramLifecycleHost, miniProgramLifecycle } from '../lifecycle/platformSources.js';
+import { type GlobalSocketEffect, globalSocketMachine, REPLACED } from '../machines/globalSocket.js';
 import { describe } from '../validate.js';
 import { checkedFactory, requirePlatform } from './factory.js';
 import { wechatLegacyMinimum } from './minimums.js';
-import { wrapNativeTask } from './normalize.js';
+import { toErrorEvent, wrapNativeTask } from './normalize.js';
 import {
   type ConnectOptions,
   defineSocketAdapter,
@@ -71,65 +73,36 @@ const LISTEN = {
 } as const;
 type EventName = keyof typeof LISTEN;
 type Listener = (payload: never) => void;
-const PHASES = ['connecting', 'open', 'closing', 'closed'] as const;
-const REPLACED = { code: 1000, reason: 'replaced by a new connection' };
+type CloseRequest = { code?: number; reason?: string } & Calls;
 const ignore = () => {};
 // setTimeout runs a longer delay after 1 ms instead.
 const MAX_DELAY = 2 ** 31 - 1;
 
-/** One connection's use of the global socket, shaped as a native SocketTask for `wrapNativeTask`. */
+/**
+ * One connection's use of the global socket, shaped as a native SocketTask for `wrapNativeTask`. It keeps its url
+ * and its listeners; where it is in its life is the global socket machine's state.
+ */
 class LegacySocket {
-  phase: (typeof PHASES)[number] = 'connecting';
-  errored = false;
-  /** The platform reported an open or an error for this socket. */
-  heard = false;
-  private readonly listeners: Record<EventName, Listener[]> = { open: [], message: [], error: [], close: [] };
+  readonly listeners: Record<EventName, Listener[]> = { open: [], message: [], error: [], close: [] };
+  connectFailed: ((error: unknown) => void) | undefined;
 
   constructor(
-    private readonly slot: Slot,
+    private readonly global: GlobalSocket,
     readonly target: ConnectOptions,
   ) {}
 
-  dispatch(event: EventName, payload: unknown): void {
-    // Only the holder's socket reports to it, and a socket opens once, before any message.
-    if (this.phase === 'closed') return;
-    if (event === 'open') this.phase = 'open';
-    if (event === 'error') this.errored = true;
-    if (event === 'close') this.phase = 'closed';
-    for (const listener of this.listeners[event]) listener(payload as never);
-  }
-
-  /** A newer connection took the socket: the owner hears one close, and nothing after it. */
-  retire(): void {
-    if (this.phase === 'closed') return;
-    this.phase = 'closed';
-    // A microtask later, so that the owner's listeners never run inside the call that replaced it.
-    defer(() => {
-      for (const listener of this.listeners.close) listener(REPLACED as never);
-    });
-  }
-
   send({ data, ...settle }: { data: string | ArrayBuffer } & Calls): void {
-    if (this.slot.holder !== this || this.phase !== 'open') {
-      const state = `${PHASES.indexOf(this.phase)} (${this.phase.toUpperCase()})`;
+    const readyState = this.global.readyStateOf(this);
+    if (readyState !== 1) {
+      const state = `${readyState} (${READY_STATE_NAMES[readyState]})`;
       settle.fail({ errMsg: `sendSocketMessage:fail not open: readyState ${state}` });
       return;
     }
-    this.slot.wx.sendSocketMessage({ data, ...settle });
+    this.global.wx.sendSocketMessage({ data, ...settle });
   }
 
-  close({ code, reason, ...settle }: { code?: number; reason?: string } & Calls): void {
-    if (this.slot.holder !== this || this.phase === 'closing' || this.phase === 'closed') {
-      settle.success({ errMsg: 'closeSocket:ok' });
-      return;
-    }
-    // While CONNECTING a device ignores closeSocket (docs/platforms.md#close-before-open), so the socket stays live until it opens.
-    if (this.phase === 'open') this.phase = 'closing';
-    this.slot.wx.closeSocket({
-      ...(code === undefined ? {} : { code }),
-      ...(reason === undefined ? {} : { reason }),
-      ...settle,
-    });
+  close(request: CloseRequest): void {
+    this.global.actor.send({ type: 'close', user: this, request });
   }
 
   // Each is registered once, by wrapNativeTask, which fans out to the machine's listeners.
@@ -139,82 +112,89 @@ class LegacySocket {
   readonly onClose = (listener: Listener) => void this.listeners.close.push(listener);
 }
 
+const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
+
 /**
- * The platform's single socket, per `wx`. It passes from one connection to the next one at a time: the holder's
- * socket is closed, and its close awaited, before `wx.connectSocket` creates the next one, so the global events,
- * which carry no socket identity, always describe the holder's socket.
+ * The platform's single socket, per `wx`: `globalSocketMachine` decides who holds it and what each platform event
+ * means; this carries out what it decides.
  */
-class Slot {
-  /** The connection whose socket the platform holds: its commands alone reach `wx`. */
-  holder: LegacySocket | undefined;
-  /** The newest connection, waiting for the holder's socket to go. */
-  private next: LegacySocket | undefined;
-  /** A socket given up without its close, which the platform may still report. */
-  private ghost = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+class GlobalSocket {
+  readonly actor: Actor<typeof globalSocketMachine>;
 
   constructor(readonly wx: WechatLegacyPlatform) {
+    this.actor = createActor(globalSocketMachine);
+    this.actor.on('*', (effect) => this.perform(effect));
+    this.actor.start();
     // wx.onSocket* listeners live as long as the mini-program and cannot be removed: register each once per wx.
     for (const [event, method] of Object.entries(LISTEN) as Array<[EventName, (typeof LISTEN)[EventName]]>) {
-      wx[method]((payload: unknown) => this.route(event, payload));
+      const type = `platform.${event}` as const;
+      wx[method]((payload: unknown) => this.actor.send({ type, payload }));
     }
   }
 
-  connect(socket: LegacySocket, releaseTimeout: number): void {
-    const { holder, next } = this;
-    if (holder === undefined) {
-      this.begin(socket);
-      return;
+  /** The readyState a connection's socket has, as the machine sees it. */
+  readyStateOf(user: LegacySocket): 0 | 1 | 2 | 3 {
+    const snapshot = this.actor.getSnapshot();
+    const { holder, next } = snapshot.context;
+    if (user === next) return 0;
+    if (user !== holder) return 3;
+    const phase = (snapshot.value as { socket: { held?: { phase: unknown } } }).socket.held?.phase;
+    if (phase === 'open' || phase === 'openErrored') return 1;
+    if (phase === 'closing') return 2;
+    if (phase === 'connecting' || phase === 'connectingErrored') return 0;
+    return 3;
+  }
+
+  private perform(effect: GlobalSocketEffect): void {
+    switch (effect.type) {
+      case 'connectSocket':
+        this.connectSocket(effect.user as LegacySocket);
+        return;
+      case 'closeSocket': {
+        const { code, reason, ...settle } = effect.request as CloseRequest;
+        this.wx.closeSocket({
+          ...(code === undefined ? {} : { code }),
+          ...(reason === undefined ? {} : { reason }),
+          ...settle,
+        });
+        return;
+      }
+      case 'closeDone':
+        (effect.request as CloseRequest).success({ errMsg: 'closeSocket:ok' });
+        return;
+      case 'closeHeld': {
+        const { type: _, ...args } = effect;
+        // A close the adapter makes on its own: a platform that throws from it must not stop the hand-over.
+        try {
+          this.wx.closeSocket({ ...args, success: ignore, fail: ignore, complete: ignore });
+        } catch {}
+        return;
+      }
+      case 'deliver':
+        for (const listener of (effect.user as LegacySocket).listeners[effect.event]) {
+          listener(effect.payload as never);
+        }
+        return;
+      case 'retire': {
+        const user = effect.user as LegacySocket;
+        // Later, so that the owner's listeners never run inside the call that replaced it.
+        defer(() => {
+          for (const listener of user.listeners.close) listener(REPLACED as never);
+        });
+        return;
+      }
+      case 'connectFailed': {
+        const user = effect.user as LegacySocket;
+        // Later: the connect call may fail inside the adapter's connect(), before the task is handed over.
+        defer(() => user.connectFailed?.(effect.error));
+        return;
+      }
     }
-    this.next = socket;
-    // The holder is already on its way out: the connection that waited for it is replaced before it began.
-    if (next !== undefined) next.retire();
-    // A holder closing at its owner's request, or failed, has its own close on the way, and keeps it.
-    else if (!holder.errored && holder.phase !== 'closing') {
-      // While CONNECTING closeSocket has no effect (docs/platforms.md#close-before-open): the socket is closed the moment it opens.
-      if (holder.phase === 'open') this.closeReplaced();
-      holder.retire();
-    }
-    this.timer ??= setTimeout(() => {
-      // The platform never reported the holder's close: let wx.connectSocket replace that socket.
-      this.holder?.retire();
-      this.ghost = this.holder !== undefined;
-      this.holder = undefined;
-      this.handOver();
-    }, releaseTimeout);
   }
 
-  private closeReplaced(): void {
-    this.closeSocket(REPLACED);
-  }
-
-  // A close the adapter makes on its own: a platform that throws from it must not leave the slot half handed over.
-  private closeSocket(args: { code?: number; reason?: string }): void {
-    try {
-      this.wx.closeSocket({ ...args, success: ignore, fail: ignore, complete: ignore });
-    } catch {}
-  }
-
-  private handOver(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const { next } = this;
-    this.next = undefined;
-    if (next) this.begin(next);
-  }
-
-  private begin(socket: LegacySocket): void {
-    this.holder = socket;
-    const { url, protocols, header } = socket.target;
-    // The call failed, so no socket exists and no event will come: report the error and close 1006 ourselves.
-    const failed = (error: unknown) =>
-      defer(() => {
-        socket.dispatch('error', error);
-        socket.dispatch('close', { code: 1006, reason: '' });
-        if (this.holder !== socket) return;
-        this.holder = undefined;
-        this.handOver();
-      });
+  private connectSocket(user: LegacySocket): void {
+    const { url, protocols, header } = user.target;
+    const failed = (error: unknown) => this.actor.send({ type: 'connect.failed', user, error });
     try {
       this.wx.connectSocket({
         url,
@@ -227,33 +207,9 @@ class Slot {
       failed(error);
     }
   }
-
-  private route(event: EventName, payload: unknown): void {
-    const { holder } = this;
-    // Only after releaseTimeout: the given-up socket's error and close may still come when connectSocket
-    // replaces it. Until its successor reports anything they are the old socket's.
-    if (this.ghost && (event === 'error' || event === 'close') && !holder?.heard) {
-      if (event === 'close') this.ghost = false;
-      return;
-    }
-    if (event === 'open') this.ghost = false;
-    if (holder === undefined) return;
-    if (event === 'open' || event === 'error') holder.heard = true;
-    // A holder is closed only once retired: replaced while CONNECTING, it is closed now that it can be.
-    if (event === 'open' && holder.phase === 'closed') this.closeReplaced();
-    // A close its owner did not ask for may be the late close of a given-up socket, misread as the holder's (the
-    // global events carry no socket identity): close whatever socket the platform holds, so none is left open.
-    // Before the next connection begins, so that it cannot touch the next socket.
-    const unrequested = event === 'close' && holder.phase === 'open';
-    holder.dispatch(event, payload);
-    if (event !== 'close') return;
-    if (unrequested) this.closeSocket({});
-    this.holder = undefined;
-    this.handOver();
-  }
 }
 
-const slots = new WeakMap<WechatLegacyPlatform, Slot>();
+const globals = new WeakMap<WechatLegacyPlatform, GlobalSocket>();
 
 /**
  * Binds the machine to WeChat's global socket API (`wx.connectSocket` + `wx.onSocket*`), for base libraries
@@ -296,11 +252,16 @@ export function wechatLegacyAdapter(options: WechatLegacyAdapterOptions): Socket
     }
 
     const connect = (target: ConnectOptions): SocketTaskLike => {
-      const slot = slots.get(wx) ?? new Slot(wx);
-      slots.set(wx, slot);
-      const socket = new LegacySocket(slot, target);
-      slot.connect(socket, releaseTimeout);
-      return wrapNativeTask(socket);
+      const global = globals.get(wx) ?? new GlobalSocket(wx);
+      globals.set(wx, global);
+      const socket = new LegacySocket(global, target);
+      const task = wrapNativeTask(socket);
+      // The connect call's fail goes to the task machine, which decides what it means (an error, then close 1006).
+      task.onConnectFail = (listener) => {
+        socket.connectFailed = (error) => listener(toErrorEvent(error));
+      };
+      global.actor.send({ type: 'connect', user: socket, releaseTimeout });
+      return task;
     };
 
     const lifecycle = miniProgramLifecycle(wx);

@@ -16,7 +16,7 @@ import {
   OUTSIDE_PREFIX,
   renderFocus,
   renderOverview,
-  viewsOf,
+  viewsFor,
 } from '../../scripts/diagrams/views.js';
 import { connectionMachine } from '../../src/machines/connection.js';
 
@@ -237,7 +237,7 @@ describe('the staleness check', () => {
     const specs: DiagramSpec[] = diagramSpecs.map((spec) =>
       spec.name === 'connection' ? { ...spec, machine: changed } : spec,
     );
-    const views = specs.flatMap((spec) => (spec.name === 'connection' ? viewsOf(spec) : []));
+    const views = specs.flatMap(viewsFor);
     const stale = staleFiles(generateFiles(pages, specs, views), drawingsOf(specs, views), readFile);
     expect(stale.sort()).toEqual(
       [

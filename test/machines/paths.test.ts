@@ -13,6 +13,7 @@ import {
 import { getShortestPaths, getStateNodes } from 'xstate/graph';
 import type { PlatformProfile } from '../../src/adapters/types.js';
 import { type ConnectionMachineInput, connectionMachine } from '../../src/machines/connection.js';
+import { globalSocketMachine } from '../../src/machines/globalSocket.js';
 import { type SocketTaskProfile, socketTaskMachine } from '../../src/machines/socketTask.js';
 import { type TaskMachineInput, taskMachine } from '../../src/machines/task.js';
 import type { ReconnectSchedule } from '../../src/reconnect/backoff.js';
@@ -500,5 +501,25 @@ describe('connectionMachine: every transition is exercised', () => {
     const missing = [...allTransitions(connectionMachine).values()].filter((key) => !union.has(key));
     expect(missing).toEqual([]);
     expect([...union].sort()).toEqual([...allTransitions(connectionMachine).values()].sort());
+  });
+});
+
+describe('globalSocketMachine: every transition is exercised', () => {
+  // Three connections, so that one can hold the socket, one wait for it and one replace the one waiting.
+  const users = [{ name: 'a' }, { name: 'b' }, { name: 'c' }];
+  const events: AnyEventObject[] = [
+    ...users.map((user) => ({ type: 'connect', user, releaseTimeout: 100 })),
+    ...users.map((user) => ({ type: 'close', user, request: {} })),
+    ...users.map((user) => ({ type: 'connect.failed', user, error: 'fail' })),
+    { type: 'platform.open', payload: {} },
+    { type: 'platform.message', payload: { data: 'hi' } },
+    { type: 'platform.error', payload: { errMsg: 'network error' } },
+    { type: 'platform.close', payload: { code: 1000, reason: '' } },
+  ];
+  const holders = (context: { holder: unknown; next: unknown }) => [context.holder, context.next];
+
+  it('takes all of them, from every holder and successor', () => {
+    const coverage = cover(globalSocketMachine, undefined, events, { releaseTimeout: 100 }, holders as never);
+    expectCovered(globalSocketMachine, coverage, []);
   });
 });
