@@ -161,7 +161,6 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
     if (typeof code === 'number') realClose = { code, reason: typeof reason === 'string' ? reason : '' };
   });
   const inOrder = sequencer();
-  let errorListener: NativeListener | undefined;
 
   const native = {
     get readyState() {
@@ -207,27 +206,20 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
       });
     },
     onError(listener: NativeListener) {
-      errorListener = listener;
       task.onError((payload) => inOrder(payload, (event) => deliver(listener, event)));
     },
     onClose(listener: NativeListener) {
       // Registering onClose is also what makes Taro H5 release its connection count when a socket errors.
       task.onClose((payload) => inOrder(payload, (event) => deliver(listener, realClose ?? event)));
-      // A task handed over already closed (a refused connection fails before a mini-program build's `success`
-      // and the tick after it) told nobody how it ended, and will never tell: this attempt failed, reported as
-      // a failed connect is everywhere, an error and then the abnormal close.
-      if (task.readyState === CLOSED) {
-        const onError = errorListener;
-        defer(() =>
-          inOrder({}, () => {
-            if (onError) deliver(onError, { errMsg: CLOSED_BEFORE_HANDOVER });
-            deliver(listener, realClose ?? { code: 1006, reason: '' });
-          }),
-        );
-      }
     },
   };
-  return wrapNativeTask(native);
+  const wrapped = wrapNativeTask(native);
+  // A task handed over already closed (a refused connection fails before a mini-program build's `success` and the
+  // tick after it) told nobody how it ended, and will never tell: its connect failed, and the task machine says so.
+  if (task.readyState === CLOSED) {
+    wrapped.onConnectFail = (listener) => defer(() => listener({ errMsg: CLOSED_BEFORE_HANDOVER }));
+  }
+  return wrapped;
 }
 
 /** One view per Taro object, so that its lifecycle listeners are still registered once per Taro. */
