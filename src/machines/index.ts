@@ -5,6 +5,13 @@ export type {
   ConnectionMachineInput,
 } from './connection.js';
 export { connectionMachine } from './connection.js';
+export type {
+  GlobalSocketContext,
+  GlobalSocketEffect,
+  GlobalSocketEvent,
+  SocketUser,
+} from './globalSocket.js';
+export { globalSocketMachine } from './globalSocket.js';
 export type { SocketTaskEmitted, SocketTaskEvent, SocketTaskProfile } from './socketTask.js';
 export { socketTaskMachine } from './socketTask.js';
 export type { SocketReport, TargetReport, TaskCommand, TaskEvent, TaskMachineInput } from './task.js';
