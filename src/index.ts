@@ -23,9 +23,10 @@ export type {
 export { createConnection } from './connection/createConnection.js';
 export type { SocketTaskErrorCode } from './errors.js';
 export { ERROR_CODES, SocketTaskError } from './errors.js';
+export type { HeartbeatOptions } from './heartbeat/heartbeatOptions.js';
 export type { ManualLifecycle } from './lifecycle/createLifecycle.js';
 export { createLifecycle } from './lifecycle/createLifecycle.js';
-export type { AbortSignalLike, ConnectionOptions, HeartbeatOptions } from './options.js';
+export type { AbortSignalLike, ConnectionOptions } from './options/connectionOptions.js';
 export type { QueueOptions, QueueStats } from './queue/sendQueue.js';
 export type { ReadyState, ReadyStateName } from './readyState.js';
 export { READY_STATE } from './readyState.js';

@@ -20,7 +20,12 @@ import {
   initialContext,
 } from '../machines/connection.js';
 import { ABNORMAL_CLOSE } from '../machines/task.js';
-import { type AbortSignalLike, type ConnectionOptions, MAX_DELAY, resolveOptions } from '../options.js';
+import {
+  type AbortSignalLike,
+  type ConnectionOptions,
+  resolveOptions,
+} from '../options/connectionOptions.js';
+import { MAX_DELAY } from '../options/optionReaders.js';
 import { type QueueStats, SendQueue } from '../queue/sendQueue.js';
 import { describeReadyState, READY_STATE, type ReadyState, type ReadyStateName } from '../readyState.js';
 import {

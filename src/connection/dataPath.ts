@@ -3,7 +3,7 @@ import { type Clock, WALL_CLOCK } from '../clock.js';
 import { rethrowLater } from '../defer.js';
 import { Emitter } from '../emitter.js';
 import { SocketTaskError } from '../errors.js';
-import type { HeartbeatPolicy } from '../options.js';
+import type { HeartbeatPolicy } from '../heartbeat/heartbeatOptions.js';
 import { byteSize, type SendQueue } from '../queue/sendQueue.js';
 import { dataProblem, isArrayBuffer, type SocketData, toPlatformData } from '../validate.js';
 

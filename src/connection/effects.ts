@@ -9,7 +9,7 @@ import { SocketTaskError } from '../errors.js';
 import type { Slots } from '../limits/slots.js';
 import { type ConnectionMachineInput, connectionMachine } from '../machines/connection.js';
 import { closeArgs, type SocketReport, type TargetReport, taskMachine } from '../machines/task.js';
-import type { ResolveTarget } from '../options.js';
+import type { ResolveTarget } from '../options/connectionOptions.js';
 import type { ReconnectContext } from '../reconnect/backoff.js';
 import type { ConnectionDataPath } from './dataPath.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../connection/createConnection.js';
 import { rethrowLater } from '../defer.js';
 import { SocketTaskError } from '../errors.js';
-import type { ConnectionOptions } from '../options.js';
+import type { ConnectionOptions } from '../options/connectionOptions.js';
 import type { QueueStats } from '../queue/sendQueue.js';
 import type { ReadyStateName } from '../readyState.js';
 import { describe, type SocketData } from '../validate.js';

@@ -14,7 +14,7 @@ import {
   createConnection,
   type WithCallbacks,
 } from '../connection/createConnection.js';
-import type { ConnectionOptions } from '../options.js';
+import type { ConnectionOptions } from '../options/connectionOptions.js';
 import type { QueueStats } from '../queue/sendQueue.js';
 import type { ReadyStateName } from '../readyState.js';
 import type { SocketData } from '../validate.js';

@@ -9,7 +9,7 @@ import type {
   SocketAdapter,
 } from '../../src/adapters/types.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import {
   closedPort,

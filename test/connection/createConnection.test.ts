@@ -6,7 +6,7 @@ import {
   createConnection as createManaged,
 } from '../../src/connection/createConnection.js';
 import type { SocketTaskError, SocketTaskErrorCode } from '../../src/errors.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import {
   abortingProfile,

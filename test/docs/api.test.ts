@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlatformProfile } from '../../src/adapters/types.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { OPTION_NAMES } from '../../src/options.js';
+import { OPTION_NAMES } from '../../src/options/connectionOptions.js';
 import { codeBlocks, ROOT, readPage, section, tableRows } from './markdown.js';
 
 const api = readPage('docs/api.md');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createConnection } from '../../src/connection/createConnection.js';
-import { OPTION_NAMES } from '../../src/options.js';
+import { OPTION_NAMES } from '../../src/options/connectionOptions.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { propertySeed } from '../helpers.js';
 import {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LifecycleSource } from '../../src/adapters/types.js';
 import { createConnection } from '../../src/connection/createConnection.js';
 import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { captureRethrown } from '../fixtures/rethrown.js';
 

@@ -4,7 +4,7 @@ import type { CloseEvent, ErrorEvent } from '../../src/adapters/types.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
 import { createLifecycle } from '../../src/lifecycle/createLifecycle.js';
 import { slotsFor } from '../../src/limits/slots.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import { abortingProfile, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { propertySeed } from '../helpers.js';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Clock, WALL_CLOCK } from '../../src/clock.js';
 import { createConnection } from '../../src/connection/createConnection.js';
 import type { SocketTaskError } from '../../src/errors.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import { type QueuePolicy, SendQueue } from '../../src/queue/sendQueue.js';
 import { type FakeSocketTask, fakeAdapter, wechatProfile } from '../fixtures/fakeSocketTask.js';
 

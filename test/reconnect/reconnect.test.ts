@@ -6,7 +6,7 @@ import {
   createConnection,
   type GiveUpEvent,
 } from '../../src/connection/createConnection.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import type { ReadyStateName } from '../../src/readyState.js';
 import { backoffDelay, type ReconnectPolicy } from '../../src/reconnect/backoff.js';
 import {

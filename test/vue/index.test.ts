@@ -4,7 +4,7 @@ import { type App, createApp, effectScope, h } from 'vue';
 import { nodeAdapter } from '../../src/adapters/node.js';
 import type { MessageEvent, SocketAdapter } from '../../src/adapters/types.js';
 import { type Connection, createConnection } from '../../src/connection/createConnection.js';
-import type { ConnectionOptions } from '../../src/options.js';
+import type { ConnectionOptions } from '../../src/options/connectionOptions.js';
 import { type UseConnectionReturn, useConnection, useMessage } from '../../src/vue/index.js';
 import { builtSubpath } from '../fixtures/builtSubpath.js';
 import { echo, startWsServer, type TestWsServer } from '../fixtures/wsServer.js';

@@ -1,25 +1,20 @@
 import type { InspectionEvent, Observer } from 'xstate';
-import type { ConnectOptions, LifecycleSource, PlatformProfile, SocketAdapter } from './adapters/types.js';
-import { rethrowLater } from './defer.js';
-import { SocketTaskError } from './errors.js';
-import type { ConnectionMachineInput } from './machines/connection.js';
-import type { QueueOptions, QueuePolicy } from './queue/sendQueue.js';
+import type { ConnectOptions, LifecycleSource, PlatformProfile, SocketAdapter } from '../adapters/types.js';
+import { SocketTaskError } from '../errors.js';
 import {
-  NO_RECONNECT_CODES,
-  type ReconnectContext,
-  type ReconnectOptions,
-  type ReconnectPolicy,
-} from './reconnect/backoff.js';
-
-import {
-  copyHeader,
-  dataProblem,
-  describe,
-  headerProblem,
-  protocolsProblem,
-  type SocketData,
-  urlProblem,
-} from './validate.js';
+  type HeartbeatOptions,
+  type HeartbeatPolicy,
+  heartbeatPolicy,
+} from '../heartbeat/heartbeatOptions.js';
+import { lifecycleSource } from '../lifecycle/lifecycleOptions.js';
+import { connectionLimitPolicy } from '../limits/limitOptions.js';
+import type { ConnectionMachineInput } from '../machines/connection.js';
+import { highWaterMarkPolicy, queuePolicy } from '../queue/queueOptions.js';
+import type { QueueOptions, QueuePolicy } from '../queue/sendQueue.js';
+import type { ReconnectOptions, ReconnectPolicy } from '../reconnect/backoff.js';
+import { reconnectPolicy } from '../reconnect/reconnectOptions.js';
+import { copyHeader, describe, headerProblem, protocolsProblem, urlProblem } from '../validate.js';
+import { duration, guarded, invalid, read, refuseUnknownKeys } from './optionReaders.js';
 
 /** Resolves the url, protocols and header of one attempt; providers are called anew on every attempt. */
 export type ResolveTarget = () => ConnectOptions | Promise<ConnectOptions>;
@@ -147,18 +142,6 @@ export interface ConnectionOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
-/** The `heartbeat` option of {@link createConnection}. */
-export interface HeartbeatOptions {
-  /** ms between the end of one check and the next ping. @defaultValue `15000` */
-  interval?: number;
-  /** ms to wait for any message after a ping. @defaultValue `10000` */
-  timeout?: number;
-  /** The ping, or a function making it. @defaultValue `'ping'` */
-  message?: SocketData | (() => SocketData);
-  /** Recognizes the server's answer, which is then not passed to `onMessage`. @defaultValue `data === 'pong'` */
-  isPong?: (data: string | ArrayBuffer) => boolean;
-}
-
 /** Every option `createConnection` knows; any other name is refused, so a typo cannot pass silently. */
 export const OPTION_NAMES = new Set([
   'url',
@@ -180,327 +163,6 @@ export const OPTION_NAMES = new Set([
   'startClosed',
   'inspect',
 ]);
-
-/**
- * A user hook that cannot break the machine: if it throws, `fallback` is used and the error is rethrown
- * asynchronously, like a throwing listener.
- */
-function guarded<A extends unknown[], R>(hook: (...args: A) => R, fallback: R): (...args: A) => R {
-  return (...args) => {
-    try {
-      return hook(...args);
-    } catch (error) {
-      rethrowLater(error);
-      return fallback;
-    }
-  };
-}
-
-function invalid(message: string): SocketTaskError {
-  return new SocketTaskError('ERR_INVALID_OPTIONS', message);
-}
-
-/** The longest delay a timer can take: setTimeout runs a longer one after 1 ms instead. */
-export const MAX_DELAY = 2 ** 31 - 1;
-
-function tooLong(name: string, value: number): SocketTaskError {
-  return invalid(
-    `createConnection(): ${name} must be at most ${MAX_DELAY} ms (about 24.8 days), the longest a timer can wait, got ${value}; use false where the option allows it to wait forever`,
-  );
-}
-
-function duration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw invalid(`createConnection(): ${name} must be a finite number of ms ≥ 0, got ${describe(value)}`);
-  }
-  if (value > MAX_DELAY) throw tooLong(name, value);
-  return value;
-}
-
-/**
- * Reads an option where it is defined: on the object itself or on a prototype of its own (a class, or
- * `Object.create(defaults)`), never on `Object.prototype`. A polluted `Object.prototype.allowInsecure` elsewhere in
- * the app must not turn an option on.
- */
-/** Edit distance, for the option a typo most likely meant. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[b.length] as number;
-}
-
-/**
- * Refuses a key `known` does not list, naming the nearest known one: `reconnect: { maxRetry: 3 }` would otherwise
- * pass silently and leave the default in place.
- */
-function refuseUnknownKeys(given: object, known: readonly string[], prefix: string): void {
-  for (const name of Object.keys(given)) {
-    if (known.includes(name)) continue;
-    let nearest: string | undefined;
-    let best = Math.max(2, Math.ceil(name.length / 3)) + 1;
-    let bestPrefix = -1;
-    for (const candidate of known) {
-      const d = distance(name, candidate);
-      let prefix = 0;
-      while (prefix < name.length && name[prefix]?.toLowerCase() === candidate[prefix]?.toLowerCase())
-        prefix++;
-      // A tie goes to the longer common prefix: maxRetry is maxRetries (3), not maxDelay (3).
-      if (d < best || (d === best && nearest !== undefined && prefix > bestPrefix)) {
-        best = d;
-        bestPrefix = prefix;
-        nearest = candidate;
-      }
-    }
-    const hint = nearest === undefined ? '' : ` did you mean "${prefix}${nearest}"?`;
-    const scope = prefix === '' ? 'options' : `${prefix.slice(0, -1)} options`;
-    throw invalid(
-      `createConnection(): unknown option "${prefix}${name}";${hint} known ${scope}: ${known.join(', ')}`,
-    );
-  }
-}
-
-function read(object: object, name: string): unknown {
-  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    // Not Object.hasOwn: ES2022, missing before iOS 15.4's engine.
-    if (Object.getOwnPropertyDescriptor(o, name) !== undefined)
-      return (object as Record<string, unknown>)[name];
-  }
-  return undefined;
-}
-
-export interface HeartbeatPolicy {
-  interval: number;
-  timeout: number;
-  message: SocketData | (() => SocketData);
-  isPong: (data: string | ArrayBuffer) => boolean;
-}
-
-function heartbeatPolicy(option: unknown): HeartbeatPolicy | false {
-  if (option === undefined || option === false) return false;
-  if (typeof option !== 'object' || option === null) {
-    throw invalid(
-      `createConnection(): heartbeat must be an object such as { interval: 15000 } or false, got ${describe(option)}`,
-    );
-  }
-  refuseUnknownKeys(option, ['interval', 'timeout', 'message', 'isPong'], 'heartbeat.');
-  const interval = read(option, 'interval');
-  const timeout = read(option, 'timeout');
-  const message = read(option, 'message') as HeartbeatOptions['message'];
-  const isPong = read(option, 'isPong') as HeartbeatOptions['isPong'];
-  const positive = (name: string, value: unknown, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw invalid(
-        `createConnection(): heartbeat.${name} must be a finite number of ms > 0, got ${describe(value)}`,
-      );
-    }
-    if (value > MAX_DELAY) throw tooLong(`heartbeat.${name}`, value);
-    return value;
-  };
-  if (message !== undefined && typeof message !== 'function' && dataProblem(message)) {
-    throw invalid(
-      `createConnection(): heartbeat.message must be a string, an ArrayBuffer, a view or a function, got ${describe(message)}`,
-    );
-  }
-  if (isPong !== undefined && typeof isPong !== 'function') {
-    throw invalid(`createConnection(): heartbeat.isPong must be a function, got ${describe(isPong)}`);
-  }
-  return {
-    interval: positive('interval', interval, 15_000),
-    timeout: positive('timeout', timeout, 10_000),
-    message: message ?? 'ping',
-    isPong: isPong ? guarded(isPong, false) : (data) => data === 'pong',
-  };
-}
-
-function reconnectPolicy(option: unknown): ReconnectPolicy | false {
-  // Opt-in: without it a connection is one socket's life, and `closed` settles at its first close.
-  if (option === undefined || option === false) return false;
-  if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw invalid(
-      `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,
-    );
-  }
-  refuseUnknownKeys(
-    option,
-    [
-      'initialDelay',
-      'maxDelay',
-      'factor',
-      'maxRetries',
-      'jitter',
-      'stableAfter',
-      'noReconnectCodes',
-      'shouldReconnect',
-    ],
-    'reconnect.',
-  );
-  const o = {
-    initialDelay: read(option, 'initialDelay'),
-    maxDelay: read(option, 'maxDelay'),
-    factor: read(option, 'factor'),
-    maxRetries: read(option, 'maxRetries'),
-    jitter: read(option, 'jitter'),
-    stableAfter: read(option, 'stableAfter'),
-    noReconnectCodes: read(option, 'noReconnectCodes'),
-    shouldReconnect: read(option, 'shouldReconnect') as ReconnectOptions['shouldReconnect'],
-  };
-  const number = (name: string, value: unknown, fallback: number, min: number, allowInfinity = false) => {
-    if (value === undefined) return fallback;
-    const ok =
-      typeof value === 'number' &&
-      value >= min &&
-      (Number.isFinite(value) || (allowInfinity && value === Infinity));
-    if (!ok)
-      throw invalid(
-        `createConnection(): reconnect.${name} must be a number ≥ ${min}, got ${describe(value)}`,
-      );
-    return value as number;
-  };
-  const delay = (name: string, value: unknown, fallback: number) => {
-    const ms = number(name, value, fallback, 0);
-    if (ms > MAX_DELAY) throw tooLong(`reconnect.${name}`, ms);
-    return ms;
-  };
-  const initialDelay = delay('initialDelay', o.initialDelay, 1000);
-  const maxDelay = delay('maxDelay', o.maxDelay, 30_000);
-  if (maxDelay < initialDelay) {
-    throw invalid(
-      `createConnection(): reconnect.maxDelay (${maxDelay}) must not be below initialDelay (${initialDelay})`,
-    );
-  }
-  const factor = number('factor', o.factor, 2, 1);
-  const maxRetries = number('maxRetries', o.maxRetries, Number.POSITIVE_INFINITY, 0, true);
-  if (Number.isFinite(maxRetries) && !Number.isInteger(maxRetries)) {
-    throw invalid(
-      `createConnection(): reconnect.maxRetries must be an integer or Infinity, got ${maxRetries}`,
-    );
-  }
-  const stableAfter = delay('stableAfter', o.stableAfter, 5000);
-  const jitter = o.jitter ?? 'full';
-  if (jitter !== 'full' && jitter !== 'none') {
-    throw invalid(`createConnection(): reconnect.jitter must be 'full' or 'none', got ${describe(jitter)}`);
-  }
-  const given = o.noReconnectCodes ?? NO_RECONNECT_CODES;
-  // Copied before it is checked: the caller keeps the array, and what was checked is what is used.
-  const codes: unknown[] = Array.isArray(given) ? [...given] : [];
-  if (!Array.isArray(given) || !codes.every((c) => Number.isInteger(c))) {
-    throw invalid(
-      `createConnection(): reconnect.noReconnectCodes must be an array of close codes, got ${describe(given)}`,
-    );
-  }
-  if (o.shouldReconnect !== undefined && typeof o.shouldReconnect !== 'function') {
-    throw invalid(
-      `createConnection(): reconnect.shouldReconnect must be a function, got ${describe(o.shouldReconnect)}`,
-    );
-  }
-  return {
-    initialDelay,
-    maxDelay,
-    factor,
-    maxRetries,
-    jitter,
-    stableAfter,
-    // A hook that throws gives up (onGiveUp says not-retryable) rather than breaking the machine; its error is rethrown.
-    shouldReconnect: o.shouldReconnect
-      ? guarded(o.shouldReconnect, false)
-      : o.noReconnectCodes === undefined
-        ? retriesByDefault
-        : codeFilter(new Set(codes as number[])),
-  };
-}
-
-function codeFilter(noReconnect: Set<number>): (close: ReconnectContext) => boolean {
-  return (close) => !noReconnect.has(close.code);
-}
-
-// The default policy, shared: built once rather than once per connection.
-const retriesByDefault = codeFilter(new Set(NO_RECONNECT_CODES));
-
-function queuePolicy(option: unknown): QueuePolicy | false {
-  if (option === false) return false;
-  if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw invalid(
-      `createConnection(): queue must be an object such as { maxMessages: 100 } or false, got ${describe(option)}`,
-    );
-  }
-  const given = option ?? {};
-  refuseUnknownKeys(given, ['maxMessages', 'maxBytes', 'overflow', 'ttl', 'holdUntilReady'], 'queue.');
-  const o = {
-    maxMessages: read(given, 'maxMessages'),
-    maxBytes: read(given, 'maxBytes'),
-    overflow: read(given, 'overflow'),
-    ttl: read(given, 'ttl'),
-    holdUntilReady: read(given, 'holdUntilReady'),
-  };
-  const count = (name: string, value: unknown, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw invalid(`createConnection(): queue.${name} must be an integer ≥ 1, got ${describe(value)}`);
-    }
-    return value;
-  };
-  const overflow = o.overflow ?? 'reject';
-  if (overflow !== 'reject' && overflow !== 'drop-oldest') {
-    throw invalid(
-      `createConnection(): queue.overflow must be 'reject' or 'drop-oldest', got ${describe(overflow)}`,
-    );
-  }
-  const ttl = o.ttl === undefined ? undefined : duration('queue.ttl', o.ttl, 0);
-  const holdUntilReady = o.holdUntilReady ?? false;
-  if (typeof holdUntilReady !== 'boolean') {
-    throw invalid(
-      `createConnection(): queue.holdUntilReady must be a boolean, got ${describe(holdUntilReady)}`,
-    );
-  }
-  return {
-    maxMessages: count('maxMessages', o.maxMessages, 1000),
-    maxBytes: count('maxBytes', o.maxBytes, 1_048_576),
-    overflow,
-    ttl,
-    holdUntilReady,
-  };
-}
-
-/**
- * A lifecycle source as the connection uses it: `subscribe` read once and called as the source's method, and a
- * returned stop that is not a function (there is nothing to stop) replaced by one that does nothing, so that
- * tearing the connection down can never fail on it.
- */
-function checkedSource(source: object, subscribe: LifecycleSource['subscribe']): LifecycleSource {
-  return {
-    subscribe(listener) {
-      const stop: unknown = subscribe.call(source, listener);
-      return typeof stop === 'function' ? (stop as () => void) : () => {};
-    },
-  };
-}
-
-function lifecycleSource(option: unknown, adapter: SocketAdapter): LifecycleSource | undefined {
-  if (option === false) return undefined;
-  if (option === undefined) {
-    const own = adapter.lifecycle;
-    return own === undefined ? undefined : checkedSource(own, own.subscribe);
-  }
-  const subscribe = typeof option === 'object' && option !== null ? read(option, 'subscribe') : undefined;
-  if (typeof subscribe !== 'function') {
-    throw invalid(
-      `createConnection(): lifecycle must be a source with subscribe(listener), such as createLifecycle(), or false; got ${describe(option)}`,
-    );
-  }
-  return checkedSource(option as object, subscribe as LifecycleSource['subscribe']);
-}
 
 function badAdapter(message: string): SocketTaskError {
   return new SocketTaskError('ERR_INVALID_ADAPTER', `createConnection(): ${message}`);
@@ -697,19 +359,9 @@ function resolve(given: ConnectionOptions): ResolvedOptions {
   const heartbeat = heartbeatPolicy(options.heartbeat);
   const reconnect = reconnectPolicy(options.reconnect);
   const queue = queuePolicy(options.queue);
-  const highWaterMark = options.highWaterMark ?? 1_048_576;
-  if (typeof highWaterMark !== 'number' || !Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
-    throw invalid(
-      `createConnection(): highWaterMark must be a whole number of bytes ≥ 1, got ${describe(highWaterMark)}`,
-    );
-  }
+  const highWaterMark = highWaterMarkPolicy(options.highWaterMark);
   const lifecycle = lifecycleSource(options.lifecycle, adapter);
-  const connectionLimit = options.connectionLimit ?? 'fail';
-  if (connectionLimit !== 'fail' && connectionLimit !== 'wait') {
-    throw invalid(
-      `createConnection(): connectionLimit must be 'fail' or 'wait', got ${describe(connectionLimit)}`,
-    );
-  }
+  const connectionLimit = connectionLimitPolicy(options.connectionLimit);
   const signal = options.signal as AbortSignalLike | undefined;
   if (
     signal !== undefined &&
