@@ -100,6 +100,52 @@ describe('src/ layout', () => {
   });
 });
 
+describe('one folder per policy', () => {
+  // Issue 14: a policy's options, defaults, validation and runtime in one folder. src/options/ keeps what is general
+  // (the option list, resolveOptions, the readers every resolver shares) and calls each policy's resolver.
+  const resolvers: [folder: string, resolver: string][] = [
+    ['reconnect', 'reconnectPolicy'],
+    ['heartbeat', 'heartbeatPolicy'],
+    ['queue', 'queuePolicy'],
+    ['limits', 'connectionLimitPolicy'],
+    ['lifecycle', 'lifecycleSource'],
+  ];
+  const defines = (module: string, name: string) =>
+    new RegExp(`\\bfunction ${name}\\(`).test(readFileSync(join(src, module), 'utf8'));
+  const general = modules.filter((m) => m.startsWith('options/'));
+  const isPolicy = (module: string) => resolvers.some(([folder]) => module.startsWith(`${folder}/`));
+
+  it.each(resolvers)(
+    "keeps src/%s/ holding its option's resolver, %s, which src/options/ calls",
+    (folder, resolver) => {
+      const holders = modules.filter((m) => defines(m, resolver));
+      expect(holders).toHaveLength(1);
+      const holder = holders[0] as string;
+      expect(holder.startsWith(`${folder}/`), holder).toBe(true);
+      expect(general.some((m) => importsOf(m).includes(holder))).toBe(true);
+    },
+  );
+
+  it('leaves no policy validation in src/options/: no resolver of a policy, no message about a policy option', () => {
+    expect(general.length).toBeGreaterThan(0);
+    for (const module of general) {
+      for (const [, resolver] of resolvers)
+        expect(defines(module, resolver), `${module}: ${resolver}`).toBe(false);
+      expect(readFileSync(join(src, module), 'utf8'), module).not.toMatch(
+        /createConnection\(\): (reconnect|heartbeat|queue|highWaterMark|lifecycle|connectionLimit)\b/,
+      );
+    }
+  });
+
+  it('lets the policies share only the readers of src/options/, which import no policy', () => {
+    const shared = new Set(
+      modules.filter(isPolicy).flatMap((m) => importsOf(m).filter((t) => t.startsWith('options/'))),
+    );
+    expect([...shared]).toEqual(['options/optionReaders.ts']);
+    expect(importsOf('options/optionReaders.ts').filter(isPolicy)).toEqual([]);
+  });
+});
+
 describe('test/ layout', () => {
   it('keeps the tests of a module in a src/ folder in the matching test/ folder, not at the top of test/', () => {
     const folders = new Set(modules.flatMap((m) => (m.includes('/') ? [m.split('/')[0] as string] : [])));
