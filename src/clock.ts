@@ -3,7 +3,7 @@
 // would expire a fresh one. The monotonic clock comes from the platform, through its adapter (`SocketAdapter.now`:
 // `performance.now()` in Node and the browser); nothing here reads a global a mini-program engine may lack. Without
 // one, the wall clock is read but never allowed to run backwards, and the queue times each message by a timer of
-// its own (see queue.ts).
+// its own (see queue/sendQueue.ts).
 
 /** A clock for elapsed times; only differences between two readings mean anything. */
 export interface Clock {

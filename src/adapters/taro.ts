@@ -216,9 +216,11 @@ function wrapTaroTask(task: TaroSocketTask): SocketTaskLike {
   const wrapped = wrapNativeTask(native);
   // A task handed over already closed (a refused connection fails before a mini-program build's `success` and the
   // tick after it) told nobody how it ended, and will never tell: its connect failed, and the task machine says so.
-  if (task.readyState === CLOSED) {
-    wrapped.onConnectFail = (listener) => defer(() => listener({ errMsg: CLOSED_BEFORE_HANDOVER }));
-  }
+  // Read when the listeners are registered, not at the wrap: where promise reactions run on timers (iOS 15) the
+  // task may close in between.
+  wrapped.onConnectFail = (listener) => {
+    if (task.readyState === CLOSED) defer(() => listener({ errMsg: CLOSED_BEFORE_HANDOVER }));
+  };
   return wrapped;
 }
 
