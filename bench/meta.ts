@@ -79,4 +79,6 @@ export type MeasurementName = keyof typeof MEASUREMENTS;
 
 export const DISPATCH_TITLE = 'send() dispatch cost on a no-op socket';
 export const HEAP_TITLE = 'Heap per open connection, by owner';
+export const PROFILE_TITLE = 'Time of 1,000 opens, by owner';
+export const GAPS_TITLE = 'The targets not met: where the cost is, and what would close it';
 export const SIZE_TITLE = 'Size (min+gzip)';

@@ -1,12 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DISPATCH_TITLE, HEAP_TITLE, MEASUREMENTS, SIZE_TITLE, VARIANT_NAMES } from '../bench/meta.js';
+import {
+  DISPATCH_TITLE,
+  GAPS_TITLE,
+  HEAP_TITLE,
+  MEASUREMENTS,
+  PROFILE_TITLE,
+  SIZE_TITLE,
+  VARIANT_NAMES,
+} from '../bench/meta.js';
 
 const path = new URL('../BENCHMARKS.md', import.meta.url);
 const titles = [
   ...Object.values(MEASUREMENTS).flatMap(({ metrics }) => Object.values(metrics).map(({ title }) => title)),
   DISPATCH_TITLE,
   HEAP_TITLE,
+  PROFILE_TITLE,
+  GAPS_TITLE,
   SIZE_TITLE,
 ];
 
