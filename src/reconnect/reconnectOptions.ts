@@ -7,6 +7,18 @@ import {
   type ReconnectPolicy,
 } from './backoff.js';
 
+/** Every setting the reconnect option knows; any other name is refused. */
+export const RECONNECT_OPTION_NAMES: readonly string[] = [
+  'initialDelay',
+  'maxDelay',
+  'factor',
+  'maxRetries',
+  'jitter',
+  'stableAfter',
+  'noReconnectCodes',
+  'shouldReconnect',
+];
+
 export function reconnectPolicy(option: unknown): ReconnectPolicy | false {
   // Opt-in: without it a connection is one socket's life, and `closed` settles at its first close.
   if (option === undefined || option === false) return false;
@@ -15,20 +27,7 @@ export function reconnectPolicy(option: unknown): ReconnectPolicy | false {
       `createConnection(): reconnect must be an object such as { maxRetries: 10 } or false, got ${describe(option)}`,
     );
   }
-  refuseUnknownKeys(
-    option,
-    [
-      'initialDelay',
-      'maxDelay',
-      'factor',
-      'maxRetries',
-      'jitter',
-      'stableAfter',
-      'noReconnectCodes',
-      'shouldReconnect',
-    ],
-    'reconnect.',
-  );
+  refuseUnknownKeys(option, RECONNECT_OPTION_NAMES, 'reconnect.');
   const o = {
     initialDelay: read(option, 'initialDelay'),
     maxDelay: read(option, 'maxDelay'),

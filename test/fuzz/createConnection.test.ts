@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createConnection } from '../../src/connection/createConnection.js';
 import { OPTION_NAMES } from '../../src/options/connectionOptions.js';
+import { RECONNECT_OPTION_NAMES } from '../../src/reconnect/reconnectOptions.js';
 import { abortingProfile, wechatProfile } from '../fixtures/fakeSocketTask.js';
 import { propertySeed } from '../helpers.js';
 import {
@@ -76,21 +77,9 @@ describe('createConnection(anything)', () => {
   it('with nested reconnect, heartbeat and queue objects of anything', async () => {
     const nested = fc.record(
       {
-        reconnect: fc.dictionary(
-          fc.constantFrom(
-            'initialDelay',
-            'maxDelay',
-            'factor',
-            'maxRetries',
-            'jitter',
-            'stableAfter',
-            'noReconnectCodes',
-            'shouldReconnect',
-            '__proto__',
-          ),
-          any,
-          { maxKeys: 3 },
-        ),
+        reconnect: fc.dictionary(fc.constantFrom(...RECONNECT_OPTION_NAMES, '__proto__'), any, {
+          maxKeys: 3,
+        }),
         heartbeat: fc.dictionary(
           fc.constantFrom('interval', 'timeout', 'message', 'isPong', '__proto__'),
           any,
