@@ -11,6 +11,7 @@ import {
   createRouteStack,
   expectDropShownOnEveryPage,
   expectRetryNowWhileWaiting,
+  homeOnceOpen,
   type RouteStack,
   routedWebSocket,
   texts,
@@ -155,9 +156,7 @@ describe('examples/taro-pages: one socket, many pages (React)', () => {
 
   it('leaves an unloaded page no listener and no message, and keeps the socket open for the others', async () => {
     const listeners = countListeners(socket);
-    await launch();
-    const index = page('pages/index/index');
-    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const index = await homeOnceOpen(launch, page);
     const onHome = listeners.total();
     expect(onHome).toBeGreaterThan(0);
     await navigate(index, '.open-chat', ['pages/index/index', 'pages/chat/index']);
@@ -179,17 +178,13 @@ describe('examples/taro-pages: one socket, many pages (React)', () => {
   });
 
   it('shows a server drop as waiting then open on every open page', async () => {
-    await launch();
-    const index = page('pages/index/index');
-    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const index = await homeOnceOpen(launch, page);
     await navigate(index, '.open-chat', ['pages/index/index', 'pages/chat/index']);
     const chat = page('pages/chat/index');
     await expectDropShownOnEveryPage([index, chat], server);
   });
   it('offers Retry now while a retry waits, and it starts the attempt at once, not counted as a retry', async () => {
-    await launch();
-    const index = page('pages/index/index');
-    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const index = await homeOnceOpen(launch, page);
     await expectRetryNowWhileWaiting(index, socket, server);
   });
 });

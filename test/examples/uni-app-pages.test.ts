@@ -11,6 +11,7 @@ import {
   createRouteStack,
   expectDropShownOnEveryPage,
   expectRetryNowWhileWaiting,
+  homeOnceOpen,
   type RouteStack,
   routedWebSocket,
   texts,
@@ -147,18 +148,14 @@ describe('examples/uni-app-pages: one socket, many pages (Vue 3)', () => {
   });
 
   it('shows a server drop as waiting then open on every open page', async () => {
-    await launch();
-    const index = page('pages/index/index');
-    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const index = await homeOnceOpen(launch, page);
     click(index, '.open-chat');
     await stack.settled();
     const chat = page('pages/chat/chat');
     await expectDropShownOnEveryPage([index, chat], server);
   });
   it('offers Retry now while a retry waits, and it starts the attempt at once, not counted as a retry', async () => {
-    await launch();
-    const index = page('pages/index/index');
-    await until(() => texts(index, '.status')[0] === 'open', 'open');
+    const index = await homeOnceOpen(launch, page);
     await expectRetryNowWhileWaiting(index, socket, server);
   });
 });
